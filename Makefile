@@ -1,0 +1,35 @@
+# litscope: `make demo` sets up and runs the workflow on the embedded sample (offline);
+# `make test` sets up and runs the tests. Everything either needs is installed here.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test lab bench e2e clean help
+.DEFAULT_GOAL := help
+
+help:  ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+# One stamp per set of extras; re-installs when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing litscope[$*] into $(VENV) ..."
+	@$(PIP) --upgrade pip
+	@$(PIP) -e '.[$*]'
+	@touch $@
+
+demo: $(VENV)/.installed-notebook  ## set up, then run the workflow on the embedded sample
+	@$(BIN)/litscope demo
+
+test: $(VENV)/.installed-dev  ## set up, then run the tests
+	@$(BIN)/python -m pytest -q
+
+lab: $(VENV)/.installed-notebook  ## open the notebooks in JupyterLab
+	@$(BIN)/jupyter lab notebooks/
+
+bench: $(VENV)/.installed-bench  ## run the benchmarks, write benchmarks/RESULTS.md
+	@$(BIN)/python benchmarks/run.py
+
+clean:  ## remove the venv and generated outputs
+	rm -rf $(VENV) data site _site .pytest_cache

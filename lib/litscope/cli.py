@@ -1,0 +1,160 @@
+"""The `litscope` command: a thin shell over the library's functions.
+
+User errors (`LitscopeError`) print one line and exit 2; nothing else prints a traceback
+unless ``LITSCOPE_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .config import open_project
+from .errors import LitscopeError
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+def _project(args: argparse.Namespace, required: bool = True):
+    return open_project(data=getattr(args, "data", None), required=required)
+
+
+def _store(args: argparse.Namespace, required: bool = True):
+    from .store import Store
+    return Store(_project(args, required).data_dir)
+
+
+# -- init -----------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> None:
+    from .project import init_project
+    created = init_project(args.dir, force=args.force, github_action=args.github_action)
+    print(f"Created a review project in {Path(args.dir).resolve()}:")
+    for path in created:
+        print(f"  {path}")
+    print("Next: edit litscope.yml (categories, query) and profile.yml, then run 'litscope fetch'.")
+
+
+# -- fetch ----------------------------------------------------------------------------------
+def cmd_fetch(args: argparse.Namespace) -> None:
+    from .fetch import fetch
+    project = _project(args, required=False)
+    result = fetch(args.cat or project.config.categories, query=args.query, since=args.since,
+                   until=args.until, max_results=args.max_results, refresh=args.refresh,
+                   project=project)
+    print(result.attrs.get("report", f"{len(result)} papers"))
+
+
+# -- import ---------------------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> None:
+    from .importers import read_digest
+    from .store import Store
+    store = Store(_project(args, required=False).data_dir)
+    for file in args.files:
+        papers = read_digest(file, format=args.format)
+        counts = store.add_papers(papers)
+        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers)} papers "
+              f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
+    print(f"The store {store.path} now holds {store.count()} papers.")
+
+
+# -- list -----------------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> None:
+    from .report import format_table
+    papers = _store(args, required=False).papers()
+    print(format_table(papers.head(args.top)))
+    if len(papers) > args.top:
+        print(f"... {len(papers) - args.top} more (use --top N)")
+
+
+# -- demo -----------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import run_demo
+    run_demo(project=_project(args, required=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="litscope",
+        description="Literature reviews of arXiv: fetch papers into a local store, score them "
+                    "with a readable profile, curate and publish them as a Quarto website.",
+        epilog="Run 'litscope COMMAND --help' for the options of one command. Commands look for "
+               "litscope.yml in the working directory and its parents, as git does.")
+    parser.add_argument("--version", action="version", version=f"litscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(handler=handler)
+        return p
+
+    def data_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", metavar="DIR", help="the store's folder (default: the project's "
+                       "'data:' setting, or $LITSCOPE_DATA)")
+
+    p = command("init", cmd_init, "create a review project",
+                "Create a review project in DIR: litscope.yml (what to fetch), profile.yml (how to\n"
+                "score), the workflow notebooks and a Quarto _quarto.yml for the review website.")
+    p.add_argument("dir", metavar="DIR", help="folder to create (may exist, must not hold a litscope.yml)")
+    p.add_argument("--force", action="store_true", help="overwrite files that exist")
+    p.add_argument("--github-action", action="store_true",
+                   help="also write a daily GitHub Actions workflow that updates and publishes the review")
+
+    p = command("fetch", cmd_fetch, "fetch papers from arXiv into the store",
+                "Fetch papers submitted in a date window from the arXiv API into the store.\n\n"
+                "Days already fetched for the same categories and query cost no request (use\n"
+                "--refresh to fetch them again). Requests are spaced by at least 3 s and retried\n"
+                "with back-off on errors, as arXiv asks. Set $LITSCOPE_ARXIV_URL to use a mirror.\n\n"
+                "example: litscope fetch --cat cs.CL --cat cs.LG --since 2025-12-01 --until 2025-12-05")
+    p.add_argument("--cat", action="append", metavar="CATEGORY",
+                   help="arXiv category, repeatable (default: the project's categories)")
+    p.add_argument("--query", help="arXiv search query, e.g. 'abs:\"speculative decoding\"'")
+    p.add_argument("--since", help="first submission day, YYYY-MM-DD (default: days_back days ago)")
+    p.add_argument("--until", help="last submission day, YYYY-MM-DD (default: today)")
+    p.add_argument("--max-results", type=int, metavar="N", help="stop after N papers")
+    p.add_argument("--refresh", action="store_true", help="fetch days that were fetched before")
+    data_option(p)
+
+    p = command("import", cmd_import, "import digest files into the store",
+                "Import papers from digest files: daily per-category digests, arxiv_rss_bot READMEs,\n"
+                "bilingual title/abstract lists and topic digests. The format is detected.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["daily", "bot", "bilingual", "topics"],
+                   help="skip detection and read FILE in this format")
+    data_option(p)
+
+    p = command("list", cmd_list, "list papers in the store",
+                "Print the newest papers in the store as a table.")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
+    data_option(p)
+
+    p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
+                "Import the embedded sample corpus (papers from five real digests) into the store,\n"
+                "score it with the example profile, and write the digest and the review website.")
+    data_option(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except LitscopeError as exc:
+        if os.environ.get("LITSCOPE_DEBUG"):
+            raise
+        print(f"litscope: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("litscope: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Review projects: a folder with a `litscope.yml`, found by walking up like git does.
+
+All defaults live in the pydantic models below; `litscope.yml` only says what differs.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+CONFIG_NAME = "litscope.yml"
+#: Environment variables that override the project's settings.
+ENV_DATA = "LITSCOPE_DATA"
+ENV_ARXIV_URL = "LITSCOPE_ARXIV_URL"
+
+_CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ArxivSettings(_Section):
+    """How to talk to the arXiv API."""
+    base_url: str = "https://export.arxiv.org/api/query"
+    page_size: int = Field(100, ge=1, le=2000)
+    delay_seconds: float = Field(3.0, ge=0)   # arXiv asks for >= 3 s between calls
+    retries: int = Field(4, ge=0, le=20)
+    backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
+    max_backoff_seconds: float = Field(120.0, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class LLMSettings(_Section):
+    """An OpenAI-compatible endpoint for summaries and translations."""
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    language: str = "en"
+    concurrency: int = Field(4, ge=1, le=64)
+    timeout_seconds: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+
+
+class SiteSettings(_Section):
+    """The published Quarto website."""
+    title: str | None = None
+    description: str | None = None
+    site_url: str | None = None
+    out: str = "site"
+    curate: Literal["include", "top"] = "top"
+    top_n: int = Field(50, ge=1)
+    feed: bool = True
+
+
+class ProjectConfig(_Section):
+    """The contents of `litscope.yml`."""
+    title: str = "My arXiv review"
+    categories: list[str] = Field(default_factory=lambda: ["cs.CL", "cs.LG"])
+    query: str | None = None
+    days_back: int = Field(3, ge=1, le=365)
+    profile: str = "profile.yml"
+    data: str = "data"
+    arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    site: SiteSettings = Field(default_factory=SiteSettings)
+
+    @field_validator("categories")
+    @classmethod
+    def _check_categories(cls, value: list[str]) -> list[str]:
+        for cat in value:
+            if not _CATEGORY.match(cat):
+                raise ValueError(f"{cat!r} is not an arXiv category such as cs.CL")
+        return value
+
+
+class Project:
+    """A review project on disk: its root folder and validated config."""
+
+    def __init__(self, root: Path, config: ProjectConfig, data_override: str | Path | None = None):
+        self.root = Path(root).resolve()
+        self.config = config
+        self._data_override = data_override
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the store lives: ``--data``, then $LITSCOPE_DATA, then ``data:`` in the config."""
+        override = self._data_override or os.environ.get(ENV_DATA)
+        if override:
+            return Path(override).expanduser().resolve()
+        return (self.root / self.config.data).resolve()
+
+    @property
+    def profile_path(self) -> Path:
+        return self.root / self.config.profile
+
+    @property
+    def arxiv_url(self) -> str:
+        return os.environ.get(ENV_ARXIV_URL) or self.config.arxiv.base_url
+
+    def path(self, relative: str | Path) -> Path:
+        return self.root / relative
+
+
+def _format_validation(exc: ValidationError, file: Path) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{file}: field '{field}': {message}{more}"
+
+
+def load_config(file: str | Path) -> ProjectConfig:
+    """Read and validate one `litscope.yml`."""
+    file = Path(file)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{file}:{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: expected a mapping of settings, got {type(raw).__name__}")
+    try:
+        return ProjectConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, file)) from None
+
+
+def find_project(start: str | Path | None = None) -> Path | None:
+    """The nearest folder at or above `start` that holds a `litscope.yml`."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def open_project(start: str | Path | None = None, data: str | Path | None = None,
+                 required: bool = True) -> Project:
+    """The review project around `start` (the working directory by default).
+
+    Without a project, `required=False` gives a default one rooted at `start` so that
+    commands such as ``litscope import --data DIR`` still work anywhere.
+    """
+    root = find_project(start)
+    if root is None:
+        if required:
+            raise ConfigError(f"no {CONFIG_NAME} in {Path(start or Path.cwd()).resolve()} or any "
+                              f"parent folder: run 'litscope init DIR' to create a review project")
+        return Project(Path(start or Path.cwd()), ProjectConfig(), data)
+    return Project(root, load_config(root / CONFIG_NAME), data)
+
+
+def parse_day(value: str | date, argument: str = "date") -> date:
+    """Parse ``YYYY-MM-DD``; the error names the argument."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{argument}: {value!r} is not a date like 2025-12-01") from None

@@ -1,0 +1,174 @@
+"""The paper schema: the one contract between fetch, store, score, curate and publish.
+
+A papers DataFrame has exactly the columns of `PAPER_SCHEMA` (stages may append their own
+columns, such as `score` and `rank`, after them). Strings use pandas' ``string`` dtype,
+lists are Python lists of ``str`` in ``object`` columns, timestamps are UTC.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import pyarrow as pa
+
+from .errors import SchemaError
+
+_STR = pa.string()
+_LIST = pa.list_(pa.string())
+_TS = pa.timestamp("us", tz="UTC")
+
+#: Summary sections digests carry, in display order.
+SUMMARY_FIELDS = (
+    "tldr", "motivation", "problem", "analysis", "method", "result", "conclusion", "contribution",
+)
+
+PAPER_SCHEMA = pa.schema([
+    pa.field("id", _STR, nullable=False),          # versionless arXiv id, or "h:" + content hash
+    pa.field("version", pa.int64()),                # arXiv version number (None when unknown)
+    pa.field("title", _STR, nullable=False),
+    pa.field("title_derived", pa.bool_()),          # True when the title was made up from the text
+    pa.field("authors", _LIST),
+    pa.field("abstract", _STR),
+    pa.field("primary_category", _STR),
+    pa.field("categories", _LIST),
+    pa.field("published", _TS),                     # first version's date
+    pa.field("updated", _TS),                       # this version's date
+    pa.field("abs_url", _STR),
+    pa.field("pdf_url", _STR),
+    pa.field("comment", _STR),
+    pa.field("journal_ref", _STR),
+    pa.field("doi", _STR),
+    pa.field("source", _STR, nullable=False),       # where it came from: "arxiv", "digest:<file>", ...
+    *[pa.field(name, _STR) for name in SUMMARY_FIELDS],
+    pa.field("summary", _STR),                      # free-form (markdown) summary
+    pa.field("summary_source", _STR),               # "imported", "llm:<model>", "extractive"
+    pa.field("title_zh", _STR),
+    pa.field("abstract_zh", _STR),
+    pa.field("topic", _STR),
+    pa.field("subtopic", _STR),
+    pa.field("tags", _LIST),
+    pa.field("external_score", pa.float64()),       # a score a digest gave the paper
+])
+
+COLUMNS: tuple[str, ...] = tuple(PAPER_SCHEMA.names)
+LIST_COLUMNS = tuple(f.name for f in PAPER_SCHEMA if f.type == _LIST)
+TIME_COLUMNS = tuple(f.name for f in PAPER_SCHEMA if f.type == _TS)
+STRING_COLUMNS = tuple(f.name for f in PAPER_SCHEMA if f.type == _STR)
+REQUIRED = tuple(f.name for f in PAPER_SCHEMA if not f.nullable)
+#: Fields a curator adds; merging two copies of a paper keeps whichever copy has them.
+CURATED_FIELDS = (*SUMMARY_FIELDS, "summary", "summary_source", "title_zh", "abstract_zh",
+                  "topic", "subtopic", "tags", "external_score")
+
+_DTYPES: dict[str, Any] = {
+    **{c: pd.StringDtype() for c in STRING_COLUMNS},
+    **{c: object for c in LIST_COLUMNS},
+    **{c: pd.DatetimeTZDtype("ns", "UTC") for c in TIME_COLUMNS},
+    "version": pd.Int64Dtype(),
+    "title_derived": bool,
+    "external_score": "float64",
+}
+
+_ARXIV_ID = re.compile(
+    r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$",
+    re.IGNORECASE,
+)
+_ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^\s?#)]+?)(?:\.pdf)?(?=$|[\s?#)])")
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split ``"2512.04752v2"`` (or an arXiv URL) into ``("2512.04752", 2)``."""
+    text = text.strip()
+    url = _ARXIV_IN_URL.search(text)
+    if url:
+        text = url.group(1)
+    match = _ARXIV_ID.match(text)
+    if not match:
+        raise SchemaError(f"not an arXiv id: {text!r}")
+    version = match.group("v")
+    return match.group("id"), int(version) if version else None
+
+
+def normalize_text(text: str | None) -> str:
+    """Lower-case, NFKC-normalised text with punctuation and runs of space folded."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def content_id(title: str | None, abstract: str | None) -> str:
+    """A stable id for a paper without an arXiv id: a hash of its normalised text."""
+    digest = hashlib.sha256(f"{normalize_text(title)}\n{normalize_text(abstract)}".encode()).hexdigest()
+    return "h:" + digest[:16]
+
+
+def empty_papers() -> pd.DataFrame:
+    """A papers DataFrame with no rows."""
+    return papers_frame([])
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def papers_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Build a schema-conforming frame from records (missing fields become null)."""
+    df = pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records.copy()
+    for column in COLUMNS:
+        if column not in df.columns:
+            df[column] = False if column == "title_derived" else None
+    extra = [c for c in df.columns if c not in COLUMNS]
+    df = df[[*COLUMNS, *extra]]
+    for column in LIST_COLUMNS:
+        df[column] = [_as_list(v) for v in df[column]]
+    for column in TIME_COLUMNS:
+        df[column] = pd.to_datetime(df[column], utc=True, format="mixed")
+    df["title_derived"] = df["title_derived"].fillna(False)
+    df = df.astype({c: t for c, t in _DTYPES.items() if c not in LIST_COLUMNS})
+    return df.reset_index(drop=True)
+
+
+def validate_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
+    """Check that `df` follows the paper schema; raise `SchemaError` naming the column."""
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{where}: missing column(s) {', '.join(missing)}")
+    for column, dtype in _DTYPES.items():
+        if column in LIST_COLUMNS:
+            bad = [i for i, v in enumerate(df[column]) if not isinstance(v, list)
+                   or not all(isinstance(x, str) for x in v)]
+            if bad:
+                raise SchemaError(f"{where}: column {column!r} must hold lists of strings "
+                                  f"(row {bad[0]} holds {df[column].iloc[bad[0]]!r})")
+        elif df[column].dtype != dtype:
+            raise SchemaError(f"{where}: column {column!r} has dtype {df[column].dtype}, "
+                              f"expected {dtype}")
+    for column in REQUIRED:
+        if df[column].isna().any():
+            raise SchemaError(f"{where}: column {column!r} is empty in row "
+                              f"{int(df[column].isna().to_numpy().argmax())}")
+    dupes = df["id"][df["id"].duplicated()]
+    if len(dupes):
+        raise SchemaError(f"{where}: duplicate id {dupes.iloc[0]!r}")
+    return df
+
+
+def to_arrow(df: pd.DataFrame) -> pa.Table:
+    """The papers as a pyarrow Table with `PAPER_SCHEMA` (extra columns dropped)."""
+    validate_papers(df)
+    return pa.Table.from_pandas(df[list(COLUMNS)], schema=PAPER_SCHEMA, preserve_index=False)
+
+
+def from_arrow(table: pa.Table) -> pd.DataFrame:
+    """The inverse of `to_arrow`."""
+    df = table.to_pandas()
+    for column in LIST_COLUMNS:
+        df[column] = [list(v) if v is not None else [] for v in df[column]]
+    return papers_frame(df)

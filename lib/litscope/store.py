@@ -1,0 +1,293 @@
+"""The local store: one SQLite file per review, transactional and safe for several processes.
+
+Why SQLite and not DuckDB: the store takes many tiny writes (a label per click in the
+Explorer, a window mark per fetch) from several processes at once (a notebook kernel and
+``litscope update``). SQLite in WAL mode lets each of them write short transactions while
+the others read, and waits for the lock (``busy_timeout``); DuckDB holds a whole-file lock
+per process, so an open notebook would shut the CLI out. Analytics at scale (1M papers)
+run on Parquet, not on the store.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pandas as pd
+
+from .errors import StoreError
+from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, TIME_COLUMNS, papers_frame,
+                     validate_papers)
+
+STORE_FILE = "litscope.sqlite"
+LABELS = ("include", "exclude", "maybe")
+
+_SQL_TYPES = {"version": "INTEGER", "title_derived": "INTEGER", "external_score": "REAL"}
+
+_TABLES = f"""
+CREATE TABLE IF NOT EXISTS papers (
+    {", ".join(f"{c} {_SQL_TYPES.get(c, 'TEXT')}{' PRIMARY KEY' if c == 'id' else ''}" for c in COLUMNS)},
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paper_versions (
+    id TEXT NOT NULL, version INTEGER NOT NULL, updated TEXT, source TEXT,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE IF NOT EXISTS paper_sources (
+    id TEXT NOT NULL, source TEXT NOT NULL, first_seen TEXT NOT NULL,
+    PRIMARY KEY (id, source)
+);
+CREATE TABLE IF NOT EXISTS fetch_windows (
+    query_key TEXT NOT NULL, day TEXT NOT NULL, n_papers INTEGER NOT NULL, fetched_at TEXT NOT NULL,
+    PRIMARY KEY (query_key, day)
+);
+CREATE TABLE IF NOT EXISTS labels (
+    paper_id TEXT PRIMARY KEY,
+    label TEXT NOT NULL CHECK (label IN {LABELS}),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes (
+    paper_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS summaries (
+    paper_id TEXT NOT NULL, version INTEGER NOT NULL, model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL, kind TEXT NOT NULL, language TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    payload TEXT, error TEXT, created_at TEXT NOT NULL,
+    PRIMARY KEY (paper_id, version, model, prompt_version, kind, language)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _encode(column: str, value: Any) -> Any:
+    if column in LIST_COLUMNS:
+        return json.dumps(list(value or []), ensure_ascii=False)
+    if value is None or value is pd.NA or (not isinstance(value, (list, str)) and pd.isna(value)):
+        return None
+    if column in TIME_COLUMNS:
+        return pd.Timestamp(value).isoformat()
+    if column == "title_derived":
+        return int(bool(value))
+    if column == "version":
+        return int(value)
+    if column == "external_score":
+        return float(value)
+    return str(value)
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Merge two copies of one paper: the newer version wins field by field, the other
+    fills its gaps; tags are united and `published` keeps the earliest date."""
+    newer, older = (new, old) if (new["version"] or 0) >= (old["version"] or 0) else (old, new)
+    merged = {c: newer[c] if newer[c] not in (None, "[]") else older[c] for c in COLUMNS}
+    merged["tags"] = json.dumps(list(dict.fromkeys(json.loads(old["tags"]) + json.loads(new["tags"]))),
+                                ensure_ascii=False)
+    dates = [d for d in (old["published"], new["published"]) if d]
+    merged["published"] = min(dates) if dates else None
+    return merged
+
+
+class Store:
+    """The review's papers, labels, notes, summaries and fetch history."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        self.path = path / STORE_FILE if path.suffix != ".sqlite" else path
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(_TABLES)
+                have = {row[1] for row in con.execute("PRAGMA table_info(papers)")}
+                for column in COLUMNS:
+                    if column not in have:   # a store made by an older litscope
+                        con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
+                                    f"{_SQL_TYPES.get(column, 'TEXT')}")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        con.execute("PRAGMA busy_timeout = 60000")
+        con.execute("PRAGMA synchronous = FULL")
+        return con
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        con = self._connect()
+        try:
+            return con.execute(sql, tuple(params)).fetchall()
+        finally:
+            con.close()
+
+    # -- papers ---------------------------------------------------------------------------
+    def add_papers(self, df: pd.DataFrame, *, windows: Iterable[tuple[str, str, int]] = ()) -> dict[str, int]:
+        """Insert or merge papers (deduped by id, newest version kept) in one transaction.
+
+        `windows` are (query_key, day, n_papers) fetch windows to mark complete in the
+        same transaction, so a failed fetch leaves neither papers nor marks behind.
+        Returns counts of ``added``, ``updated`` and ``unchanged`` papers.
+        """
+        validate_papers(df, where="papers to store")
+        rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
+                for rec in df[list(COLUMNS)].itertuples(index=False, name=None)]
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        now = _now()
+        with self.transaction() as con:
+            for row in rows:
+                found = con.execute(f"SELECT {', '.join(COLUMNS)} FROM papers WHERE id = ?",
+                                    (row["id"],)).fetchone()
+                if found is None:
+                    merged, key = row, "added"
+                else:
+                    old = dict(zip(COLUMNS, found))
+                    merged = _merge(old, row)
+                    key = "unchanged" if merged == old else "updated"
+                counts[key] += 1
+                if key != "unchanged":
+                    con.execute(
+                        f"INSERT OR REPLACE INTO papers ({', '.join(COLUMNS)}, added_at) "
+                        f"VALUES ({', '.join('?' * len(COLUMNS))}, "
+                        f"COALESCE((SELECT added_at FROM papers WHERE id = ?), ?))",
+                        [merged[c] for c in COLUMNS] + [row["id"], now])
+                if row["version"] is not None:
+                    con.execute("INSERT OR IGNORE INTO paper_versions VALUES (?, ?, ?, ?)",
+                                (row["id"], row["version"], row["updated"], row["source"]))
+                con.execute("INSERT OR IGNORE INTO paper_sources VALUES (?, ?, ?)",
+                            (row["id"], row["source"], now))
+            con.executemany("INSERT OR REPLACE INTO fetch_windows VALUES (?, ?, ?, ?)",
+                            [(k, d, n, now) for k, d, n in windows])
+        return counts
+
+    def papers(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """All papers (or those with `ids`) as one schema-conforming DataFrame."""
+        sql = f"SELECT {', '.join(COLUMNS)} FROM papers"
+        params: list[str] = []
+        if ids is not None:
+            params = list(ids)
+            sql += f" WHERE id IN (SELECT value FROM json_each(?))"
+            params = [json.dumps(params)]
+        rows = self._query(sql + " ORDER BY published DESC, id", params)
+        df = pd.DataFrame(rows, columns=list(COLUMNS))
+        for column in LIST_COLUMNS:
+            df[column] = [json.loads(v) if v else [] for v in df[column]]
+        df["title_derived"] = df["title_derived"].fillna(0).astype(bool)
+        return papers_frame(df)
+
+    def count(self) -> int:
+        return self._query("SELECT count(*) FROM papers")[0][0]
+
+    def versions(self, paper_id: str) -> pd.DataFrame:
+        """Every version of a paper seen so far, with its date and source."""
+        rows = self._query("SELECT version, updated, source FROM paper_versions WHERE id = ? "
+                           "ORDER BY version", (paper_id,))
+        return pd.DataFrame(rows, columns=["version", "updated", "source"])
+
+    def sources(self) -> pd.DataFrame:
+        """Which source delivered which paper."""
+        rows = self._query("SELECT id, source, first_seen FROM paper_sources ORDER BY id, source")
+        return pd.DataFrame(rows, columns=["id", "source", "first_seen"])
+
+    def update_fields(self, paper_id: str, **fields: Any) -> None:
+        """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
+        bad = [f for f in fields if f not in CURATED_FIELDS]
+        if bad:
+            raise StoreError(f"cannot set field(s) {', '.join(bad)}: only curated fields "
+                             f"({', '.join(CURATED_FIELDS)}) may be edited")
+        with self.transaction() as con:
+            self._require_paper(con, paper_id)
+            con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
+                        [_encode(f, v) for f, v in fields.items()] + [paper_id])
+
+    def _require_paper(self, con: sqlite3.Connection, paper_id: str) -> None:
+        if con.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
+            raise StoreError(f"no paper with id {paper_id!r} in {self.path}")
+
+    # -- fetch windows --------------------------------------------------------------------
+    def completed_days(self, query_key: str) -> set[str]:
+        """Days (``YYYY-MM-DD``) already fetched completely for a query."""
+        return {d for (d,) in self._query("SELECT day FROM fetch_windows WHERE query_key = ?",
+                                           (query_key,))}
+
+    def windows(self) -> pd.DataFrame:
+        rows = self._query("SELECT query_key, day, n_papers, fetched_at FROM fetch_windows "
+                           "ORDER BY query_key, day")
+        return pd.DataFrame(rows, columns=["query_key", "day", "n_papers", "fetched_at"])
+
+    # -- labels and notes -----------------------------------------------------------------
+    def set_label(self, paper_id: str, label: str | None) -> None:
+        """Label a paper include/exclude/maybe (None clears it); durable on return."""
+        if label is not None and label not in LABELS:
+            raise StoreError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+        with self.transaction() as con:
+            self._require_paper(con, paper_id)
+            if label is None:
+                con.execute("DELETE FROM labels WHERE paper_id = ?", (paper_id,))
+            else:
+                con.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", (paper_id, label, _now()))
+
+    def labels(self) -> pd.DataFrame:
+        rows = self._query("SELECT paper_id, label, updated_at FROM labels ORDER BY updated_at")
+        return pd.DataFrame(rows, columns=["id", "label", "updated_at"])
+
+    def set_note(self, paper_id: str, text: str) -> None:
+        """Save a note on a paper (empty text deletes it); durable on return."""
+        with self.transaction() as con:
+            self._require_paper(con, paper_id)
+            if text.strip():
+                con.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (paper_id, text, _now()))
+            else:
+                con.execute("DELETE FROM notes WHERE paper_id = ?", (paper_id,))
+
+    def notes(self) -> pd.DataFrame:
+        rows = self._query("SELECT paper_id, text, updated_at FROM notes ORDER BY paper_id")
+        return pd.DataFrame(rows, columns=["id", "note", "updated_at"])
+
+    # -- cached LLM results ---------------------------------------------------------------
+    def cached_result(self, key: tuple[str, int, str, str, str, str]) -> dict[str, Any] | None:
+        """A cached summary/translation for (paper_id, version, model, prompt_version,
+        kind, language), as ``{"status", "payload", "error"}``; None when absent."""
+        rows = self._query("SELECT status, payload, error FROM summaries WHERE paper_id = ? AND "
+                           "version = ? AND model = ? AND prompt_version = ? AND kind = ? AND "
+                           "language = ?", key)
+        if not rows:
+            return None
+        status, payload, error = rows[0]
+        return {"status": status, "payload": json.loads(payload) if payload else None, "error": error}
+
+    def cache_result(self, key: tuple[str, int, str, str, str, str], status: str,
+                     payload: dict[str, Any] | None = None, error: str | None = None) -> None:
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*key, status, json.dumps(payload, ensure_ascii=False) if payload else None,
+                         error, _now()))
+
+    def cached_results(self) -> pd.DataFrame:
+        rows = self._query("SELECT paper_id, version, model, prompt_version, kind, language, status, "
+                           "payload, error, created_at FROM summaries")
+        return pd.DataFrame(rows, columns=["id", "version", "model", "prompt_version", "kind",
+                                           "language", "status", "payload", "error", "created_at"])
