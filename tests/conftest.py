@@ -1,0 +1,24 @@
+"""Shared fixtures: the real seed digests (when ../shared is beside the repo) and temp stores."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The five real digest files; tests that need them skip when ../shared is absent."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed digests not found at {SEEDS}")
+    return SEEDS
+
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty store in a temporary folder."""
+    from litscope.store import Store
+    return Store(tmp_path / "data")
