@@ -112,7 +112,7 @@ class Project:
 def _format_validation(exc: ValidationError, file: Path) -> str:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""

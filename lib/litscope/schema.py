@@ -128,7 +128,7 @@ def papers_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.Data
         df[column] = [_as_list(v) for v in df[column]]
     for column in TIME_COLUMNS:
         df[column] = pd.to_datetime(df[column], utc=True, format="mixed")
-    df["title_derived"] = df["title_derived"].fillna(False)
+    df["title_derived"] = df["title_derived"].astype("boolean").fillna(False)
     df = df.astype({c: t for c, t in _DTYPES.items() if c not in LIST_COLUMNS})
     return df.reset_index(drop=True)
 

@@ -1,0 +1,70 @@
+import pandas as pd
+import pytest
+
+from litscope.errors import SchemaError
+from litscope.schema import (COLUMNS, content_id, empty_papers, from_arrow, papers_frame,
+                             split_arxiv_id, to_arrow, validate_papers)
+
+
+def _frame():
+    return papers_frame([
+        {"id": "2512.04752", "version": 2, "title": "RLHFSpec", "authors": ["Siqi Wang"],
+         "categories": ["cs.LG", "cs.CL"], "published": "2025-12-05", "source": "arxiv"},
+        {"id": content_id("A title", "An abstract."), "title": "A title", "title_derived": True,
+         "abstract": "An abstract.", "source": "topics:004.txt", "tags": ["LLM"]},
+    ])
+
+
+def test_frame_follows_schema_and_round_trips_through_arrow():
+    df = _frame()
+    assert list(df.columns) == list(COLUMNS)
+    validate_papers(df)
+    assert str(df["published"].dtype) == "datetime64[ns, UTC]"
+    assert df["authors"].iloc[1] == [] and df["tags"].iloc[1] == ["LLM"]
+    back = from_arrow(to_arrow(df))
+    pd.testing.assert_frame_equal(back, df)
+
+
+def test_empty_frame_validates():
+    assert validate_papers(empty_papers()).empty
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda df: df.drop(columns=["title"]), "missing column(s) title"),
+    (lambda df: df.assign(version=df["version"].astype(float)), "column 'version' has dtype"),
+    (lambda df: df.assign(authors=["Siqi Wang", []]), "column 'authors' must hold lists"),
+    (lambda df: df.assign(id=pd.array(["x", "x"], dtype="string")), "duplicate id 'x'"),
+])
+def test_validator_names_the_column(mutate, message):
+    with pytest.raises(SchemaError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate_papers(mutate(_frame()))
+
+
+def test_validator_rejects_missing_required_value():
+    df = _frame()
+    df.loc[0, "title"] = pd.NA
+    with pytest.raises(SchemaError, match="column 'title' is empty in row 0"):
+        validate_papers(df)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2512.04752v1", ("2512.04752", 1)),
+    ("https://arxiv.org/abs/2511.10618", ("2511.10618", None)),
+    ("https://arxiv.org/pdf/2502.03429v3", ("2502.03429", 3)),
+    ("hep-th/9901001v2", ("hep-th/9901001", 2)),
+    ("arXiv:0704.0001", ("0704.0001", None)),
+])
+def test_split_arxiv_id(text, expected):
+    assert split_arxiv_id(text) == expected
+
+
+def test_split_arxiv_id_rejects_garbage():
+    with pytest.raises(SchemaError, match="not an arXiv id"):
+        split_arxiv_id("hello world")
+
+
+def test_content_id_is_stable_and_ignores_case_and_punctuation():
+    a = content_id("Know Your Limits", "Language prediction is constrained.")
+    assert a == content_id("know your limits!", "language  prediction is constrained")
+    assert a.startswith("h:") and len(a) == 18
+    assert a != content_id("Know Your Limits", "Another abstract")
