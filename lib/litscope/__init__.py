@@ -1,2 +1,37 @@
-"""litscope: literature reviews of arXiv in Jupyter, published with Quarto."""
+"""litscope: literature reviews of arXiv in Jupyter, published with Quarto.
+
+The public API reads like the workflow: ``fetch`` → ``Store`` → ``score`` → curate →
+``build_site``. Names are imported lazily so that ``import litscope`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "LitscopeError": "errors",
+    "papers_frame": "schema", "validate_papers": "schema", "empty_papers": "schema",
+    "open_project": "config", "load_config": "config",
+    "Store": "store",
+    "init_project": "project",
+    "fetch": "fetch",
+    "read_digest": "importers", "detect_format": "importers",
+    "load_sample": "sample",
+    "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
+    "Scorer": "score", "score": "score", "explain": "score",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'litscope' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
