@@ -1,0 +1,89 @@
+"""Topic digests: sections ``<subtopic><N> 篇``, each paper a topic line, a subtopic line,
+``#tags``, an optional English ``TL;DR:``, six emoji-labelled Chinese fields and the abstract.
+
+Papers have neither title nor id: the display title is derived from the abstract
+(``title_derived``) and the id is a hash of the abstract alone.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._common import collect_fields, labels
+
+NAME = "topics"
+
+_HEADER = re.compile(r"^(?P<subtopic>\S.*?)\s*(?P<count>\d+) 篇\s*$")
+_TAGS = re.compile(r"^#\S")
+_FIELDS = labels(
+    ("TL;DR[:：]", "tldr"), ("🎯 ?研究动机[:：]?", "motivation"), ("❓ ?解决问题[:：]?", "problem"),
+    ("🔍 ?现象分析[:：]?", "analysis"), ("🛠️? ?主要方法[:：]?", "method"),
+    ("📊 ?数据与实验[:：]?", "result"), ("⭐ ?主要贡献[:：]?", "contribution"),
+    (r"查看完整摘要 \(Abstract\)", "abstract"),
+)
+_TITLE_WORDS = 12
+_TITLE_CHARS = 40   # for text written without spaces
+_VERB = r"\b[Ww]e\s+(?:propose|introduce|present|develop|release)\s+"
+_NAME = r"(?P<name>[A-Z][\w\-]*[\w])(?:\s*\([^)]*\))?"
+_WHAT = r"(?P<what>(?:a|an|the)\s[^.;:]+)"
+#: "we propose GuardSpace, a guardrail framework for ..." / "we introduce a benchmark, called X, ..."
+_NAMED = (re.compile(_VERB + _NAME + r"\s*[,:—]\s+" + _WHAT),
+          re.compile(_VERB + r"(?P<what>(?:a|an)\s[^.;:,]+),?\s+(?:called|termed|named|dubbed)\s+" + _NAME))
+#: "we propose a simple yet effective method for ..."
+_PROPOSED = re.compile(_VERB + _WHAT)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|(?<=[。！？])")
+
+
+def looks_like(text: str) -> bool:
+    """``<subtopic><N> 篇`` section headers and ``查看完整摘要`` abstract markers."""
+    return bool(re.search(_HEADER.pattern, text, re.MULTILINE)) and "查看完整摘要" in text
+
+
+def section_counts(text: str) -> dict[str, int]:
+    """The paper count each section header announces, e.g. ``{"模型架构": 74}``."""
+    return {m["subtopic"]: int(m["count"]) for m in map(_HEADER.match, text.splitlines()) if m}
+
+
+def parse(text: str) -> list[dict[str, Any]]:
+    """One record per ``#tags`` line: the two lines above it are topic and subtopic, the
+    lines below it run up to the next paper or section header."""
+    lines = text.splitlines()
+    starts = [i - 2 for i, line in enumerate(lines) if i >= 2 and _TAGS.match(line)]
+    ends = sorted({*starts, *(i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines)})
+    return [_record(lines[start:next(end for end in ends if end > start)]) for start in starts]
+
+
+def _record(lines: list[str]) -> dict[str, Any]:
+    topic, subtopic, tags, *rest = lines
+    fields = collect_fields(rest, _FIELDS, joiner=" ")
+    return {"title": derive_title(fields.get("abstract"), fields.get("tldr"), fields.get("method") or subtopic),
+            "title_derived": True, "topic": topic.strip(), "subtopic": subtopic.strip(),
+            "tags": [tag.strip() for tag in tags.split("#") if tag.strip()], **fields}
+
+
+def derive_title(*texts: str | None) -> str:
+    """A display title for a paper without one, from the first of `texts` (abstract, TL;DR,
+    ...) that names what the paper proposes (``"Name: a ... for ..."``, else ``"A ... for
+    ..."``), else the first sentence of the first text; about twelve words."""
+    texts = tuple(text.strip() for text in texts if text and text.strip())
+    for pattern in _NAMED:
+        for text in texts:
+            if match := pattern.search(text):
+                return _clip(f"{match['name']}: {_capital(match['what'])}")
+    for text in texts:
+        if match := _PROPOSED.search(text):
+            return _clip(_capital(match["what"]))
+    return _clip(_SENTENCE.split(texts[0], maxsplit=1)[0].rstrip(".。")) if texts else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _clip(text: str) -> str:
+    words = text.split()
+    if len(words) == 1 and len(text) > _TITLE_CHARS:
+        return text[:_TITLE_CHARS] + "…"
+    if len(words) <= _TITLE_WORDS:
+        return text
+    return " ".join(words[:_TITLE_WORDS]).rstrip(",;:") + "…"
