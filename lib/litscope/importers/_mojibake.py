@@ -23,6 +23,8 @@ CODE_PAGES = ("cp1252", "cp1254", "latin-1")
 #: An ASCII run, or a UTF-8 lead byte with the continuation bytes that follow it, or a stray byte.
 _TOKEN = re.compile(rb"[\x00-\x7f]+|[\xc0-\xff][\x80-\xbf]*|[\x80-\xbf]")
 _LONGEST_WORD = 8
+#: Miscellaneous Symbols, Dingbats, arrows and stars, and the emoji planes' pictographs.
+_EMOJI_BLOCKS = ((0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F300, 0x1FAFF))
 
 
 def repair_mojibake(text: str) -> str:
@@ -80,15 +82,14 @@ def _completions(short: bytes, dropped: tuple[int, ...]) -> list[str]:
 
 
 def _commonness(char: str) -> int:
-    """2 for common characters (GB2312 level 1 and its symbols, emoji and their variation
-    selector), 1 for other assigned ones, 0 for private-use and unassigned code points."""
+    """2 for common characters (emoji, their variation selector, GB2312 level 1 and its
+    symbols), 1 for other assigned ones, 0 for private-use and unassigned code points."""
+    if char == "\ufe0f" or any(low <= ord(char) <= high for low, high in _EMOJI_BLOCKS):
+        return 2
     try:
         return 2 if char.encode("gb2312")[0] < 0xD8 else 1
     except UnicodeEncodeError:
-        category = unicodedata.category(char)
-        if category == "So" or char == "\ufe0f":
-            return 2
-        return 0 if category in ("Co", "Cn") else 1
+        return 0 if unicodedata.category(char) in ("Co", "Cn") else 1
 
 
 def _is_han(option: str) -> bool:

@@ -23,6 +23,7 @@ _FIELDS = labels(
 )
 _TITLE_WORDS = 12
 _TITLE_CHARS = 40   # for text written without spaces
+_PHRASE_WORDS = 4
 _VERB = r"\b[Ww]e\s+(?:propose|introduce|present|develop|release)\s+"
 _NAME = r"(?P<name>[A-Z][\w\-]*[\w])(?:\s*\([^)]*\))?"
 _WHAT = r"(?P<what>(?:a|an|the)\s[^.;:]+)"
@@ -69,14 +70,17 @@ def derive_title(*texts: str | None) -> str:
     for pattern in _NAMED:
         for text in texts:
             if match := pattern.search(text):
-                return _clip(f"{match['name']}: {_capital(match['what'])}")
+                return _clip(f"{match['name']}: {_phrase(match['what'])}")
     for text in texts:
         if match := _PROPOSED.search(text):
-            return _clip(_capital(match["what"]))
+            return _clip(_phrase(match["what"]))
     return _clip(_SENTENCE.split(texts[0], maxsplit=1)[0].rstrip(".。")) if texts else ""
 
 
-def _capital(text: str) -> str:
+def _phrase(text: str) -> str:
+    """Capitalised, and cut at its first comma when what comes before says enough."""
+    head = text.split(",", 1)[0]
+    text = head if len(head.split()) >= _PHRASE_WORDS else text
     return text[:1].upper() + text[1:]
 
 
