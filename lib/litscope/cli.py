@@ -51,9 +51,10 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from .importers import read_digest
     from .store import Store
+    # read every file before touching the store, so one bad file leaves the store as it was
+    digests = [(file, read_digest(file, format=args.format)) for file in args.files]
     store = Store(_project(args, required=False).data_dir)
-    for file in args.files:
-        papers = read_digest(file, format=args.format)
+    for file, papers in digests:
         counts = store.add_papers(papers)
         print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers)} papers "
               f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
