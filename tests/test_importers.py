@@ -230,6 +230,21 @@ def test_mojibake_with_dropped_bytes_is_repaired(original):
     assert repair_mojibake(broken) == original
 
 
+def test_mojibake_repair_restores_most_characters_of_real_chinese_text(digests):
+    """Damage the real Chinese abstracts of the bilingual list the way the bot README was
+    damaged (UTF-8 read as cp1254, undefined bytes and soft hyphens dropped) and count the
+    damaged characters the repair gets right."""
+    lost = {0x81, 0x8D, 0x8E, 0x8F, 0x90, 0x9D, 0x9E, 0xAD}
+    text = "\n".join(digests[BILINGUAL]["abstract_zh"])
+    broken = bytes(b for b in text.encode("utf-8") if b not in lost).decode("cp1254")
+    repaired = repair_mojibake(broken)
+    assert len(repaired) == len(text)
+    damaged = {i for i, char in enumerate(text) if lost & set(char.encode("utf-8"))}
+    right = sum(repaired[i] == text[i] for i in damaged)
+    assert len(damaged) > 4000 and right / len(damaged) > 0.9
+    assert all(repaired[i] == text[i] for i in range(len(text)) if i not in damaged)
+
+
 @pytest.mark.parametrize("text", ["中文摘要，没有问题。", "café and naïve résumé", "plain ASCII"])
 def test_correct_text_is_left_alone(text):
     assert repair_mojibake(text) == text

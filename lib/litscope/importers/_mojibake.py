@@ -1,9 +1,9 @@
 """Repair UTF-8 text that was decoded with a Windows code page ("ä¸­æ–‡" for "中文").
 
 ftfy undoes such mojibake only where every byte survived. Code pages leave some bytes
-undefined (cp1252: 0x81 0x8D 0x8F 0x90 0x9D) or invisible (0xAD, the soft hyphen), and the
-tools that pass the text on drop them, so many Chinese characters lose one of their three
-bytes. We re-encode with the code page, list the characters each short UTF-8 sequence can
+undefined (cp1252: 0x81 0x8D 0x8F 0x90 0x9D; cp1254 also 0x8E 0x9E) or invisible (0xAD,
+the soft hyphen), and the tools that pass the text on drop them, so many Chinese characters
+lose one of their three bytes. We re-encode with the code page, list the characters each short UTF-8 sequence can
 be with the dropped byte(s) put back, and let Chinese word frequencies (jieba's dictionary)
 choose among them, as a reader would from context.
 """
@@ -31,24 +31,31 @@ def repair_mojibake(text: str) -> str:
     """`text` with mojibake undone; text that does not look mis-decoded comes back as is."""
     if not is_bad(text):
         return text
-    for code_page in CODE_PAGES:
-        try:
-            raw = text.encode(code_page)
-        except UnicodeEncodeError:
-            continue
-        return _read(_slots(raw, code_page))
-    return ftfy.fix_text(text)
+    pages = [page for page in CODE_PAGES if _encodes(text, page)]
+    if not pages:
+        return ftfy.fix_text(text)
+    raw = text.encode(pages[0])
+    # the bytes any fitting code page would have lost, less those the text still shows
+    dropped = sorted(set().union(*map(_dropped_bytes, pages)) - set(raw))
+    return _read(_slots(raw, pages[0], tuple(dropped)))
 
 
-def _slots(raw: bytes, code_page: str) -> list[list[str]]:
-    """The decoded text as slots: each a list of what it can read as, most likely first."""
-    dropped = _dropped_bytes(code_page)
+def _encodes(text: str, code_page: str) -> bool:
+    try:
+        text.encode(code_page)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _slots(raw: bytes, code_page: str, dropped: tuple[int, ...]) -> list[tuple[str, ...]]:
+    """The decoded text as slots: each the readings it can have, most likely first."""
     slots = []
     for token in _TOKEN.findall(raw):
         try:
-            slots.append([token.decode("utf-8")])
+            slots.append((token.decode("utf-8"),))
         except UnicodeDecodeError:
-            slots.append(_completions(token, dropped) or [token.decode(code_page, errors="replace")])
+            slots.append(_completions(token, dropped) or (token.decode(code_page, errors="replace"),))
     return slots
 
 
@@ -63,7 +70,8 @@ def _dropped_bytes(code_page: str) -> tuple[int, ...]:
     return tuple(b for b in range(0x80, 0xC0) if invisible(b))
 
 
-def _completions(short: bytes, dropped: tuple[int, ...]) -> list[str]:
+@cache
+def _completions(short: bytes, dropped: tuple[int, ...]) -> tuple[str, ...]:
     """The characters `short` (a lead byte with too few continuation bytes) can be with
     dropped bytes put back at any position, most common first."""
     lead = short[0]
@@ -71,14 +79,14 @@ def _completions(short: bytes, dropped: tuple[int, ...]) -> list[str]:
     missing = length - len(short)
     found = set()
     for fill in itertools.product(dropped, repeat=max(missing, 0)):
-        for slots in itertools.combinations(range(1, length), missing):
+        for places in itertools.combinations(range(1, length), missing):
             given, put = iter(short[1:]), iter(fill)
-            sequence = bytes([lead, *(next(put) if i in slots else next(given) for i in range(1, length))])
+            sequence = bytes([lead, *(next(put) if i in places else next(given) for i in range(1, length))])
             try:
                 found.add(sequence.decode("utf-8"))
             except UnicodeDecodeError:
                 pass
-    return sorted(found, key=lambda char: (-_commonness(char), char))
+    return tuple(sorted(found, key=lambda char: (-_commonness(char), char)))
 
 
 def _commonness(char: str) -> int:
@@ -96,7 +104,7 @@ def _is_han(option: str) -> bool:
     return len(option) == 1 and unicodedata.name(option, "").startswith("CJK UNIFIED")
 
 
-def _read(slots: list[list[str]]) -> str:
+def _read(slots: list[tuple[str, ...]]) -> str:
     """Choose one reading per slot: runs of Chinese characters by word frequencies, other
     slots by commonness."""
     out: list[str] = []
@@ -109,25 +117,24 @@ def _read(slots: list[list[str]]) -> str:
     return "".join(out)
 
 
-def _best_reading(run: list[list[str]]) -> str:
+def _best_reading(run: list[tuple[str, ...]]) -> str:
     """The most probable reading of a run of Chinese characters, some uncertain: the best
     segmentation into dictionary words over all choices (jieba's model, on a lattice)."""
     freq, log_total = _word_frequencies()
-    best: list[tuple[float, str] | None] = [(0.0, "")] + [None] * len(run)
+    best = [(0.0, "")] + [(-math.inf, "")] * len(run)   # best (log-probability, text) up to i
     for start in range(len(run)):
-        score, text = best[start]  # type: ignore[misc]
+        score, text = best[start]
         prefixes = [""]
         for end in range(start, min(start + _LONGEST_WORD, len(run))):
             prefixes = [p + c for p in prefixes for c in run[end] if p + c in freq]
+            # one character may stand alone, dictionary word or not; longer words must be words
             for word in prefixes if end > start else run[end]:
                 count = freq.get(word, 0)
-                if count or end == start:
-                    candidate = (score + math.log(count or 1) - log_total, text + word)
-                    if best[end + 1] is None or candidate[0] > best[end + 1][0]:  # type: ignore[index]
-                        best[end + 1] = candidate
+                if (count or end == start) and score + math.log(count or 1) - log_total > best[end + 1][0]:
+                    best[end + 1] = (score + math.log(count or 1) - log_total, text + word)
             if not prefixes:
                 break
-    return best[-1][1]  # type: ignore[index]
+    return best[-1][1]
 
 
 @cache
