@@ -20,6 +20,8 @@ $(VENV)/.installed-%: pyproject.toml
 	@touch $@
 
 demo: $(VENV)/.installed-notebook  ## set up, then run the workflow on the embedded sample
+	@test -x $(BIN)/quarto || timeout 120 $(PIP) -e '.[publish]' 2>/dev/null \
+		|| echo "Quarto could not be installed (litscope[publish]); the website project is written but not rendered."
 	@$(BIN)/litscope demo
 
 test: $(VENV)/.installed-dev  ## set up, then run the tests

@@ -22,6 +22,8 @@ _EXPORTS = {
     "load_sample": "sample",
     "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
     "Scorer": "score", "score": "score", "explain": "score",
+    "build_site": "publish", "render_site": "publish", "publish_project": "publish",
+    "render_digest": "digest",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -70,6 +70,48 @@ def cmd_list(args: argparse.Namespace) -> None:
         print(f"... {len(papers) - args.top} more (use --top N)")
 
 
+# -- publish and digest ---------------------------------------------------------------------
+def cmd_publish(args: argparse.Namespace) -> None:
+    from .errors import PublishError
+    from .publish import QUARTO_HELP, find_quarto, publish_project, render_site
+    from .quarto_schema import check_site
+    project = _project(args, required=False)
+    out = Path(args.out) if args.out else project.path(project.config.site.out)
+    print(publish_project(project, out=out).summary())
+    if args.check:
+        problems = check_site(out)
+        if problems:
+            raise PublishError(f"{out}: {len(problems)} problem(s) against Quarto 1.10's schema: "
+                               + "; ".join(problems[:5]))
+        print(f"Checked {out}: _quarto.yml and every page's front matter follow Quarto 1.10's schema.")
+    if args.render:
+        print(f"Rendered the website into {render_site(out)}" if find_quarto()
+              else QUARTO_HELP.format(out=out))
+
+
+def cmd_digest(args: argparse.Namespace) -> None:
+    from .digest import papers_between, render_digest
+    from .errors import PublishError
+    from .publish import score_papers
+    from .store import Store
+    project = _project(args, required=False)
+    store = Store(project.data_dir)
+    papers = papers_between(store.papers(), on=args.date, since=args.since)
+    if papers.empty:
+        when = f"on {args.date}" if args.date else f"since {args.since}"
+        raise PublishError(f"no paper in the store {store.path} was submitted {when}")
+    profile = None
+    if project.profile_path.is_file():
+        from .profile import load_profile
+        profile = load_profile(project.profile_path)
+    text = render_digest(score_papers(papers, profile)[0], args.format, title=project.config.title)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote a {args.format} digest of {len(papers)} papers to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
 # -- demo -----------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
@@ -130,6 +172,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_list, "list papers in the store",
                 "Print the newest papers in the store as a table.")
     p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
+    data_option(p)
+
+    p = command("publish", cmd_publish, "write the curated review as a Quarto website project",
+                "Write the curated papers as a Quarto website project: a listing with categories,\n"
+                "search, sorting and an RSS feed (when site.site_url is set), a page per paper,\n"
+                "topic and day, and a methods page with the profile and plots. Which papers:\n"
+                "site.curate in litscope.yml ('top': the site.top_n best by score; 'include': the\n"
+                "papers labelled include). Files litscope wrote before are replaced; others stay.\n\n"
+                "example: litscope publish --out site/ --check --render")
+    p.add_argument("--out", metavar="DIR", help="the project folder to write (default: site.out, 'site')")
+    p.add_argument("--check", action="store_true",
+                   help="validate _quarto.yml and every page's front matter against Quarto 1.10's "
+                        "schema (no Quarto needed)")
+    p.add_argument("--render", action="store_true",
+                   help="run 'quarto render' on it when Quarto is installed (else say how to get it)")
+    data_option(p)
+
+    p = command("digest", cmd_digest, "write the papers of a day as digest markdown",
+                "Write the store's papers submitted on a day (or since a day) as markdown: the\n"
+                "daily per-category digest (table of contents, TL;DR, collapsible details) or\n"
+                "the arxiv_rss_bot README (numbered papers with score and collapsible summary).\n"
+                "Both can be imported again with 'litscope import'.\n\n"
+                "example: litscope digest --date 2025-12-05 --format bot --out README.md")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", metavar="YYYY-MM-DD", help="papers first submitted on this day (UTC)")
+    when.add_argument("--since", metavar="YYYY-MM-DD", help="papers first submitted on this day or later")
+    p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",

@@ -1,0 +1,145 @@
+"""Digest markdown in the formats litscope imports: the daily per-category digest (seeds
+000/001: table of contents, a section per arXiv category, TL;DR and collapsible details)
+and the arxiv_rss_bot README (seed 002: numbered papers with authors, category, date,
+score, arXiv id, abstract and a collapsible summary).
+
+Text is written as it is, so that `litscope.importers.read_digest` reads the digest back,
+except that anything that would open an HTML tag (``<script``, ``</details>``) is escaped
+(attribute-free formatting tags such as ``<br>`` and ``<li>`` stay).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .config import parse_day
+from .errors import PublishError
+from .publish.markdown import clean_text, one_line, safe_url
+from .schema import SUMMARY_FIELDS, validate_papers
+
+DigestFormat = Literal["daily", "bot"]
+FORMATS: tuple[str, ...] = ("daily", "bot")
+
+# "<" opening a tag, unless the tag is an attribute-free formatting one that summaries use.
+_TAG_START = re.compile(r"<(?!/?(?:br|p|hr|ul|ol|li|b|i|em|strong|sub|sup|code)\s*/?>)(?=[A-Za-z/!?])",
+                        re.IGNORECASE)
+_CATEGORY = re.compile(r"[^\w.\-]+")
+_DETAILS = {"motivation": "Motivation", "method": "Method", "result": "Result",
+            "conclusion": "Conclusion"}
+
+
+def _neutral(text: Any) -> str:
+    """`text` with every ``<`` that could open an HTML tag (bar plain formatting tags) as ``&lt;``."""
+    return _TAG_START.sub("&lt;", clean_text(text))
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return ""
+    return _neutral(value)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("litscope", "templates"), undefined=StrictUndefined,
+                      autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, finalize=_finalize)
+    env.filters["line"] = lambda value: Markup(_neutral(one_line(value)))
+    return env
+
+
+def _value(value: Any) -> Any:
+    """None for the missing values pandas uses (None, NaN, NA, NaT, "")."""
+    if isinstance(value, list):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value if str(value).strip() else None
+
+
+def _url(paper: dict[str, Any]) -> Markup:
+    """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``."""
+    url = safe_url(paper["abs_url"])
+    if url is None and not paper["id"].startswith("h:"):
+        url = safe_url(f"https://arxiv.org/abs/{paper['id']}")
+    return url or safe_url(paper["pdf_url"]) or Markup("#")
+
+
+def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
+    paper = {k: _value(v) for k, v in row.items()}
+    score = paper.get("score") if paper.get("score") is not None else paper.get("external_score")
+    version = paper.get("version")
+    source = paper.get("summary_source") or "litscope"
+    return {
+        "number": number, "title": paper["title"], "url": _url(paper), "authors": paper["authors"],
+        "primary_category": paper["primary_category"], "tldr": paper["tldr"],
+        "details": [(label, paper[f]) for f, label in (*_DETAILS.items(), ("abstract", "Abstract"))
+                    if paper[f]],
+        "published": paper["published"].strftime("%Y-%m-%d") if paper["published"] is not None else None,
+        "score": round(float(score), 3) if score is not None else None,
+        "arxiv_id": paper["id"] + (f"v{version}" if version is not None else ""),
+        "abstract": paper["abstract"] or "(no abstract)",
+        "summary": paper["summary"] or _structured_summary(paper),
+        "summary_source": source.removeprefix("llm:"),
+    }
+
+
+def _structured_summary(paper: dict[str, Any]) -> str | None:
+    """Markdown of a paper's structured summary fields, for formats with one summary block."""
+    lines = [f"**{f.capitalize() if f != 'tldr' else 'TL;DR'}**: {one_line(paper[f])}"
+             for f in SUMMARY_FIELDS if paper[f]]
+    return "\n\n".join(lines) or None
+
+
+def _order(papers: pd.DataFrame) -> pd.DataFrame:
+    """Best first when scored (by litscope, else by the digest imported), else newest first."""
+    for column in ("score", "external_score"):
+        if column in papers and papers[column].notna().any():
+            return papers.sort_values([column, "id"], ascending=[False, True], na_position="last")
+    return papers.sort_values(["published", "id"], ascending=[False, True], na_position="last")
+
+
+def papers_between(papers: pd.DataFrame, *, on: str | date | None = None,
+                   since: str | date | None = None) -> pd.DataFrame:
+    """The papers first submitted on day `on`, or on `since` and after (UTC days)."""
+    if (on is None) == (since is None):
+        raise PublishError("give exactly one of --date and --since")
+    days = papers["published"].dt.date
+    if on is not None:
+        return papers[days == parse_day(on, "--date")]
+    return papers[days >= parse_day(since, "--since")]
+
+
+def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title: str | None = None,
+                  now: datetime | None = None) -> str:
+    """Digest markdown of `papers` in `format` (``daily`` or ``bot``), best first when scored."""
+    if format not in FORMATS:
+        raise PublishError(f"unknown digest format {format!r}; use one of {', '.join(FORMATS)}")
+    validate_papers(papers, where="papers for the digest")
+    ordered = _order(papers).reset_index(drop=True)
+    env = _environment()
+    if format == "bot":
+        records = [_record(row, i + 1) for i, row in enumerate(ordered.to_dict("records"))]
+        categories = sorted({c for cats in ordered["categories"] for c in cats})
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return env.get_template("digest/bot.md.j2").render(
+            title=title or "arXiv papers", updated=stamp, papers=records, categories=categories)
+    names = [_CATEGORY.sub("-", one_line(c)).strip("-") or "other" if isinstance(c, str) else "other"
+             for c in ordered["primary_category"]]
+    ordered = ordered.assign(_section=names)
+    sections = list(dict.fromkeys(ordered.sort_values("_section", kind="stable")["_section"]))
+    sections.sort(key=lambda s: -int((ordered["_section"] == s).sum()))
+    groups, number = [], 0
+    for name in sections:
+        rows = []
+        for row in ordered[ordered["_section"] == name].to_dict("records"):
+            number += 1
+            rows.append(_record(row, number))
+        groups.append({"name": Markup(name), "papers": rows})
+    return env.get_template("digest/daily.md.j2").render(groups=groups)

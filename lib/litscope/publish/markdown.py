@@ -1,0 +1,146 @@
+"""Text from outside (titles, abstracts, names, notes) made inert for Quarto Markdown.
+
+Every string a page shows goes through `escape_markdown` (body text and YAML values alike:
+Pandoc reads metadata strings as Markdown too), so that HTML, shortcodes (``{{< >}}``),
+math, citations, headings, rules and YAML blocks in the text stay text. HTML litscope
+makes itself (highlighted abstracts, summaries) goes through `raw_html`.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any, Iterable, Mapping
+from urllib.parse import quote, urlsplit
+
+import yaml
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Characters with a meaning anywhere in Pandoc/Quarto Markdown: raw HTML and autolinks
+# (<>), entities (&), shortcodes and attributes ({}), links, spans and footnotes ([]^),
+# emphasis (*_), code (`), math ($), citations and cross-references (@), headings and
+# ids (#), tables and line blocks (|), sub/strikeout (~), escapes (\).
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>&#|$@~^])")
+# Line starts that open a block: lists (- + 1. 1)), setext underlines and rules (- =),
+# definition lists and fenced divs (:), Pandoc title blocks (%).
+_LINE_START = re.compile(r"^(?:([-+=:%])|(\d+)([.)]))", re.M)
+_DASHES = re.compile(r"-{2,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_BACKTICKS = re.compile(r"`+")
+_HTML_TAG = re.compile(r"</?mark>")
+
+
+def clean_text(text: Any) -> str:
+    """`text` as a str with control characters removed and line ends normalised."""
+    if text is None or (not isinstance(text, str) and text != text):  # None or NaN/NA
+        return ""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: Any) -> str:
+    """`text` on one line, runs of whitespace folded."""
+    return " ".join(clean_text(text).split())
+
+
+def escape_markdown(text: Any) -> str:
+    """Markdown that Pandoc and Quarto render as exactly `text` (paragraphs kept)."""
+    lines = [line.strip() for line in clean_text(text).split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _DASHES.sub(lambda m: "\\-" * len(m.group()), text)  # keep "--" from smart dashes
+    return _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}",
+                           text)
+
+
+def escape_inline(text: Any) -> str:
+    """`escape_markdown` of `text` on one line (headings, list items, table cells)."""
+    return escape_markdown(one_line(text))
+
+
+def _inert_html(fragment: str) -> str:
+    """Raw HTML that Quarto will not read shortcodes or fences in (braces, backticks)."""
+    return fragment.replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
+
+
+def raw_html(fragment: str) -> Markup:
+    """A fenced raw-HTML block holding `fragment` (HTML litscope produced and trusts)."""
+    fragment = _inert_html(fragment)
+    fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(fragment)), default=0))
+    return Markup(f"{fence}{{=html}}\n{fragment}\n{fence}")
+
+
+def highlighted_html(fragment: str, plain: str) -> str:
+    """`fragment` (escaped text with ``<mark>`` spans from the scorer) if it holds no other
+    markup, else `plain` escaped: the page never trusts more HTML than it expects."""
+    if "<" in _HTML_TAG.sub("", fragment) or ">" in _HTML_TAG.sub("", fragment):
+        return html.escape(plain)
+    return fragment
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}) \
+    .enable("table").enable("strikethrough").disable("image")
+
+
+def markdown_to_html(text: Any) -> str:
+    """Render Markdown from outside (an LLM summary) to HTML with its raw HTML and images
+    disabled and unsafe link schemes (javascript:, data:) refused by markdown-it."""
+    return _MD.render(clean_text(text))
+
+
+def markdown_table(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> Markup:
+    """A pipe table of `rows`; `columns` maps keys to headers. Cells are escaped."""
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            value = f"{value:.3g}"
+        return escape_inline(value) or " "
+    lines = ["| " + " | ".join(escape_inline(h) for h in columns.values()) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(row.get(k)) for k in columns) + " |" for row in rows]
+    return Markup("\n".join(lines))
+
+
+def safe_url(url: Any) -> Markup | None:
+    """An http(s) URL percent-quoted so that it cannot end a Markdown link, or None."""
+    url = one_line(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return Markup(quote(url, safe="/:?=&%#.-_~+,;"))
+
+
+def safe_category(text: Any, limit: int = 60) -> str:
+    """A listing category: letters, digits, spaces, dots and hyphens only.
+
+    Quarto puts categories into HTML attributes and JavaScript strings unescaped, so
+    anything else in them (quotes, brackets, Markdown) is replaced by a space.
+    """
+    text = unicodedata.normalize("NFKC", one_line(text))
+    text = "".join(c if c.isalnum() or c in " .-" else " " for c in text)
+    return " ".join(text.split())[:limit].strip(" .-")
+
+
+def slugify(text: Any, fallback: str = "page") -> str:
+    """An ASCII file name stem for `text` (``"cs.CL"`` → ``"cs.cl"``)."""
+    text = unicodedata.normalize("NFKD", one_line(text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:80].strip("-.")
+    return slug or fallback
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML: no aliases, strings with line breaks as quoted scalars."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """`data` as YAML text (written by the YAML library, never by concatenation)."""
+    return yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=4096)
+
+
+def front_matter(data: Mapping[str, Any]) -> Markup:
+    """A page's ``---`` delimited YAML front matter."""
+    return Markup(f"---\n{dump_yaml(data)}---")
