@@ -22,3 +22,12 @@ def store(tmp_path):
     """An empty store in a temporary folder."""
     from litscope.store import Store
     return Store(tmp_path / "data")
+
+
+@pytest.fixture
+def arxiv_server():
+    """A local arXiv API (tests/arxiv_server.py) on 127.0.0.1; `.url` is its base URL."""
+    from arxiv_server import ArxivServer
+    server = ArxivServer().start()
+    yield server
+    server.stop()

@@ -149,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("fetch", cmd_fetch, "fetch papers from arXiv into the store",
                 "Fetch papers submitted in a date window from the arXiv API into the store.\n\n"
                 "Days already fetched for the same categories and query cost no request (use\n"
-                "--refresh to fetch them again). Requests are spaced by at least 3 s and retried\n"
-                "with back-off on errors, as arXiv asks. Set $LITSCOPE_ARXIV_URL to use a mirror.\n\n"
+                "--refresh to fetch them again); the last days (arxiv.settle_days) are fetched\n"
+                "again until arXiv has announced them. Requests are spaced by at least 3 s and\n"
+                "retried with back-off on errors, as arXiv asks. Set $LITSCOPE_ARXIV_URL to use a mirror.\n\n"
                 "example: litscope fetch --cat cs.CL --cat cs.LG --since 2025-12-01 --until 2025-12-05")
     p.add_argument("--cat", action="append", metavar="CATEGORY",
                    help="arXiv category, repeatable (default: the project's categories)")

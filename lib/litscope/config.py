@@ -36,6 +36,9 @@ class ArxivSettings(_Section):
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
     max_backoff_seconds: float = Field(120.0, ge=0)
     timeout_seconds: float = Field(30.0, gt=0)
+    # arXiv announces a Friday's submissions on Monday evening (US Eastern), so a day's
+    # window counts as complete only this many whole days after it ended.
+    settle_days: int = Field(4, ge=0, le=60)
 
 
 class LLMSettings(_Section):

@@ -1,0 +1,407 @@
+"""litscope.fetch against a local arXiv API (tests/arxiv_server.py): the real arxiv client,
+real HTTP on 127.0.0.1, a fake clock so that the 3-second spacing costs no time."""
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import arxiv
+import pandas as pd
+import pytest
+
+import litscope
+from litscope.config import ArxivSettings
+from litscope.errors import FetchError
+from litscope.fetch import ArxivClient, fetch, query_key
+from litscope.schema import validate_papers
+
+DAY = "2025-12-01"
+WINDOW_DEC_1 = "cat:cs.CL AND submittedDate:[202512010000 TO 202512012359]"
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the client sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(arxiv_server):
+    clock = FakeClock()
+    arxiv_server.clock = clock
+    return clock
+
+
+@pytest.fixture
+def client(arxiv_server, clock):
+    """A client with the default politeness settings (3 s apart, 5 s first back-off) except
+    small pages, on the fake clock."""
+    def make(**settings) -> ArxivClient:
+        return ArxivClient(ArxivSettings(**{"page_size": 2, **settings}), arxiv_server.url,
+                           clock=clock, sleep=clock.sleep)
+    return make
+
+
+def gaps(requests) -> list[float]:
+    return [round(b.time - a.time, 6) for a, b in zip(requests, requests[1:])]
+
+
+def days_asked(server) -> set[str]:
+    return {re.search(r"submittedDate:\[(\d{8})", r.query).group(1) for r in server.requests}
+
+
+def snapshot(store) -> tuple[bytes, list[str]]:
+    """The store's file bytes and every row, to prove a failed fetch changed nothing."""
+    with sqlite3.connect(store.path) as con:
+        rows = list(con.iterdump())
+    return store.path.read_bytes(), rows
+
+
+# -- mapping, paging, windows ---------------------------------------------------------------
+def test_maps_feed_to_schema_and_keeps_newest_version(arxiv_server, client):
+    df = fetch("cs.CL", since=DAY, until=DAY, client=client())
+    validate_papers(df)
+    assert df["id"].tolist() == ["2512.00001", "2512.00002", "2512.00003", "2512.00004", "2512.00005"]
+    twice = df.set_index("id").loc["2512.00003"]   # listed as v1 and v2: one row, v2
+    assert twice["version"] == 2
+    assert twice["published"] == pd.Timestamp("2025-12-01 11:14:11", tz="UTC")
+    assert twice["updated"] == pd.Timestamp("2025-12-03 14:14:11", tz="UTC")
+    assert twice["categories"] == ["cs.CL", "cs.LG"] and twice["primary_category"] == "cs.CL"
+    assert twice["abs_url"] == "http://arxiv.org/abs/2512.00003v2"
+    assert twice["pdf_url"] == "http://arxiv.org/pdf/2512.00003v2"
+    assert twice["title"] == "Tool-Using Agents at Scale: Lessons from 3 Experiments"
+    assert twice["comment"] == "11 pages, 4 figures" and twice["source"] == "arxiv"
+    fifth = df.set_index("id").loc["2512.00005"]
+    assert fifth["doi"] == "10.18653/v1/2026.acl-5" and fifth["journal_ref"] == "Proceedings of ACL 2026"
+    assert fifth["authors"] == ["Jonas Berg", "Zoë Müller", "李明"]
+    assert fifth["abstract"] == ("We study multilingual evaluation in large language models. Our method "
+                                 "improves accuracy by 5% on <benchmark> tasks & reduces cost.")
+    assert pd.isna(df.set_index("id").loc["2512.00001", "doi"])
+
+
+def test_pages_through_a_window(arxiv_server, client):
+    fetch("cs.CL", since=DAY, until=DAY, client=client())
+    # 6 entries (one paper listed twice) in pages of 2
+    assert [(r.params["start"], r.params["max_results"]) for r in arxiv_server.requests] == \
+        [("0", "2"), ("2", "2"), ("4", "2")]
+    for request in arxiv_server.requests:
+        assert request.path == "/api/query"
+        assert request.query == WINDOW_DEC_1
+        assert (request.params["sortBy"], request.params["sortOrder"]) == ("submittedDate", "ascending")
+
+
+def test_one_window_per_category_and_day_and_weekend_message(arxiv_server, client):
+    df = fetch(["cs.CL", "cs.LG"], since="2025-12-05", until="2025-12-07", client=client(page_size=100))
+    assert [r.query for r in arxiv_server.requests] == [
+        f"cat:{cat} AND submittedDate:[202512{d:02d}0000 TO 202512{d:02d}2359]"
+        for cat in ("cs.CL", "cs.LG") for d in (5, 6, 7)]
+    # cross-listed papers come back for both categories but are kept once
+    assert df["id"].is_unique and len(df) == 6      # 4 in cs.CL (2 cross-listed) + 2 in cs.LG only
+    report = df.attrs["report"]
+    assert report.startswith("cs.CL: 3 days, 3 fetched (4 papers), 0 already in the store; "
+                             "0 papers on 2025-12-06 (a weekend). cs.LG: 3 days, 3 fetched (4 papers)")
+    assert "6 papers, 6 requests" in report
+
+
+def test_query_narrows_each_window(arxiv_server, client):
+    df = fetch("cs.CL", query='abs:"kv-cache  compression"', since=DAY, until="2025-12-02",
+               client=client())
+    assert arxiv_server.requests[0].query == \
+        'cat:cs.CL AND (abs:"kv-cache compression") AND submittedDate:[202512010000 TO 202512012359]'
+    assert df["id"].tolist() == ["2512.00004"]
+    assert query_key("cs.CL", 'abs:"kv-cache compression"') == 'cat:cs.CL AND (abs:"kv-cache compression")'
+
+
+def test_max_results_stops_early(arxiv_server, client, store):
+    df = fetch("cs.CL", since=DAY, until="2025-12-02", max_results=3, client=client(), store=store)
+    assert len(df) == 3
+    assert [r.params["start"] for r in arxiv_server.requests] == ["0", "2"]
+    assert store.windows().empty        # a window cut short is not complete
+    assert "stopped at max_results" in df.attrs["report"]
+
+
+# -- politeness -----------------------------------------------------------------------------
+def test_requests_are_three_seconds_apart_by_default(arxiv_server, client, clock):
+    fetch("cs.CL", since=DAY, until="2025-12-02", client=client())
+    assert len(arxiv_server.requests) == 5           # 3 pages on Dec 1, 2 on Dec 2
+    assert gaps(arxiv_server.requests) == [3.0] * 4
+    assert clock.sleeps == [3.0] * 4
+
+
+def test_spacing_holds_on_the_real_clock(arxiv_server):
+    client = ArxivClient(ArxivSettings(page_size=2, delay_seconds=0.2), arxiv_server.url)
+    fetch("cs.CL", since=DAY, until=DAY, client=client)
+    assert len(arxiv_server.requests) == 3
+    assert all(gap >= 0.2 for gap in gaps(arxiv_server.requests))
+
+
+def test_retries_5xx_with_exponential_backoff(arxiv_server, client, store):
+    arxiv_server.fail(503, times=2)
+    arxiv_server.fail(502, times=1, after=1)          # and once more on the second page
+    df = fetch("cs.CL", since=DAY, until=DAY, client=client(), store=store)
+    assert len(df) == 5
+    # back-off 5 s, then 10 s; after a success the policy starts over at 5 s
+    assert gaps(arxiv_server.requests) == [5.0, 10.0, 3.0, 5.0, 3.0]
+    assert [r.params["start"] for r in arxiv_server.requests] == ["0", "0", "0", "2", "2", "4"]
+    assert store.completed_days(WINDOW_DEC_1.split(" AND ")[0]) == {DAY}
+
+
+def test_backoff_is_capped(arxiv_server, client):
+    arxiv_server.fail(500, times=4)
+    fetch("cs.CL", since=DAY, until=DAY, client=client(page_size=100, max_backoff_seconds=12))
+    assert gaps(arxiv_server.requests) == [5.0, 10.0, 12.0, 12.0]
+
+
+def test_honours_retry_after_seconds_and_dates(arxiv_server, client):
+    arxiv_server.fail(429, retry_after="30")
+    in_20_s = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=20), usegmt=True)
+    arxiv_server.fail(503, retry_after=in_20_s)
+    fetch("cs.CL", since=DAY, until=DAY, client=client(page_size=100))
+    first, second = gaps(arxiv_server.requests)
+    assert first == 30.0                 # more than the 5 s back-off: the server's wish wins
+    assert 17.0 <= second <= 20.0        # an HTTP date, 20 s ahead (minus the 1 s resolution)
+
+
+def test_retry_after_beyond_max_backoff_gives_up_at_once(arxiv_server, client):
+    arxiv_server.fail(429, retry_after="3600")
+    with pytest.raises(FetchError, match=r"HTTP 429 Too Many Requests at http://127\.0\.0\.1:\d+/api/query\?"
+                                         r".* asks to wait 3600 s") as err:
+        fetch("cs.CL", since=DAY, until=DAY, client=client())
+    assert len(arxiv_server.requests) == 1 and err.value.attempts == 1
+
+
+def test_retries_malformed_and_incomplete_pages(arxiv_server, client):
+    arxiv_server.malformed()
+    arxiv_server.no_total()
+    arxiv_server.no_entries(after=1)     # the second page comes back empty once
+    df = fetch("cs.CL", since=DAY, until=DAY, client=client())
+    assert len(df) == 5
+    assert [r.params["start"] for r in arxiv_server.requests] == ["0", "0", "0", "2", "2", "4"]
+
+
+def test_the_arxiv_package_alone_reads_a_broken_page_as_no_papers(arxiv_server):
+    """Why litscope checks pages itself: the same faults pass silently through arxiv.Client."""
+    plain = arxiv.Client(delay_seconds=0, num_retries=3)
+    plain.query_url_format = arxiv_server.url + "?{}"
+    search = arxiv.Search(WINDOW_DEC_1, max_results=None)
+    for fault in (arxiv_server.no_total, arxiv_server.malformed):
+        fault()
+        assert list(plain.results(search)) == []
+    assert len(arxiv_server.requests) == 2           # neither was retried
+
+
+# -- failures: one clear error, store unchanged ---------------------------------------------
+@pytest.fixture
+def filled_store(arxiv_server, client, store):
+    """A store that already holds Dec 1; the server's request log is cleared."""
+    fetch("cs.CL", since=DAY, until=DAY, client=client(), store=store)
+    arxiv_server.requests.clear()
+    return store
+
+
+@pytest.mark.parametrize("script, message", [
+    (lambda s: s.fail(503, times=9, after=2), r"HTTP 503 Service Unavailable"),
+    (lambda s: s.malformed(times=9, after=2), r"malformed XML \(Premature end of data"),
+    (lambda s: s.no_total(times=9, after=2), r"a page without opensearch:totalResults"),
+    (lambda s: s.no_entries(times=9, after=2), r"an empty page although arXiv counts 4 results"),
+])
+def test_failure_after_retries_names_the_url_and_leaves_the_store_alone(
+        arxiv_server, client, filled_store, script, message):
+    before = snapshot(filled_store)
+    script(arxiv_server)   # Dec 2 succeeds, Dec 3 fails on its first page
+    with pytest.raises(FetchError, match=message) as err:
+        fetch("cs.CL", since=DAY, until="2025-12-05", client=client(retries=2), store=filled_store)
+    failed = arxiv_server.requests[-1]
+    assert failed.query == "cat:cs.CL AND submittedDate:[202512030000 TO 202512032359]"
+    assert err.value.attempts == 3 and len(arxiv_server.requests) == 2 + 3
+    assert err.value.url.startswith(arxiv_server.url + "?search_query=cat%3Acs.CL+AND+submittedDate")
+    assert err.value.url in str(err.value) and "gave up after 3 attempts" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert snapshot(filled_store) == before
+
+
+def test_timeout_is_retried_then_reported(arxiv_server, client, filled_store):
+    arxiv_server.slow(2.0)
+    df = fetch("cs.CL", since="2025-12-02", until="2025-12-02", client=client(timeout_seconds=0.3))
+    assert len(df) == 3 and len(arxiv_server.requests) == 3    # the slow one, again, page 2
+    arxiv_server.requests.clear()
+    before = snapshot(filled_store)
+    arxiv_server.slow(2.0, times=2)
+    with pytest.raises(FetchError, match=r"no answer within 0\.3 s at http://127\.0\.0\.1") as err:
+        fetch("cs.CL", since="2025-12-04", until="2025-12-04", store=filled_store,
+              client=client(timeout_seconds=0.3, retries=1))
+    assert err.value.attempts == 2 and len(arxiv_server.requests) == 2
+    assert snapshot(filled_store) == before
+
+
+def test_refused_connection_is_retried_with_backoff_then_reported(clock, store):
+    with socket.socket() as sock:           # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/query"
+    client = ArxivClient(ArxivSettings(retries=3), url, clock=clock, sleep=clock.sleep)
+    with pytest.raises(FetchError, match=r"cannot connect \(Connection refused\) at http://127") as err:
+        fetch("cs.CL", since=DAY, until=DAY, client=client, store=store)
+    assert err.value.attempts == 4 and err.value.url.startswith(url)
+    assert clock.sleeps == [5.0, 10.0, 20.0]
+    assert store.count() == 0 and store.windows().empty
+
+
+def test_a_rejected_query_fails_at_once_with_arxivs_message(arxiv_server, client):
+    arxiv_server.reject("syntax error in query")
+    with pytest.raises(FetchError, match=r"arXiv API rejected the request with HTTP 400 "
+                                         r"\(syntax error in query\): http://127"):
+        fetch("cs.CL", since=DAY, until=DAY, client=client())
+    assert len(arxiv_server.requests) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"categories": ["cs.CL", "cs.Cl"]}, r"categories: unknown arXiv category 'cs\.Cl' \(did you mean "
+                                          r"cs\.CL\?\); see https://arxiv\.org/category_taxonomy"),
+    ({"categories": "nonsense"}, r"unknown arXiv category 'nonsense'; see"),
+    ({"categories": []}, r"give at least one arXiv category"),
+    ({"since": "2025-13-01"}, r"since: '2025-13-01' is not a date like 2025-12-01"),
+    ({"until": "yesterday"}, r"until: 'yesterday' is not a date"),
+    ({"since": "2025-12-05", "until": "2025-12-01"}, r"since 2025-12-05 is after until 2025-12-01"),
+    ({"since": "2999-01-01", "until": "2999-01-02"}, r"since 2999-01-01 is in the future"),
+    ({"max_results": 0}, r"max_results: must be a positive number"),
+])
+def test_bad_arguments_are_refused_before_any_request(arxiv_server, client, kwargs, message):
+    arguments = {"categories": "cs.CL", "since": DAY, "until": DAY, **kwargs}
+    with pytest.raises(FetchError, match=message):
+        fetch(**arguments, client=client())
+    assert arxiv_server.requests == []
+
+
+def test_invalid_api_url_is_reported():
+    with pytest.raises(FetchError, match=r"arXiv API URL 'localhost/api' is not a URL"):
+        fetch("cs.CL", since=DAY, until=DAY, client=ArxivClient(base_url="localhost/api"))
+
+
+# -- incremental ----------------------------------------------------------------------------
+def test_fetched_days_cost_no_request_until_refresh(arxiv_server, client, store):
+    fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-03", client=client(), store=store)
+    assert store.completed_days("cat:cs.CL") == {"2025-12-01", "2025-12-02", "2025-12-03"}
+    windows = store.windows().set_index(["query_key", "day"])["n_papers"]
+    assert windows[("cat:cs.CL", "2025-12-01")] == 5 and windows[("cat:cs.LG", "2025-12-03")] == 2
+
+    arxiv_server.requests.clear()
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store)
+    assert days_asked(arxiv_server) == {"20251204", "20251205"}
+    assert df.attrs["report"].startswith("cs.CL: 5 days, 2 fetched (5 papers), 3 already in the store")
+
+    arxiv_server.requests.clear()
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store)
+    assert arxiv_server.requests == [] and df.empty
+    assert df.attrs["report"].startswith("cs.CL: 5 days, all already in the store. cs.LG: 5 days, all")
+
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store,
+               refresh=True)
+    assert days_asked(arxiv_server) == {f"202512{d:02d}" for d in range(1, 6)}
+    assert len(df) == store.count() == 23
+
+
+def test_a_query_has_its_own_windows(arxiv_server, client, store):
+    fetch("cs.CL", since=DAY, until=DAY, client=client(), store=store)
+    arxiv_server.requests.clear()
+    fetch("cs.CL", query="ti:agents", since=DAY, until=DAY, client=client(), store=store)
+    assert len(arxiv_server.requests) == 1
+    assert store.completed_days("cat:cs.CL AND (ti:agents)") == {DAY}
+
+
+def test_recent_days_are_fetched_again_until_arxiv_has_announced_them(arxiv_server, client, store):
+    today = datetime.now(timezone.utc).date()
+    df = fetch("cs.CL", since=str(today - timedelta(days=6)), until=str(today + timedelta(days=3)),
+               client=client(), store=store)
+    assert len(arxiv_server.requests) == 7            # future days are not asked for
+    assert store.completed_days("cat:cs.CL") == {str(today - timedelta(days=n)) for n in (5, 6)}
+    assert "5 recent days will be fetched again next time" in df.attrs["report"]
+    arxiv_server.requests.clear()
+    fetch("cs.CL", since=str(today - timedelta(days=6)), client=client(), store=store)
+    assert len(arxiv_server.requests) == 5
+    assert days_asked(arxiv_server) == \
+        {f"{today - timedelta(days=n):%Y%m%d}" for n in range(5)}
+
+
+def test_a_new_version_replaces_the_old_and_both_dates_are_kept(arxiv_server, client, store):
+    full = list(arxiv_server.entries)
+    arxiv_server.entries = [replace(e, version=1, updated=e.published) for e in full]
+    fetch("cs.CL", since=DAY, until=DAY, client=client(), store=store)
+    assert store.papers().set_index("id").loc["2512.00004", "version"] == 1
+    arxiv_server.entries = full
+    fetch("cs.CL", since=DAY, until=DAY, client=client(), store=store, refresh=True)
+    assert store.papers().set_index("id").loc["2512.00004", "version"] == 2
+    assert store.versions("2512.00004")["version"].tolist() == [1, 2]
+
+
+def test_project_gives_store_url_and_settings(arxiv_server, tmp_path, monkeypatch):
+    (tmp_path / "litscope.yml").write_text("arxiv:\n  delay_seconds: 0\n  page_size: 3\n")
+    monkeypatch.setenv("LITSCOPE_ARXIV_URL", arxiv_server.url)
+    monkeypatch.delenv("LITSCOPE_DATA", raising=False)
+    project = litscope.open_project(tmp_path)
+    assert litscope.fetch is fetch      # the function, although the module litscope.fetch is loaded
+    df = litscope.fetch("cs.CL", since=DAY, until=DAY, project=project)
+    assert [r.params["max_results"] for r in arxiv_server.requests] == ["3", "3"]
+    assert litscope.Store(tmp_path / "data").count() == len(df) == 5
+
+
+# -- the command line -----------------------------------------------------------------------
+def litscope_cli(project: Path, server_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITSCOPE_")}
+    env["LITSCOPE_ARXIV_URL"] = server_url
+    return subprocess.run([str(Path(sys.executable).parent / "litscope"), "fetch", *args,
+                           "--data", str(project / "data")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A review project whose arXiv settings make the CLI fast: no delay, no back-off."""
+    (tmp_path / "litscope.yml").write_text(
+        "categories: [cs.CL]\narxiv: {delay_seconds: 0, backoff_seconds: 0, retries: 1, page_size: 4}\n")
+    return tmp_path
+
+
+def test_cli_fetches_into_the_store(arxiv_server, project):
+    done = litscope_cli(project, arxiv_server.url, "--since", DAY, "--until", "2025-12-02")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("cs.CL: 2 days, 2 fetched (8 papers), 0 already in the store")
+    assert litscope.Store(project / "data").count() == 8
+    assert len(arxiv_server.requests) == 3
+
+
+def test_cli_reports_a_failing_api_in_one_line(arxiv_server, project):
+    litscope_cli(project, arxiv_server.url, "--since", DAY, "--until", DAY)
+    store = litscope.Store(project / "data")
+    before = snapshot(store)
+    arxiv_server.fail(503, times=5)
+    done = litscope_cli(project, arxiv_server.url, "--since", "2025-12-02", "--until", "2025-12-02")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"litscope: error: arXiv API: HTTP 503 Service Unavailable at "
+                                  f"{arxiv_server.url}?search_query=cat%3Acs.CL")
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cat", "cs.XX"], "litscope: error: categories: unknown arXiv category 'cs.XX'"),
+    (["--since", "2025-12-32"], "litscope: error: since: '2025-12-32' is not a date like 2025-12-01"),
+])
+def test_cli_reports_bad_arguments_in_one_line(arxiv_server, project, args, message):
+    done = litscope_cli(project, arxiv_server.url, *args)
+    assert done.returncode == 2 and done.stderr.startswith(message)
+    assert done.stderr.count("\n") == 1 and arxiv_server.requests == []
