@@ -352,3 +352,44 @@ def test_publish_command_on_an_empty_store(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["publish", "--data", "data"]) == 2
     assert "holds no papers" in capsys.readouterr().err
+
+
+# -- with the scoring engine ------------------------------------------------------------------
+@pytest.fixture
+def profile(tmp_path):
+    load_profile = pytest.importorskip("litscope.profile").load_profile
+    path = tmp_path / "profile.yml"
+    path.write_text("name: test <profile>\nterms:\n  - script: 2\n  - decoding: 1.5\n  - /al+ert/: 1\n"
+                    "exclude:\n  - passwd zzz\ncategory_boosts:\n  cs.CL: 0.5\n", encoding="utf-8")
+    return load_profile(path)
+
+
+def test_site_scored_by_a_profile(tmp_path, profile):
+    from litscope.score import Scorer
+    papers = _papers()
+    scorer = Scorer(profile).fit(papers.drop(columns=["score", "rank"]))
+    report = build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3))
+    best = scorer.score().iloc[0]
+    assert report.pages["papers"][0] == f"papers/{best['id']}.qmd"
+    page = tmp_path / "s" / report.pages["papers"][0]
+    meta, body = split_front_matter(page.read_text(encoding="utf-8"))
+    assert meta["score"] == round(float(best["score"]), 3)
+    rows = [line for line in body.splitlines() if line.startswith("| ") and "Term" not in line]
+    assert len(rows) == len(scorer.explain(best["id"]))
+    html = _html(page)
+    assert '<mark class="litscope-pos" title="decoding">decoding</mark>' in html
+    methods = _html(tmp_path / "s" / "methods.qmd")
+    assert "<td>decoding</td>" in methods and "<td>category boost</td>" in methods
+    assert "test &lt;profile&gt;" in methods
+    assert check_site(tmp_path / "s") == []
+
+
+def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
+    out = tmp_path / "s"
+    build_site(hostile_papers(), out, profile=profile, settings=SiteSettings(top_n=3))
+    assert check_site(out) == []
+    for page in _pages(out):
+        html = _html(page)
+        assert "<script>alert" not in html and "<img src=x" not in html
+    html = _html(out / "papers" / "2512.00001.qmd")
+    assert '<mark class="litscope-pos" title="script">script</mark>' in html

@@ -28,7 +28,7 @@ _LINE_START = re.compile(r"^(?:([-+=:%])|(\d+)([.)]))", re.M)
 _DASHES = re.compile(r"-{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _BACKTICKS = re.compile(r"`+")
-_HTML_TAG = re.compile(r"</?mark>")
+_MARK_TAG = re.compile(r'<mark(?: class="[\w-]*")?(?: title="[^"<>]*")?>|</mark>')
 
 
 def clean_text(text: Any) -> str:
@@ -44,19 +44,23 @@ def one_line(text: Any) -> str:
     return " ".join(clean_text(text).split())
 
 
-def escape_markdown(text: Any) -> str:
-    """Markdown that Pandoc and Quarto render as exactly `text` (paragraphs kept)."""
+def escape_markdown(text: Any, *, line_start: bool = True) -> str:
+    """Markdown that Pandoc and Quarto render as exactly `text` (paragraphs kept).
+
+    ``line_start=False`` is for text placed after other text on its first line (table
+    cells), where a leading ``1.`` or ``-`` cannot open a list."""
     lines = [line.strip() for line in clean_text(text).split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
     text = _SPECIAL.sub(r"\\\1", text)
     text = _DASHES.sub(lambda m: "\\-" * len(m.group()), text)  # keep "--" from smart dashes
-    return _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}",
-                           text)
+    escaped = _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}",
+                              text)
+    return escaped if line_start or "\n" in text else text
 
 
-def escape_inline(text: Any) -> str:
+def escape_inline(text: Any, *, line_start: bool = True) -> str:
     """`escape_markdown` of `text` on one line (headings, list items, table cells)."""
-    return escape_markdown(one_line(text))
+    return escape_markdown(one_line(text), line_start=line_start)
 
 
 def _inert_html(fragment: str) -> str:
@@ -74,9 +78,8 @@ def raw_html(fragment: str) -> Markup:
 def highlighted_html(fragment: str, plain: str) -> str:
     """`fragment` (escaped text with ``<mark>`` spans from the scorer) if it holds no other
     markup, else `plain` escaped: the page never trusts more HTML than it expects."""
-    if "<" in _HTML_TAG.sub("", fragment) or ">" in _HTML_TAG.sub("", fragment):
-        return html.escape(plain)
-    return fragment
+    rest = _MARK_TAG.sub("", fragment)
+    return html.escape(plain) if "<" in rest or ">" in rest else fragment
 
 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}) \
@@ -92,10 +95,10 @@ def markdown_to_html(text: Any) -> str:
 def markdown_table(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> Markup:
     """A pipe table of `rows`; `columns` maps keys to headers. Cells are escaped."""
     def cell(value: Any) -> str:
-        if isinstance(value, float):
+        if isinstance(value, float) and value == value:
             value = f"{value:.3g}"
-        return escape_inline(value) or " "
-    lines = ["| " + " | ".join(escape_inline(h) for h in columns.values()) + " |",
+        return escape_inline(value, line_start=False) or " "
+    lines = ["| " + " | ".join(escape_inline(h, line_start=False) for h in columns.values()) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]
     lines += ["| " + " | ".join(cell(row.get(k)) for k in columns) + " |" for row in rows]
     return Markup("\n".join(lines))

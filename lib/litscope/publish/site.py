@@ -35,7 +35,7 @@ _SUMMARY_LABELS = {"tldr": "TL;DR", "motivation": "Motivation", "problem": "Prob
                    "analysis": "Analysis", "method": "Method", "result": "Result",
                    "conclusion": "Conclusion", "contribution": "Contribution"}
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
-                    "contribution": "Contribution"}
+                    "field_weight": "Field weight", "contribution": "Contribution"}
 
 
 @dataclass
@@ -118,14 +118,17 @@ def score_papers(papers: pd.DataFrame, profile: Any = None, scorer: Any = None) 
         scorer = Scorer(profile).fit(papers)
     if scorer is None:
         return papers, None
-    scores = scorer.score()[["id", "score", "rank"]]
-    merged = papers.drop(columns=[c for c in ("score", "rank") if c in papers]).merge(scores, on="id", how="left")
+    scores = scorer.score()
+    scores = scores[[c for c in ("id", "score", "rank", "excluded") if c in scores]]
+    merged = papers.drop(columns=[c for c in scores if c != "id" and c in papers]).merge(scores, on="id", how="left")
     return merged, scorer
 
 
-def select_papers(papers: pd.DataFrame, settings: SiteSettings,
-                  labels: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
-    """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how."""
+def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
+                  *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
+    """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how.
+
+    With ``curate: top``, papers the profile excludes or that score below `min_score` are left out."""
     if settings.curate == "include":
         include = set() if labels is None else set(labels.loc[labels["label"] == "include", "id"])
         chosen = papers[papers["id"].isin(include)]
@@ -135,9 +138,13 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings,
                                "in litscope.yml")
         how = f"The {len(chosen)} papers labelled *include* by the curator are published."
     else:
-        chosen = papers
-        how = f"The {min(settings.top_n, len(papers))} highest-scoring papers are published (site.top_n)."
-    if "score" in chosen:
+        chosen = papers[~papers["excluded"].fillna(False).astype(bool)] if "excluded" in papers else papers
+        if min_score is not None and "score" in chosen:
+            chosen = chosen[chosen["score"] >= min_score]
+        how = f"The {min(settings.top_n, len(chosen))} highest-scoring papers are published (site.top_n)."
+    if "rank" in chosen and chosen["rank"].notna().any():
+        chosen = chosen.sort_values("rank", na_position="last", kind="stable")
+    elif "score" in chosen:
         chosen = chosen.sort_values(["score", "published"], ascending=[False, False], na_position="last")
     else:
         chosen = chosen.sort_values("published", ascending=False, na_position="last")
@@ -304,7 +311,8 @@ class _SiteWriter:
         if self.scorer is not None:
             table = self.scorer.explain(paper_id)
             if len(table):
-                explanation = markdown_table(table.to_dict("records"), _EXPLAIN_COLUMNS)
+                columns = {k: v for k, v in _EXPLAIN_COLUMNS.items() if k in table}
+                explanation = markdown_table(table.to_dict("records"), columns)
                 rest = float(row["score"]) - float(table["contribution"].sum())
                 other = rest if abs(rest) > 5e-4 else None
         sections = [(_SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if f != "tldr" and _present(row[f])]
@@ -381,24 +389,41 @@ class _SiteWriter:
         self.write("methods", "methods.qmd", "methods.qmd.j2",
                    front_matter=front_matter({"title": "Methods", "toc": True}),
                    n_papers=len(self.corpus), selection=Markup(self.how), scored=self.scored,
+                   profile=profile_settings(self.profile),
                    terms=markdown_table(terms.to_dict("records"), {c: c.capitalize() for c in terms})
                    if terms is not None and len(terms) else None,
                    figures=figures)
 
 
+def profile_settings(profile: Any) -> list[str]:
+    """Sentences on the profile's settings besides its terms (field weights, decay, blend)."""
+    if profile is None:
+        return []
+    weights = ", ".join(f"{k} {v:g}" for k, v in profile.field_weights.model_dump().items())
+    lines = [f"Profile: {one_line(profile.name or 'unnamed')}. Field weights: {weights}; term "
+             f"frequency: {profile.tf}."]
+    if profile.half_life_days:
+        lines.append(f"Scores halve every {profile.half_life_days:g} days after submission.")
+    if profile.alpha:
+        lines.append(f"A model learned from the include/exclude labels gives {profile.alpha:.0%} of "
+                     f"the score.")
+    if profile.min_score is not None:
+        lines.append(f"Papers scoring below {profile.min_score:g} are not among the highest-scoring ones.")
+    return lines
+
+
 def profile_table(profile: Any) -> pd.DataFrame | None:
-    """The profile's terms and weights as a table (None without a profile)."""
+    """The profile's terms, excludes and boosts with their weights (None without a profile)."""
     if profile is None:
         return None
-    terms = getattr(profile, "terms", None)
-    if terms is None:
-        return None
-    rows = []
-    for term in terms:
-        data = term.model_dump() if hasattr(term, "model_dump") else dict(term)
-        rows.append({k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-                     for k, v in data.items() if v is not None})
-    return pd.DataFrame(rows)
+    rows = [{"kind": kind, "term": term.pattern, "weight": term.weight if kind == "term" else None,
+             "fields": ", ".join(term.fields) if term.fields else "all"}
+            for kind, terms in (("term", profile.terms), ("exclude", profile.exclude)) for term in terms]
+    rows += [{"kind": f"{kind} boost", "term": name, "weight": boost, "fields": field}
+             for kind, boosts, field in (("author", profile.author_boosts, "authors"),
+                                         ("category", profile.category_boosts, "categories"))
+             for name, boost in boosts.items()]
+    return pd.DataFrame(rows, columns=["kind", "term", "weight", "fields"])
 
 
 # -- writing the folder ---------------------------------------------------------------------
@@ -443,7 +468,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     validate_papers(papers, where="papers to publish")
     settings = settings or SiteSettings()
     frame, scorer = score_papers(papers, profile, scorer)
-    chosen, how = select_papers(frame, settings, labels)
+    chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     if isinstance(notes, pd.DataFrame):
         notes = dict(zip(notes["id"], notes["note"]))
     warnings = []
