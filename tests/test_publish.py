@@ -194,7 +194,7 @@ def test_paper_page_shows_metadata_summary_and_score(site):
     out, _ = site
     html = _html(out / "papers" / "2512.00003.qmd")
     assert 'href="https://arxiv.org/abs/2512.00003"' in html and 'href="https://arxiv.org/pdf/2512.00003"' in html
-    assert "<h2>Key idea</h2>" in html and "<strong>bold</strong>" in html
+    assert "<h5>Key idea</h5>" in html and "<strong>bold</strong>" in html
     assert "Author 3, B. Coauthor, C. Third, D. Fourth" in html
     assert "<strong>3.000</strong>" in html and "give a profile to explain it" in html
     assert "中文标题" in _html(out / "papers" / "2512.00002.qmd")

@@ -86,10 +86,15 @@ _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
     .enable("table").enable("strikethrough").disable("image")
 
 
-def markdown_to_html(text: Any) -> str:
+def markdown_to_html(text: Any, demote: int = 3) -> str:
     """Render Markdown from outside (an LLM summary) to HTML with its raw HTML and images
-    disabled and unsafe link schemes (javascript:, data:) refused by markdown-it."""
-    return _MD.render(clean_text(text))
+    disabled and unsafe link schemes (javascript:, data:) refused by markdown-it; headings
+    move down `demote` levels so that they sit below the page's own sections."""
+    tokens = _MD.parse(clean_text(text))
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + demote, 6)}"
+    return _MD.renderer.render(tokens, _MD.options, {})
 
 
 def markdown_table(rows: Iterable[Mapping[str, Any]], columns: Mapping[str, str]) -> Markup:
