@@ -31,3 +31,12 @@ def arxiv_server():
     server = ArxivServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def openai_server():
+    """A fake OpenAI-compatible server (tests/openai_server.py) on 127.0.0.1; `.url` is the
+    client's base_url, `.requests` its log, `.plan(match, *replies)` scripts answers."""
+    from openai_server import FakeOpenAI
+    with FakeOpenAI() as server:
+        yield server

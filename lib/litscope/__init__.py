@@ -24,6 +24,7 @@ _EXPORTS = {
     "load_sample": "sample",
     "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
     "Scorer": "score", "score": "score", "explain": "score",
+    "summarize": "summarize", "translate": "summarize", "extractive_summary": "summarize",
     "build_site": "publish", "render_site": "publish", "publish_project": "publish",
     "render_digest": "digest",
 }

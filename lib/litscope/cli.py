@@ -112,6 +112,59 @@ def cmd_digest(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+# -- summarize, translate, tag, note ---------------------------------------------------------
+def _selection(args: argparse.Namespace, store):
+    """The papers an LLM command works on: those with --label, then the --limit newest."""
+    papers = store.papers()
+    if args.label:
+        labels = store.labels()
+        papers = papers[papers["id"].isin(labels.loc[labels["label"] == args.label, "id"])]
+    return papers.head(args.limit) if args.limit else papers
+
+
+def _run_llm(args: argparse.Namespace, run: Callable) -> None:
+    from .store import Store
+    project = _project(args, required=False)
+    store = Store(project.data_dir)
+    report = run(_selection(args, store), project.config.llm, store, language=args.language,
+                 dry_run=args.dry_run, force=args.force).attrs["report"]
+    print(report)
+    for paper_id, reason in report.failures.items():
+        print(f"  {paper_id}: {reason}")
+
+
+def cmd_summarize(args: argparse.Namespace) -> None:
+    from .summarize import summarize
+    _run_llm(args, summarize)
+
+
+def cmd_translate(args: argparse.Namespace) -> None:
+    from .summarize import translate
+    _run_llm(args, translate)
+
+
+def _paper_id(text: str) -> str:
+    """An arXiv id as typed (with version, or as a URL) in its stored form; others as they are."""
+    from .schema import split_arxiv_id
+    try:
+        return split_arxiv_id(text)[0]
+    except LitscopeError:
+        return text.strip()
+
+
+def cmd_tag(args: argparse.Namespace) -> None:
+    paper_id = _paper_id(args.id)
+    tags = _store(args, required=False).tag(paper_id, add=[] if args.remove else args.tags,
+                                            remove=args.tags if args.remove else [])
+    print(f"{paper_id}: {', '.join(tags) if tags else '(no tags)'}")
+
+
+def cmd_note(args: argparse.Namespace) -> None:
+    paper_id, text = _paper_id(args.id), " ".join(args.text)
+    _store(args, required=False).set_note(paper_id, text)
+    print(f"{paper_id}: note {'saved' if text.strip() else 'deleted'}")
+
+
 # -- demo -----------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
@@ -201,6 +254,51 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--since", metavar="YYYY-MM-DD", help="papers first submitted on this day or later")
     p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    data_option(p)
+
+    def llm_options(p: argparse.ArgumentParser, language_default: str | None) -> None:
+        p.add_argument("--language", default=language_default, metavar="CODE",
+                       help=f"language code: en, zh, ja, ... (default: "
+                            f"{language_default or 'llm.language in litscope.yml, else en'})")
+        p.add_argument("--dry-run", action="store_true",
+                       help="only count the papers and estimate the tokens; send nothing")
+        p.add_argument("--limit", type=int, metavar="N", help="only the N newest papers")
+        p.add_argument("--label", choices=["include", "exclude", "maybe"],
+                       help="only papers with this label")
+        p.add_argument("--force", action="store_true",
+                       help="ask again even when an answer is cached")
+        data_option(p)
+
+    p = command("summarize", cmd_summarize, "summarise papers with an LLM, or extractively offline",
+                "Give papers a structured summary (TL;DR, motivation, method, result, conclusion)\n"
+                "from any OpenAI-compatible endpoint: set llm.base_url and llm.model in litscope.yml\n"
+                "and the API key in the environment variable llm.api_key_env names (OPENAI_API_KEY).\n"
+                "Answers are cached in the store, so a repeated run sends nothing. Without an\n"
+                "endpoint, the abstract's most central sentences make an extractive summary.\n"
+                "Summaries imported with a digest are kept.\n\n"
+                "example: litscope summarize --label include --language zh --dry-run")
+    llm_options(p, None)
+
+    p = command("translate", cmd_translate, "translate titles and abstracts with an LLM",
+                "Translate titles and abstracts through the LLM endpoint (see 'litscope summarize\n"
+                "--help'); Chinese goes to title_zh/abstract_zh. Existing translations are kept\n"
+                "unless --force.\n\n"
+                "example: litscope translate --language zh --limit 20")
+    llm_options(p, "zh")
+
+    p = command("tag", cmd_tag, "add or remove tags of a paper",
+                "Add tags to a paper (or remove them with --remove) and print its tags.\n\n"
+                "example: litscope tag 2512.04752 speculative-decoding to-read")
+    p.add_argument("id", metavar="ID", help="the paper's id (an arXiv id, version or URL accepted)")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.add_argument("--remove", action="store_true", help="remove the tags instead")
+    data_option(p)
+
+    p = command("note", cmd_note, "write a note on a paper",
+                "Save a note on a paper, replacing its previous note; an empty TEXT deletes it.\n\n"
+                "example: litscope note 2512.04752 compare with Medusa")
+    p.add_argument("id", metavar="ID", help="the paper's id (an arXiv id, version or URL accepted)")
+    p.add_argument("text", nargs="+", metavar="TEXT")
     data_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",

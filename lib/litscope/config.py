@@ -50,6 +50,9 @@ class LLMSettings(_Section):
     concurrency: int = Field(4, ge=1, le=64)
     timeout_seconds: float = Field(60.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
+    backoff_seconds: float = Field(2.0, ge=0)   # first back-off; doubles on each retry
+    max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After fails the paper
+    json_mode: bool = True   # send response_format=json_object; off for servers that reject it
 
 
 class SiteSettings(_Section):

@@ -14,7 +14,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -214,14 +214,32 @@ class Store:
 
     def update_fields(self, paper_id: str, **fields: Any) -> None:
         """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
-        bad = [f for f in fields if f not in CURATED_FIELDS]
+        self.update_many({paper_id: fields})
+
+    def update_many(self, updates: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set curated fields of many papers (id -> fields) in one transaction: all or nothing."""
+        bad = sorted({f for fields in updates.values() for f in fields if f not in CURATED_FIELDS})
         if bad:
             raise StoreError(f"cannot set field(s) {', '.join(bad)}: only curated fields "
                              f"({', '.join(CURATED_FIELDS)}) may be edited")
         with self.transaction() as con:
+            for paper_id, fields in updates.items():
+                self._require_paper(con, paper_id)
+                if fields:
+                    con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in fields)} "
+                                f"WHERE id = ?", [_encode(f, v) for f, v in fields.items()] + [paper_id])
+
+    def tag(self, paper_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
+        """Add and remove tags of one paper in one transaction; returns its tags afterwards."""
+        add, remove = [t.strip() for t in add], {t.strip() for t in remove}
+        if not all(add):
+            raise StoreError(f"paper {paper_id!r}: a tag must not be empty")
+        with self.transaction() as con:
             self._require_paper(con, paper_id)
-            con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
-                        [_encode(f, v) for f, v in fields.items()] + [paper_id])
+            (old,) = con.execute("SELECT tags FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            tags = [t for t in dict.fromkeys([*json.loads(old or "[]"), *add]) if t not in remove]
+            con.execute("UPDATE papers SET tags = ? WHERE id = ?", (_encode("tags", tags), paper_id))
+        return tags
 
     def _require_paper(self, con: sqlite3.Connection, paper_id: str) -> None:
         if con.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:

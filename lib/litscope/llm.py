@@ -1,0 +1,202 @@
+"""Talking to any OpenAI-compatible chat endpoint: one client, its retry policy, JSON answers.
+
+The `openai` package's own retries are switched off (``max_retries=0``) so that the policy
+lives in one object here: back-off on 429, 408/409, 5xx, timeouts and dropped connections,
+honouring ``Retry-After`` (a 429 pauses every thread, since the limit is per key), with an
+injectable clock and sleep. The API key is read from the environment variable named in
+`LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every message.
+"""
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import re
+import threading
+import time
+from typing import Any, Callable, Mapping, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from .config import LLMSettings
+from .errors import LLMError
+
+log = logging.getLogger(__name__)
+
+#: Statuses worth another attempt; 401/403/404 mean a wrong key, model or URL for every paper.
+RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+ABORT_STATUS = frozenset({401, 403, 404})
+
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+class RequestFailed(LLMError):
+    """One paper's request failed for good; the batch goes on.
+
+    `retryable` is True for transport failures (worth trying again on a later run) and
+    False for answers the model got wrong twice.
+    """
+
+    def __init__(self, message: str, attempts: int, retryable: bool):
+        super().__init__(message)
+        self.attempts = attempts
+        self.retryable = retryable
+
+
+def endpoint_configured(settings: LLMSettings | None) -> bool:
+    """Whether an endpoint is set up: a `base_url`, or a key in the named variable."""
+    return settings is not None and bool(settings.base_url or os.environ.get(settings.api_key_env))
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``Retry-After-Ms`` / ``Retry-After`` (seconds or an HTTP date)."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(float(ms) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(when.timestamp() - time.time(), 0.0)
+
+
+def parse_json(text: str, schema: type[Answer]) -> Answer:
+    """Validate a model's answer against `schema`, tolerating code fences and chatter around
+    the object; raises ValueError saying what is wrong."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("the answer holds no JSON object")
+    try:
+        return schema.model_validate(json.loads(text[start:end + 1]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc.msg} at character {exc.pos})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(object)"
+        raise ValueError(f"field {field!r}: {first['msg']}") from None
+
+
+class LLMClient:
+    """An OpenAI-compatible chat endpoint with litscope's retry policy; safe to share
+    between threads. `requests`, `input_tokens` and `output_tokens` count what it used."""
+
+    def __init__(self, settings: LLMSettings, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        if not endpoint_configured(settings):
+            raise LLMError(f"no LLM endpoint: set llm.base_url in litscope.yml and/or put the "
+                           f"API key in ${settings.api_key_env}")
+        self.settings = settings
+        self._key = os.environ.get(settings.api_key_env) or ""
+        # Local servers (Ollama, vLLM) need no key, but the client insists on one.
+        self._client = openai.OpenAI(api_key=self._key or "none", base_url=settings.base_url,
+                                     timeout=settings.timeout_seconds, max_retries=0)
+        self.endpoint = str(self._client.base_url)
+        self._sleep, self._clock = sleep, clock
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+        self._fatal: LLMError | None = None   # once set, no thread sends another request
+        self.requests = self.input_tokens = self.output_tokens = 0
+
+    def __repr__(self) -> str:
+        return f"LLMClient({self.endpoint!r}, model={self.settings.model!r})"
+
+    def redact(self, text: str) -> str:
+        """`text` with the API key masked."""
+        return text.replace(self._key, "***") if self._key else text
+
+    def chat(self, messages: list[dict[str, str]]) -> str:
+        """The assistant's reply to `messages`, retrying transient failures per the settings."""
+        s = self.settings
+        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if s.json_mode else {}
+        attempts, attempt = s.retries + 1, 0
+        while True:
+            attempt += 1
+            self._wait_if_paused()
+            if self._fatal:
+                raise self._fatal
+            retry_after = None
+            try:
+                response = self._client.chat.completions.create(model=s.model, messages=messages,
+                                                                 **extra)
+            except openai.APIStatusError as exc:
+                self._count()
+                problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
+                if exc.status_code in ABORT_STATUS:
+                    self._fatal = LLMError(f"{problem} -- check llm.base_url, llm.model "
+                                           f"({s.model!r}) and the key in ${s.api_key_env}")
+                    raise self._fatal from None
+                if exc.status_code not in RETRY_STATUS:
+                    raise RequestFailed(problem, attempt, retryable=False) from None
+                retry_after = parse_retry_after(exc.response.headers)
+            except openai.APITimeoutError:
+                self._count()
+                problem = f"no answer from {self.endpoint} within {s.timeout_seconds:g} s"
+            except openai.APIConnectionError as exc:
+                self._count()
+                problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
+            else:
+                usage = response.usage
+                self._count(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)
+                return (response.choices[0].message.content or "") if response.choices else ""
+            if attempt == attempts:
+                raise RequestFailed(f"{problem} (gave up after {attempts} attempts)", attempt,
+                                    retryable=True)
+            delay = retry_after if retry_after is not None else s.backoff_seconds * 2 ** (attempt - 1)
+            if delay > s.max_backoff_seconds:
+                if retry_after is not None:
+                    raise RequestFailed(f"{problem}; the server asks to wait {delay:.0f} s, more "
+                                        f"than llm.max_backoff_seconds", attempt, retryable=True)
+                delay = s.max_backoff_seconds
+            log.warning("%s; retrying in %.1f s (attempt %d of %d)", problem, delay, attempt + 1,
+                        attempts)
+            if retry_after is not None:
+                self._pause_all(delay)
+            else:
+                self._sleep(delay)
+
+    def ask_json(self, messages: list[dict[str, str]], schema: type[Answer]) -> Answer:
+        """A reply validated against `schema`; an invalid one is shown to the model and asked
+        again once, then the paper fails."""
+        for attempt in (1, 2):
+            answer = self.chat(messages)
+            try:
+                return parse_json(answer, schema)
+            except ValueError as exc:
+                problem = str(exc)
+            log.info("invalid answer from %s (%s)%s", self.endpoint, problem,
+                     "; asking again" if attempt == 1 else "")
+            messages = [*messages, {"role": "assistant", "content": answer},
+                        {"role": "user", "content": f"That reply is not valid: {problem}. Reply "
+                                                    f"with only the JSON object."}]
+        raise RequestFailed(f"invalid answer twice: {problem}", 2, retryable=False)
+
+    def _message(self, exc: openai.APIStatusError) -> str:
+        """The server's error message (the client unwraps ``{"error": {...}}`` into `body`)."""
+        text = (exc.body.get("message") if isinstance(exc.body, dict) else None) or exc.message
+        return self.redact(re.sub(r"\s+", " ", str(text)))[:300]
+
+    def _count(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        with self._lock:
+            self.requests += 1
+            self.input_tokens += input_tokens
+            self.output_tokens += output_tokens
+
+    def _pause_all(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _wait_if_paused(self) -> None:
+        with self._lock:
+            remaining = self._paused_until - self._clock()
+        if remaining > 0:
+            self._sleep(remaining)
