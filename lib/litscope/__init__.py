@@ -25,6 +25,10 @@ _EXPORTS = {
     "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
     "Scorer": "score", "score": "score", "explain": "score",
     "summarize": "summarize", "translate": "summarize", "extractive_summary": "summarize",
+    "load_taxonomy": "topics", "assign_taxonomy": "topics", "TopicSuggester": "topics",
+    "cluster_topics": "topics",
+    "find_duplicates": "dedupe", "merge_duplicates": "dedupe", "dedupe": "dedupe",
+    "export": "export", "select_papers": "export",
     "build_site": "publish", "render_site": "publish", "publish_project": "publish",
     "render_digest": "digest",
 }

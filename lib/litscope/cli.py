@@ -165,6 +165,37 @@ def cmd_note(args: argparse.Namespace) -> None:
     print(f"{paper_id}: note {'saved' if text.strip() else 'deleted'}")
 
 
+# -- dedupe and export ----------------------------------------------------------------------
+def cmd_dedupe(args: argparse.Namespace) -> None:
+    from .dedupe import dedupe_store
+    store = _store(args, required=False)
+    before = store.count()
+    certain, uncertain = dedupe_store(store, args.threshold, certain_at=args.certain, apply=args.apply)
+    print(f"{len(certain) + len(uncertain)} duplicate pair(s) among {before} papers: "
+          f"{len(certain)} certain, {len(uncertain)} to review.")
+    for mark, pairs in (("=", certain), ("?", uncertain)):
+        for pair in pairs.itertuples():
+            print(f"{mark} {pair.id_a} ~ {pair.id_b}  similarity {pair.similarity:.2f} ({pair.reason})\n"
+                  f"    {pair.title_a[:90]}\n    {pair.title_b[:90]}")
+    if args.apply:
+        print(f"Merged the certain pairs: the store now holds {store.count()} papers (was {before}). "
+              f"Review the '?' pairs by hand.")
+    elif len(certain):
+        print("Run with --apply to merge the certain ('=') pairs into the store.")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from .export import export, select_papers
+    store = _store(args, required=False)
+    papers = select_papers(store.papers(), labels=store.labels() if args.label else None,
+                           label=args.label, topic=args.topic)
+    text = export(papers, args.format, args.out)
+    if args.out:
+        print(f"Wrote {len(papers)} papers as {args.format} to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
 # -- demo -----------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
@@ -299,6 +330,34 @@ def build_parser() -> argparse.ArgumentParser:
                 "example: litscope note 2512.04752 compare with Medusa")
     p.add_argument("id", metavar="ID", help="the paper's id (an arXiv id, version or URL accepted)")
     p.add_argument("text", nargs="+", metavar="TEXT")
+    data_option(p)
+
+    p = command("dedupe", cmd_dedupe, "find (and merge) duplicate papers from different sources",
+                "Find papers that are one paper under two ids: from two digests, as a revised\n"
+                "version, or as an entry without arXiv id (title only, or abstract only). Pairs\n"
+                "whose titles or abstracts are similar (tf-idf cosine >= --threshold) are listed;\n"
+                "'=' pairs are certain (every text they share >= --certain, not two arXiv ids),\n"
+                "'?' pairs need a person's eye. --apply merges the certain pairs into the store:\n"
+                "the arXiv copy is kept, fields only the other copy has are added, and its\n"
+                "sources, label, note and cached summaries move over.\n\n"
+                "example: litscope dedupe --threshold 0.5 --apply")
+    p.add_argument("--threshold", type=float, default=0.6, metavar="T",
+                   help="list pairs at least this similar, 0..1 (default 0.6)")
+    p.add_argument("--certain", type=float, default=0.8, metavar="C",
+                   help="merge pairs at least this similar in every text, T..1 (default 0.8)")
+    p.add_argument("--apply", action="store_true", help="merge the certain pairs into the store")
+    data_option(p)
+
+    p = command("export", cmd_export, "export papers as BibTeX, RIS, CSV or JSON Lines",
+                "Export the store's papers, or a selection of them, for a reference manager or\n"
+                "a spreadsheet. BibTeX entries carry arXiv's eprint fields and stable citation\n"
+                "keys (lastname + year + first title word); RIS follows what Zotero imports.\n\n"
+                "example: litscope export --format bibtex --label include --out review.bib")
+    p.add_argument("--format", required=True, choices=["bibtex", "ris", "csv", "jsonl"])
+    p.add_argument("--label", choices=["include", "exclude", "maybe"],
+                   help="only papers with this label")
+    p.add_argument("--topic", metavar="T", help="only papers whose topic or subtopic is T")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",

@@ -43,5 +43,9 @@ class LLMError(LitscopeError):
     """An LLM endpoint is misconfigured or failed."""
 
 
+class CurateError(LitscopeError):
+    """A taxonomy, topic model, duplicate merge or export cannot be done as asked."""
+
+
 class PublishError(LitscopeError):
     """The review website or digest cannot be built."""

@@ -212,6 +212,36 @@ class Store:
         rows = self._query("SELECT id, source, first_seen FROM paper_sources ORDER BY id, source")
         return pd.DataFrame(rows, columns=["id", "source", "first_seen"])
 
+    def merge_papers(self, merged: pd.DataFrame, absorbed: Mapping[str, str]) -> None:
+        """Store merged copies of duplicates (replacing those ids) and fold each absorbed id
+        into the id that kept it (``absorbed``: old id -> kept id): its sources, versions,
+        label, note and cached summaries move over (the kept paper's label and cache win,
+        notes are joined) and its row goes, all in one transaction."""
+        validate_papers(merged, where="merged papers")
+        rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
+                for rec in merged[list(COLUMNS)].itertuples(index=False, name=None)]
+        now = _now()
+        with self.transaction() as con:
+            for old in absorbed:
+                self._require_paper(con, old)
+            for row in rows:
+                group = [row["id"], *(old for old, new in absorbed.items() if new == row["id"])]
+                con.execute(
+                    f"INSERT OR REPLACE INTO papers ({', '.join(COLUMNS)}, added_at) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))}, COALESCE((SELECT min(added_at) "
+                    f"FROM papers WHERE id IN (SELECT value FROM json_each(?))), ?))",
+                    [row[c] for c in COLUMNS] + [json.dumps(group), now])
+            for old, new in absorbed.items():
+                for table, column in (("paper_sources", "id"), ("paper_versions", "id"),
+                                      ("labels", "paper_id"), ("summaries", "paper_id")):
+                    con.execute(f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?", (new, old))
+                    con.execute(f"DELETE FROM {table} WHERE {column} = ?", (old,))
+                con.execute("INSERT INTO notes SELECT ?, text, updated_at FROM notes WHERE paper_id = ? "
+                            "ON CONFLICT (paper_id) DO UPDATE SET text = notes.text || char(10, 10) "
+                            "|| excluded.text", (new, old))
+                con.execute("DELETE FROM notes WHERE paper_id = ?", (old,))
+                con.execute("DELETE FROM papers WHERE id = ?", (old,))
+
     def update_fields(self, paper_id: str, **fields: Any) -> None:
         """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
         self.update_many({paper_id: fields})

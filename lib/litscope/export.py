@@ -1,0 +1,248 @@
+"""Exports of any selection of papers: BibTeX, RIS (as Zotero imports it), CSV, JSON Lines.
+
+Citation keys are ``<first author's last name><year><first title word>`` in ASCII, e.g.
+``vaswani2017attention``; papers that would share a key get ``a``, ``b``, ... in the order
+of their ids, so the same selection always gets the same keys, whatever its row order.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import IO, Literal
+
+import bibtexparser
+import pandas as pd
+import rispy
+from bibtexparser import model
+
+from .errors import CurateError
+from .schema import COLUMNS, LIST_COLUMNS, validate_papers
+
+__all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris"]
+
+Format = Literal["bibtex", "ris", "csv", "jsonl"]
+FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "jsonl")
+#: File extension per format, for `litscope export` without --out.
+EXTENSIONS = {"bibtex": ".bib", "ris": ".ris", "csv": ".csv", "jsonl": ".jsonl"}
+
+_LATEX = str.maketrans({
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+})
+_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
+              "is", "are", "do", "does", "can", "how", "what", "when", "why", "via", "from", "by"}
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "le", "la"}
+_NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+_OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}$")
+
+
+# -- selection ----------------------------------------------------------------------------------
+def select_papers(papers: pd.DataFrame, *, labels: pd.DataFrame | None = None,
+                  label: str | None = None, topic: str | None = None) -> pd.DataFrame:
+    """The papers labelled `label` (per `labels`, as `Store.labels()` returns them) and in
+    `topic` (matching its topic or subtopic); None means no filter."""
+    selected = papers
+    if label is not None:
+        if labels is None:
+            raise CurateError("label: selecting by label needs the store's labels (labels=store.labels())")
+        wanted = set(labels.loc[labels["label"] == label, "id"])
+        selected = selected[selected["id"].isin(wanted)]
+    if topic is not None:
+        selected = selected[(selected["topic"] == topic).fillna(False)
+                            | (selected["subtopic"] == topic).fillna(False)]
+    return selected
+
+
+# -- citation keys ------------------------------------------------------------------------------
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def last_name(author: str) -> str:
+    """The family name of ``"First Last"`` or ``"Last, First"`` (with particles: "van Gogh")."""
+    author = author.strip()
+    if "," in author:
+        return author.split(",", 1)[0].strip()
+    words = author.split()
+    if len(words) < 2:
+        return author
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return " ".join(words[start:])
+
+
+def _year(paper: pd.Series) -> str | None:
+    if not pd.isna(paper["published"]):
+        return str(paper["published"].year)
+    match = _NEW_ID.match(paper["id"]) or _OLD_ID.search(paper["id"])
+    if match:
+        yy = int(match.group(1))
+        return str(2000 + yy if yy < 91 else 1900 + yy)
+    return None
+
+
+def citation_keys(papers: pd.DataFrame) -> pd.Series:
+    """A unique, stable citation key per paper (see the module docstring), indexed like `papers`."""
+    bases = {}
+    for index, paper in papers.iterrows():
+        author = _ascii(last_name(paper["authors"][0])) if paper["authors"] else ""
+        words = [w for w in (_ascii(w) for w in str(paper["title"]).split()) if w]
+        word = next((w for w in words if w not in _STOPWORDS), words[0] if words else "")
+        bases[index] = f"{author or 'anon'}{_year(paper) or 'nd'}{word}"
+    keys = pd.Series(bases, dtype=object)
+    ids = papers["id"]
+    for base, members in keys.groupby(keys).groups.items():
+        if len(members) > 1:
+            for n, index in enumerate(sorted(members, key=lambda i: ids[i])):
+                keys[index] = f"{base}{_suffix(n)}"
+    return keys.reindex(papers.index)
+
+
+def _suffix(n: int) -> str:
+    """a, b, ..., z, aa, ab, ..."""
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+# -- formats ------------------------------------------------------------------------------------
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters so BibTeX prints `text` as written."""
+    return text.translate(_LATEX)
+
+
+def _arxiv_id(paper: pd.Series) -> str | None:
+    return None if paper["id"].startswith("h:") else paper["id"]
+
+
+def _present(value: object) -> bool:
+    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+                or value == "")
+
+
+def to_bibtex(papers: pd.DataFrame) -> str:
+    """BibTeX entries: ``@article`` when a journal reference is known, else ``@misc`` with
+    arXiv's eprint fields. Text is LaTeX-escaped; non-ASCII letters stay UTF-8 (biber and
+    modern BibTeX read them)."""
+    library = bibtexparser.Library()
+    for key, (_, paper) in zip(citation_keys(papers), papers.iterrows()):
+        arxiv = _arxiv_id(paper)
+        fields = {
+            "title": latex_escape(paper["title"]),
+            "author": " and ".join(latex_escape(a) for a in paper["authors"]),
+            "year": _year(paper),
+            "journal": latex_escape(paper["journal_ref"]) if _present(paper["journal_ref"]) else None,
+            "eprint": arxiv,
+            "archivePrefix": "arXiv" if arxiv else None,
+            "primaryClass": paper["primary_category"] if arxiv and _present(paper["primary_category"]) else None,
+            "doi": paper["doi"] if _present(paper["doi"]) else None,
+            "url": paper["abs_url"] if _present(paper["abs_url"]) else None,
+            "abstract": latex_escape(paper["abstract"]) if _present(paper["abstract"]) else None,
+            "keywords": latex_escape(", ".join(paper["tags"])) if paper["tags"] else None,
+        }
+        entry_type = "article" if fields["journal"] else "misc"
+        library.add(model.Entry(entry_type, key, [model.Field(k, v) for k, v in fields.items() if v]))
+    return bibtexparser.write_string(library)
+
+
+def _ris_author(author: str) -> str:
+    """Zotero splits AU at the first comma into last and first name: write ``Last, First``."""
+    author = author.strip()
+    if "," in author or " " not in author:
+        return author
+    last = last_name(author)
+    return f"{last}, {author[:len(author) - len(last)].strip()}"
+
+
+def to_ris(papers: pd.DataFrame) -> str:
+    """RIS records as Zotero's RIS translator reads them: TY (JOUR with a journal reference,
+    else RPRT with arXiv as publisher and the arXiv id as report number), AU ``Last, First``
+    per author, TI, AB, PY (year), DA (``YYYY/MM/DD``), UR, DO, KW per tag, N1 notes."""
+    records = []
+    for _, paper in papers.iterrows():
+        arxiv = _arxiv_id(paper)
+        journal = paper["journal_ref"] if _present(paper["journal_ref"]) else None
+        notes = [f"TL;DR: {paper['tldr']}" if _present(paper["tldr"]) else None,
+                 f"Comment: {paper['comment']}" if _present(paper["comment"]) else None,
+                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if _present(t)) or None]
+        record = {
+            "type_of_reference": "JOUR" if journal else "RPRT",
+            "authors": [_ris_author(a) for a in paper["authors"]],
+            "title": paper["title"],
+            "abstract": paper["abstract"] if _present(paper["abstract"]) else None,
+            "year": _year(paper),
+            "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
+            "secondary_title": journal,
+            "publisher": None if journal or not arxiv else "arXiv",
+            "issn": None if journal or not arxiv else f"arXiv:{arxiv}",
+            "urls": [paper["abs_url"]] if _present(paper["abs_url"]) else [],
+            "doi": paper["doi"] if _present(paper["doi"]) else None,
+            "keywords": list(paper["tags"]),
+            "notes": [n for n in notes if n],
+        }
+        records.append({k: _one_line(v) for k, v in record.items() if v})
+    return rispy.dumps(records, implementation=_ZoteroRisWriter)
+
+
+class _ZoteroRisWriter(rispy.RisWriter):
+    """rispy's writer without the ``1.`` line it puts before each record (not RIS)."""
+
+    def set_header(self, count: int) -> None:
+        return None
+
+
+def _one_line(value: str | list[str]) -> str | list[str]:
+    """RIS reads a line without a tag as part of the previous field: fold line breaks."""
+    if isinstance(value, list):
+        return [" ".join(v.split()) for v in value]
+    return " ".join(value.split())
+
+
+def _flat(papers: pd.DataFrame) -> pd.DataFrame:
+    return papers[[c for c in papers.columns if c in COLUMNS]]
+
+
+def to_csv(papers: pd.DataFrame) -> str:
+    """CSV with the schema's columns; lists are joined with ``"; "``."""
+    flat = _flat(papers).copy()
+    for column in LIST_COLUMNS:
+        flat[column] = ["; ".join(v) for v in flat[column]]
+    return flat.to_csv(index=False)
+
+
+def to_jsonl(papers: pd.DataFrame) -> str:
+    """One JSON object per paper with the schema's columns (ISO dates, UTF-8, lists kept)."""
+    if papers.empty:
+        return ""
+    return _flat(papers).to_json(orient="records", lines=True, force_ascii=False,
+                                 date_format="iso", date_unit="s")
+
+
+_WRITERS = {"bibtex": to_bibtex, "ris": to_ris, "csv": to_csv, "jsonl": to_jsonl}
+
+
+def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO[str] | None = None
+           ) -> str | None:
+    """Write `papers` in `format` to a file path or text buffer; return the text when neither
+    is given. Select first with `select_papers` (or any DataFrame filter)."""
+    if format not in _WRITERS:
+        raise CurateError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    validate_papers(papers, where="papers to export")
+    text = _WRITERS[format](papers)
+    if path_or_buffer is None:
+        return text
+    if isinstance(path_or_buffer, (str, Path)):
+        path = Path(path_or_buffer)
+        try:
+            path.write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise CurateError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
+    else:
+        path_or_buffer.write(text)
+    return None

@@ -1,0 +1,132 @@
+"""Exports: BibTeX that round-trips through bibtexparser, RIS as Zotero reads it, CSV, JSON
+Lines; stable citation keys; selection by label and topic from the CLI."""
+from __future__ import annotations
+
+import io
+import json
+
+import bibtexparser
+import pandas as pd
+import pytest
+import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware
+
+from litscope.cli import main
+from litscope.errors import CurateError
+from litscope.export import citation_keys, export, last_name, select_papers
+from litscope.sample import load_sample
+from litscope.schema import papers_frame
+
+SPECIALS = r"Costs & 50% of $x_i$ #1 {braces} ~tilde^hat \backslash"
+
+
+def papers() -> pd.DataFrame:
+    return papers_frame([
+        {"id": "2511.10645", "version": 2, "title": "The ParoQuant Method: " + SPECIALS,
+         "authors": ["Zoë Müller-Lüdenscheidt", "Ludwig van Beethoven", "张伟"],
+         "abstract": "Line one.\nLine two with 100% & more.", "primary_category": "cs.CL",
+         "published": "2025-11-13T18:59:00Z", "abs_url": "https://arxiv.org/abs/2511.10645",
+         "doi": "10.1000/xyz123", "tags": ["quantization", "LLM"], "tldr": "Rotate weights.",
+         "comment": "ICLR 2026", "source": "arxiv", "topic": "LLM", "subtopic": "Efficiency"},
+        {"id": "2401.00002", "title": "An agent for the web", "authors": ["Ann Lee"],
+         "journal_ref": "Nature 600, 1-5 (2024)", "source": "arxiv"},
+        {"id": "h:0000aaaa11112222", "title": "Untitled work", "source": "list.md"},
+    ])
+
+
+def test_citation_keys_are_ascii_unique_and_independent_of_row_order():
+    df = papers()
+    assert citation_keys(df).tolist() == ["mullerludenscheidt2025paroquant", "lee2024agent",
+                                          "anonnduntitled"]
+    twins = papers_frame([{"id": i, "title": "On agents", "authors": ["Ann Lee"],
+                           "published": "2024-01-01", "source": "x"} for i in ("2401.3", "2401.1", "2401.2")])
+    keys = citation_keys(twins)
+    assert keys.tolist() == ["lee2024agentsc", "lee2024agentsa", "lee2024agentsb"]
+    assert citation_keys(twins.iloc[::-1]).tolist() == keys.iloc[::-1].tolist()
+
+
+def test_last_names_keep_particles_and_given_order():
+    assert last_name("Ludwig van Beethoven") == "van Beethoven"
+    assert last_name("Lee, Ann") == "Lee" and last_name("张伟") == "张伟"
+
+
+def test_bibtex_round_trips_with_arxiv_fields_escapes_and_unicode():
+    text = export(papers(), "bibtex")
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert not library.failed_blocks
+    entries = {e.key: e for e in library.entries}
+    paro = entries["mullerludenscheidt2025paroquant"]
+    assert paro.entry_type == "misc"
+    # pylatexenc decodes \textasciicircum{} as U+02C6, the modifier-letter circumflex
+    assert paro["title"].replace("\u02c6", "^") == "The ParoQuant Method: " + SPECIALS
+    assert paro["author"] == "Zoë Müller-Lüdenscheidt and Ludwig van Beethoven and 张伟"
+    assert (paro["eprint"], paro["archivePrefix"], paro["primaryClass"]) == ("2511.10645", "arXiv", "cs.CL")
+    assert (paro["doi"], paro["url"], paro["year"]) == ("10.1000/xyz123", "https://arxiv.org/abs/2511.10645", "2025")
+    assert "100% & more" in paro["abstract"]
+    raw = bibtexparser.parse_string(text).entries[0]
+    assert r"\&" in raw["title"] and r"\_" in raw["title"] and r"\textbackslash{}" in raw["title"]
+    article = entries["lee2024agent"]
+    assert article.entry_type == "article" and article["journal"] == "Nature 600, 1-5 (2024)"
+    assert "eprint" in article.fields_dict and "eprint" not in entries["anonnduntitled"].fields_dict
+
+
+def test_bibtex_of_the_whole_sample_parses_with_unique_keys():
+    sample = load_sample()
+    library = bibtexparser.parse_string(export(sample, "bibtex"))
+    assert len(library.entries) == len(sample) and not library.failed_blocks
+    assert len({e.key for e in library.entries}) == len(sample)
+
+
+def test_ris_follows_zoteros_import_rules():
+    text = export(papers(), "ris")
+    assert text.startswith("TY  - RPRT") and "\n1." not in text
+    paro, article, bare = rispy.loads(text)
+    # Zotero splits AU at the first comma into last, first names
+    assert paro["authors"] == ["Müller-Lüdenscheidt, Zoë", "van Beethoven, Ludwig", "张伟"]
+    assert paro["title"].endswith(SPECIALS)
+    assert paro["abstract"] == "Line one. Line two with 100% & more."   # no bare continuation line
+    assert (paro["year"], paro["date"]) == ("2025", "2025/11/13")       # PY year, DA YYYY/MM/DD
+    assert paro["urls"] == ["https://arxiv.org/abs/2511.10645"] and paro["doi"] == "10.1000/xyz123"
+    assert paro["keywords"] == ["quantization", "LLM"]                  # one KW line per tag
+    assert paro["notes"] == ["TL;DR: Rotate weights.", "Comment: ICLR 2026", "LLM / Efficiency"]
+    assert (paro["publisher"], paro["issn"]) == ("arXiv", "arXiv:2511.10645")   # report no.
+    assert article["type_of_reference"] == "JOUR" and article["secondary_title"] == "Nature 600, 1-5 (2024)"
+    assert "issn" not in article and "publisher" not in article
+    assert bare == {"type_of_reference": "RPRT", "title": "Untitled work"}   # no arXiv fields
+
+
+def test_csv_and_jsonl_round_trip(tmp_path):
+    df = papers().assign(score=1.0)
+    export(df, "csv", tmp_path / "p.csv")
+    back = pd.read_csv(tmp_path / "p.csv")
+    assert back["id"].tolist() == df["id"].tolist() and "score" not in back
+    assert back["authors"][0] == "Zoë Müller-Lüdenscheidt; Ludwig van Beethoven; 张伟"
+    buffer = io.StringIO()
+    export(df, "jsonl", buffer)
+    rows = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == df["id"].tolist()
+    assert rows[0]["authors"][2] == "张伟" and rows[0]["published"].startswith("2025-11-13T18:59:00")
+
+
+def test_export_errors_name_the_problem(tmp_path):
+    with pytest.raises(CurateError, match="format must be one of"):
+        export(papers(), "endnote")
+    with pytest.raises(CurateError, match="cannot write"):
+        export(papers(), "csv", tmp_path / "missing" / "dir" / "p.csv")
+    with pytest.raises(CurateError, match="labels"):
+        select_papers(papers(), label="include")
+
+
+def test_cli_exports_a_selection_by_label_and_topic(store, tmp_path, capsys):
+    store.add_papers(papers())
+    store.set_label("2511.10645", "include")
+    store.set_label("2401.00002", "exclude")
+    data, out = str(store.path.parent), tmp_path / "review.bib"
+    assert main(["export", "--data", data, "--format", "bibtex", "--label", "include", "--out", str(out)]) == 0
+    assert "Wrote 1 papers" in capsys.readouterr().out
+    assert [e.key for e in bibtexparser.parse_string(out.read_text(encoding="utf-8")).entries] == [
+        "mullerludenscheidt2025paroquant"]
+    assert main(["export", "--data", data, "--format", "ris", "--topic", "Efficiency"]) == 0
+    assert [r["title"][:8] for r in rispy.loads(capsys.readouterr().out)] == ["The Paro"]
+    assert main(["export", "--data", data, "--format", "jsonl", "--topic", "nothing"]) == 0
+    assert capsys.readouterr().out == ""
