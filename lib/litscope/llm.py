@@ -100,7 +100,7 @@ class LLMClient:
         # Local servers (Ollama, vLLM) need no key, but the client insists on one.
         self._client = openai.OpenAI(api_key=self._key or "none", base_url=settings.base_url,
                                      timeout=settings.timeout_seconds, max_retries=0)
-        self.endpoint = str(self._client.base_url)
+        self.endpoint = self.redact(str(self._client.base_url))
         self._sleep, self._clock = sleep, clock
         self._lock = threading.Lock()
         self._paused_until = 0.0
@@ -123,7 +123,7 @@ class LLMClient:
             attempt += 1
             self._wait_if_paused()
             if self._fatal:
-                raise self._fatal
+                raise LLMError(str(self._fatal))
             retry_after = None
             try:
                 response = self._client.chat.completions.create(model=s.model, messages=messages,
