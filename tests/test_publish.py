@@ -145,7 +145,7 @@ def test_site_pages_and_report(site):
     assert report.pages["methods"] == ["methods.qmd"] and report.pages["index"] == ["index.qmd"]
     for figure in ("papers-per-day", "papers-per-category", "score-distribution"):
         assert (out / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "4 papers" in report.summary() and "index.xml" in report.summary()
+    assert "4 paper pages" in report.summary() and "index.xml" in report.summary()
 
 
 def test_every_generated_yaml_follows_quartos_schema(site):

@@ -38,6 +38,11 @@ _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "wei
                     "field_weight": "Field weight", "contribution": "Contribution"}
 
 
+_KIND_NAMES = {"index": ("listing", "listings"), "papers": ("paper page", "paper pages"),
+               "topics": ("topic page", "topic pages"), "days": ("day page", "day pages"),
+               "methods": ("methods page", "methods pages")}
+
+
 @dataclass
 class SiteReport:
     """What `build_site` wrote: pages by kind, the feed, warnings, and the time it took."""
@@ -55,7 +60,7 @@ class SiteReport:
 
     def summary(self) -> str:
         """A few lines for the terminal."""
-        kinds = ", ".join(f"{len(v)} {k}" for k, v in self.pages.items())
+        kinds = ", ".join(f"{len(v)} {_KIND_NAMES[k][len(v) != 1]}" for k, v in self.pages.items())
         lines = [f"Wrote the Quarto website project {self.out}: {self.n_pages} pages ({kinds}) "
                  f"for {self.n_papers} of {self.n_candidates} papers in {self.seconds:.2f} s."]
         lines.append("RSS feed: index.xml (written by 'quarto render')." if self.feed
