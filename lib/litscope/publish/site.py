@@ -320,7 +320,7 @@ class _SiteWriter:
                 explanation = markdown_table(table.to_dict("records"), columns)
                 rest = float(row["score"]) - float(table["contribution"].sum())
                 other = rest if abs(rest) > 5e-4 else None
-        sections = [(_SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if f != "tldr" and _present(row[f])]
+        sections = [(_SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if _present(row[f])]
         topics = self.topics[self.topics["id"] == paper_id][["name", "slug"]]
         self.write("papers", f"papers/{row['slug']}.qmd", "paper.qmd.j2",
                    front_matter=front_matter(self._paper_meta(row)),
@@ -328,8 +328,8 @@ class _SiteWriter:
                    authors=", ".join(map(one_line, row["authors"])) or "(unknown)",
                    topics=[{"title": t, "slug": Markup(s)} for t, s in topics.itertuples(index=False)],
                    tags=row["tags"], comment=_text(row["comment"]), journal_ref=_text(row["journal_ref"]),
-                   tldr=_text(row["tldr"]), abstract=_text(row["abstract"]), abstract_html=abstract_html,
-                   title_zh=_text(row["title_zh"]), abstract_zh=_text(row["abstract_zh"]),
+                   abstract=_text(row["abstract"]), abstract_html=abstract_html,
+                   abstract_zh=_text(row["abstract_zh"]),
                    sections=sections,
                    summary_html=raw_html(markdown_to_html(row["summary"])) if _present(row["summary"]) else None,
                    summary_source=_text(row["summary_source"]), note=self.notes.get(paper_id, ""),
