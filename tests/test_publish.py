@@ -393,3 +393,19 @@ def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
         assert "<script>alert" not in html and "<img src=x" not in html
     html = _html(out / "papers" / "2512.00001.qmd")
     assert '<mark class="litscope-pos" title="script">script</mark>' in html
+
+
+def test_hostile_papers_through_the_store_and_the_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    store = Store(tmp_path / "data")
+    store.add_papers(hostile_papers().drop(columns=["score", "rank"]))
+    store.set_note("2512.00002", "---\ntitle: pwned\n---\n" + SCRIPT)
+    store.set_label("2512.00002", "include")
+    assert main(["publish", "--data", "data", "--out", "web", "--check"]) == 0
+    assert "3 paper pages" in capsys.readouterr().out
+    page = tmp_path / "web" / "papers" / "2512.00002.qmd"
+    meta, _ = split_front_matter(page.read_text(encoding="utf-8"))
+    assert meta["title"] == escape_inline("---\ntitle: injected\n---")
+    html = _html(page)
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "title: pwned" in html  # the note is shown as text
