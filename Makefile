@@ -30,6 +30,11 @@ test: $(VENV)/.installed-dev  ## set up, then run the tests
 lab: $(VENV)/.installed-notebook  ## open the notebooks in JupyterLab
 	@$(BIN)/jupyter lab notebooks/
 
+e2e: $(VENV)/.installed-dev $(VENV)/.installed-e2e  ## JupyterLab in headless Chromium drives the Explorer
+	@tests/e2e/ensure_chromium.sh
+	@LITSCOPE_E2E=1 $(BIN)/python -m pytest -q tests/e2e
+	@echo "Screenshots of the Explorer in JupyterLab: tests/e2e/artifacts/"
+
 bench: $(VENV)/.installed-bench  ## run the benchmarks, write benchmarks/RESULTS.md
 	@$(BIN)/python benchmarks/run.py
 

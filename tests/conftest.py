@@ -40,3 +40,22 @@ def openai_server():
     from openai_server import FakeOpenAI
     with FakeOpenAI() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def _sample_store_file(tmp_path_factory) -> Path:
+    from litscope.sample import load_sample
+    from litscope.store import Store
+    template = Store(tmp_path_factory.mktemp("sample-store"))
+    template.add_papers(load_sample())
+    return template.path
+
+
+@pytest.fixture
+def sample_store(tmp_path, _sample_store_file):
+    """A store in a temporary folder holding the embedded sample (a copy per test)."""
+    import shutil
+    from litscope.store import Store
+    (tmp_path / "data").mkdir()
+    shutil.copy(_sample_store_file, tmp_path / "data" / _sample_store_file.name)
+    return Store(tmp_path / "data")
