@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .config import parse_day
 from .errors import PublishError
-from .publish.markdown import clean_text, one_line, safe_url
+from .publish.markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
 from .schema import SUMMARY_FIELDS, validate_papers
 
 DigestFormat = Literal["daily", "bot"]
@@ -29,8 +29,8 @@ FORMATS: tuple[str, ...] = ("daily", "bot")
 _TAG_START = re.compile(r"<(?!/?(?:br|p|hr|ul|ol|li|b|i|em|strong|sub|sup|code)\s*/?>)(?=[A-Za-z/!?])",
                         re.IGNORECASE)
 _CATEGORY = re.compile(r"[^\w.\-]+")
-_DETAILS = {"motivation": "Motivation", "method": "Method", "result": "Result",
-            "conclusion": "Conclusion"}
+#: The fields a daily digest's details hold, in order (its TL;DR sits above them).
+_DETAILS = ("motivation", "method", "result", "conclusion", "abstract")
 
 
 def _neutral(text: Any) -> str:
@@ -79,8 +79,7 @@ def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
     return {
         "number": number, "title": paper["title"], "url": _url(paper), "authors": paper["authors"],
         "primary_category": paper["primary_category"], "tldr": paper["tldr"],
-        "details": [(label, paper[f]) for f, label in (*_DETAILS.items(), ("abstract", "Abstract"))
-                    if paper[f]],
+        "details": [(SUMMARY_LABELS.get(f, f.capitalize()), paper[f]) for f in _DETAILS if paper[f]],
         "published": paper["published"].strftime("%Y-%m-%d") if paper["published"] is not None else None,
         "score": round(float(score), 3) if score is not None else None,
         "arxiv_id": paper["id"] + (f"v{version}" if version is not None else ""),
@@ -92,8 +91,7 @@ def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
 
 def _structured_summary(paper: dict[str, Any]) -> str | None:
     """Markdown of a paper's structured summary fields, for formats with one summary block."""
-    lines = [f"**{f.capitalize() if f != 'tldr' else 'TL;DR'}**: {one_line(paper[f])}"
-             for f in SUMMARY_FIELDS if paper[f]]
+    lines = [f"**{SUMMARY_LABELS[f]}**: {one_line(paper[f])}" for f in SUMMARY_FIELDS if paper[f]]
     return "\n\n".join(lines) or None
 
 

@@ -21,6 +21,11 @@ from markupsafe import Markup
 # (<>), entities (&), shortcodes and attributes ({}), links, spans and footnotes ([]^),
 # emphasis (*_), code (`), math ($), citations and cross-references (@), headings and
 # ids (#), tables and line blocks (|), sub/strikeout (~), escapes (\).
+#: How pages and digests label the structured summary fields.
+SUMMARY_LABELS = {"tldr": "TL;DR", "motivation": "Motivation", "problem": "Problem",
+                  "analysis": "Analysis", "method": "Method", "result": "Result",
+                  "conclusion": "Conclusion", "contribution": "Contribution"}
+
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>&#|$@~^])")
 # Line starts that open a block: lists (- + 1. 1)), setext underlines and rules (- =),
 # definition lists and fenced divs (:), Pandoc title blocks (%).

@@ -21,9 +21,9 @@ from ..errors import PublishError
 from ..schema import SUMMARY_FIELDS, validate_papers
 from ..store import Store
 from . import plots
-from .markdown import (escape_inline, escape_markdown, front_matter, highlighted_html,
-                       markdown_table, markdown_to_html, one_line, raw_html, safe_category,
-                       safe_url, slugify, dump_yaml)
+from .markdown import (SUMMARY_LABELS, dump_yaml, escape_inline, escape_markdown, front_matter,
+                       highlighted_html, markdown_table, markdown_to_html, one_line, raw_html,
+                       safe_category, safe_url, slugify)
 
 MANIFEST = ".litscope-site.json"
 #: Custom listing fields every paper page carries (Quarto reads them from front matter).
@@ -31,13 +31,8 @@ LISTING_FIELDS = ["date", "title", "byline", "categories", "description", "score
 QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (litscope[publish]) on a "
                "connected machine or from https://quarto.org/docs/get-started/, then run "
                "'quarto render {out}'")
-_SUMMARY_LABELS = {"tldr": "TL;DR", "motivation": "Motivation", "problem": "Problem",
-                   "analysis": "Analysis", "method": "Method", "result": "Result",
-                   "conclusion": "Conclusion", "contribution": "Contribution"}
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
                     "field_weight": "Field weight", "contribution": "Contribution"}
-
-
 _KIND_NAMES = {"index": ("listing", "listings"), "papers": ("paper page", "paper pages"),
                "topics": ("topic page", "topic pages"), "days": ("day page", "day pages"),
                "methods": ("methods page", "methods pages")}
@@ -116,8 +111,10 @@ def byline(authors: Iterable[str], limit: int = 3) -> str:
 
 
 # -- selecting and scoring ------------------------------------------------------------------
-def score_papers(papers: pd.DataFrame, profile: Any = None, scorer: Any = None) -> tuple[pd.DataFrame, Any]:
-    """`papers` with `score` and `rank` from `scorer` (fitted from `profile` if needed)."""
+def score_papers(papers: pd.DataFrame, profile: Any = None,
+                 scorer: Any = None) -> tuple[pd.DataFrame, Any]:
+    """`papers` with `score`, `rank` and `excluded` from `scorer` (fitted from `profile` if
+    needed), and the scorer; `papers` unchanged without either."""
     if scorer is None and profile is not None:
         from ..score import Scorer
         scorer = Scorer(profile).fit(papers)
@@ -125,8 +122,8 @@ def score_papers(papers: pd.DataFrame, profile: Any = None, scorer: Any = None) 
         return papers, None
     scores = scorer.score()
     scores = scores[[c for c in ("id", "score", "rank", "excluded") if c in scores]]
-    merged = papers.drop(columns=[c for c in scores if c != "id" and c in papers]).merge(scores, on="id", how="left")
-    return merged, scorer
+    merged = papers.drop(columns=[c for c in scores if c != "id" and c in papers])
+    return merged.merge(scores, on="id", how="left"), scorer
 
 
 def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
@@ -320,7 +317,7 @@ class _SiteWriter:
                 explanation = markdown_table(table.to_dict("records"), columns)
                 rest = float(row["score"]) - float(table["contribution"].sum())
                 other = rest if abs(rest) > 5e-4 else None
-        sections = [(_SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if _present(row[f])]
+        sections = [(SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if _present(row[f])]
         topics = self.topics[self.topics["id"] == paper_id][["name", "slug"]]
         self.write("papers", f"papers/{row['slug']}.qmd", "paper.qmd.j2",
                    front_matter=front_matter(self._paper_meta(row)),
