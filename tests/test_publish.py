@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pypandoc
 import pytest
+import scipy.sparse as sp
 import yaml
 from ruamel.yaml import YAML
 
@@ -145,6 +148,7 @@ def test_site_pages_and_report(site):
     assert report.pages["methods"] == ["methods.qmd"] and report.pages["index"] == ["index.qmd"]
     for figure in ("papers-per-day", "papers-per-category", "score-distribution"):
         assert (out / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "figures" / "top-terms.png").exists()  # no scorer, no term matches
     assert "4 paper pages" in report.summary() and "index.xml" in report.summary()
 
 
@@ -201,10 +205,13 @@ def test_paper_page_shows_metadata_summary_and_score(site):
 
 
 class _FakeScorer:
-    """The scorer interface publish uses: score(), explain(id), highlight(id, field)."""
+    """The scorer interface publish uses: score(), explain(id), highlight(id, field), and the
+    term count matrices and profile terms that `litscope.plots.term_matches` reads."""
 
     def __init__(self, papers: pd.DataFrame):
         self.papers = papers
+        self.counts_ = {"abstract": sp.csc_matrix(np.ones((len(papers), 1), dtype=np.int32))}
+        self.profile = SimpleNamespace(terms=[SimpleNamespace(key="decoding")])
 
     def score(self) -> pd.DataFrame:
         return self.papers.assign(score=[2.5] * len(self.papers), rank=range(1, len(self.papers) + 1))
@@ -225,6 +232,8 @@ def test_scorer_explanations_and_highlights(tmp_path):
     html = _html(tmp_path / "s" / "papers" / "2512.00000.qmd")
     assert "<mark>decoding</mark>" in html and "&lt;b&gt;" in html
     assert "<td>a|b &lt;i&gt;</td>" in html and "sum to the score" in html
+    assert (tmp_path / "s" / "figures" / "top-terms.png").is_file()
+    assert 'src="figures/top-terms.png"' in _html(tmp_path / "s" / "methods.qmd")
     text = (tmp_path / "s" / "papers" / "2512.00000.qmd").read_text(encoding="utf-8")
     assert "{{<" not in text
     # a highlight with markup other than <mark> is not trusted: the plain abstract is shown

@@ -15,12 +15,14 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ..config import Project, SiteSettings
 from ..errors import PublishError
+from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..schema import SUMMARY_FIELDS, validate_papers
 from ..store import Store
-from . import plots
 from .markdown import (SUMMARY_LABELS, dump_yaml, escape_inline, escape_markdown, front_matter,
                        highlighted_html, markdown_table, markdown_to_html, one_line, raw_html,
                        safe_category, safe_url, slugify)
@@ -376,17 +378,16 @@ class _SiteWriter:
                    intro="Published papers by first-submission day (UTC), newest first.", items=items)
 
     def write_methods(self) -> None:
-        figures_dir = self.root / "figures"
-        figures_dir.mkdir(exist_ok=True)
-        figures: dict[str, Markup | None] = {"per_day": Markup("figures/papers-per-day.png"),
-                                             "per_category": Markup("figures/papers-per-category.png"),
-                                             "scores": None}
-        plots.papers_per_day(self.corpus, figures_dir / "papers-per-day.png")
-        plots.papers_per_category(self.corpus, figures_dir / "papers-per-category.png")
+        figures = {name: Markup(f"figures/{name}.png") for name in ("papers-per-day", "papers-per-category")}
+        _save(plot_papers_per_day(self.corpus), self.root / figures["papers-per-day"])
+        _save(_plot_categories(self.corpus), self.root / figures["papers-per-category"])
         if "score" in self.corpus and self.corpus["score"].notna().any():
+            figures["score-distribution"] = Markup("figures/score-distribution.png")
             cutoff = float(self.papers["score"].min()) if self.scored else None
-            plots.score_distribution(self.corpus["score"], figures_dir / "score-distribution.png", cutoff)
-            figures["scores"] = Markup("figures/score-distribution.png")
+            _save(plot_score_distribution(self.corpus, cutoff=cutoff), self.root / figures["score-distribution"])
+        if self.scorer is not None:
+            figures["top-terms"] = Markup("figures/top-terms.png")
+            _save(plot_top_terms(term_matches(self.scorer)), self.root / figures["top-terms"])
         terms = profile_table(self.profile)
         self.write("methods", "methods.qmd", "methods.qmd.j2",
                    front_matter=front_matter({"title": "Methods", "toc": True}),
@@ -395,6 +396,22 @@ class _SiteWriter:
                    terms=markdown_table(terms.to_dict("records"), {c: c.capitalize() for c in terms})
                    if terms is not None and len(terms) else None,
                    figures=figures)
+
+
+def _save(ax: Axes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ax.figure.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+
+
+def _plot_categories(papers: pd.DataFrame, top: int = 15) -> Axes:
+    """Bars of papers per primary arXiv category (the `top` largest), dated or not."""
+    ax = Figure(figsize=(6.0, 3.2), layout="constrained").add_subplot()
+    counts = papers["primary_category"].fillna("unknown").astype(str).value_counts().head(top)
+    ax.bar(counts.index, counts.to_numpy(), color="#3b6ea5")
+    ax.set_title("Papers per primary category")
+    ax.set_ylabel("papers")
+    ax.tick_params(axis="x", labelrotation=60 if len(counts) > 6 else 0)
+    return ax
 
 
 def profile_settings(profile: Any) -> list[str]:
