@@ -18,7 +18,8 @@ from litscope.cli import main
 from litscope.config import SiteSettings
 from litscope.errors import PublishError
 from litscope.publish import build_site, select_papers
-from litscope.publish.markdown import escape_inline, escape_markdown, one_line, safe_category, safe_url
+from litscope.publish.markdown import (dump_yaml, escape_inline, escape_markdown, one_line,
+                                      safe_category, safe_url)
 from litscope.publish.site import MANIFEST, QUARTO_HELP
 from litscope.quarto_schema import (SchemaChecker, check_front_matter, check_project_file,
                                     check_site, split_front_matter)
@@ -293,6 +294,14 @@ def test_hostile_front_matter_parses_to_the_escaped_strings(hostile_site):
     assert meta["title"] == escape_inline("---\ntitle: injected\n---")
     assert meta["byline"] == escape_inline(f"{SCRIPT}, O'Brien, \"Jr.\", # Heading et al.")
     assert all(re.fullmatch(r"[\w .\-]+", c) for c in meta["categories"])
+
+
+@pytest.mark.parametrize("text", ["1e3", "0o17", "0x1F", "+.inf", ".NaN", "true", "Null", "~", "yes",
+                                  "2025-12-01", "12:30", "-", "- x", "? y", "*a", "&b", "!c", "%d", "@e"])
+def test_yaml_strings_stay_strings_for_yaml_1_1_and_1_2(text):
+    dumped = dump_yaml({"title": text, "categories": [text]})
+    assert yaml.safe_load(dumped) == {"title": text, "categories": [text]}  # YAML 1.1
+    assert YAML(typ="safe", pure=True).load(dumped) == {"title": text, "categories": [text]}  # 1.2
 
 
 def test_hostile_site_follows_quartos_schema(hostile_site):

@@ -141,11 +141,29 @@ def slugify(text: Any, fallback: str = "page") -> str:
     return slug or fallback
 
 
+# Plain scalars YAML 1.2's core schema (Quarto's and Pandoc's parsers) reads as null, bool,
+# int or float; PyYAML (YAML 1.1) quotes most of them, but not e.g. "1e3" or "0o17".
+_YAML12_NOT_STR = re.compile(r"""(?x)(
+    ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
+  | [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+  | [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+  | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN) )""")
+
+
 class _Dumper(yaml.SafeDumper):
-    """Plain YAML: no aliases, strings with line breaks as quoted scalars."""
+    """Plain YAML: no aliases; strings quoted whenever YAML 1.1 or 1.2 would read them as
+    anything but a string."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if _YAML12_NOT_STR.fullmatch(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
 
 
 def dump_yaml(data: Mapping[str, Any]) -> str:
