@@ -304,6 +304,19 @@ def test_yaml_strings_stay_strings_for_yaml_1_1_and_1_2(text):
     assert YAML(typ="safe", pure=True).load(dumped) == {"title": text, "categories": [text]}  # 1.2
 
 
+def test_check_site_reads_yaml_as_quarto_does(site):
+    out, _ = site
+    page = out / "papers" / "2512.00000.qmd"
+    page.write_text(page.read_text(encoding="utf-8").replace("title: Paper 0 on speculative decoding",
+                                                             "title: 1e3"), encoding="utf-8")
+    (out / "extra.qmd").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    problems = check_site(out)
+    assert any(p.startswith("papers/2512.00000.qmd: title: expected string") for p in problems)
+    assert any(p.startswith("extra.qmd: invalid YAML") for p in problems)
+    with pytest.raises(PublishError, match="no _quarto.yml"):
+        check_site(out / "papers")
+
+
 def test_hostile_site_follows_quartos_schema(hostile_site):
     assert check_site(hostile_site) == []
 

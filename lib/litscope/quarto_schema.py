@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
+from ruamel.yaml import YAML, YAMLError
 
 from .errors import PublishError
 
@@ -201,12 +201,17 @@ def check_front_matter(data: Any, custom_fields: Iterable[str] = ()) -> list[str
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$\r?\n?", re.S | re.M)
 
 
+def load_yaml(text: str) -> Any:
+    """Parse YAML as Quarto and Pandoc do: YAML 1.2 (where ``1e3`` is a number, ``yes`` a string)."""
+    return YAML(typ="safe", pure=True).load(text)
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """A page's YAML front matter (parsed) and its body."""
+    """A page's YAML front matter (parsed as YAML 1.2) and its body."""
     match = _FRONT.match(text)
     if not match:
         return {}, text
-    return yaml.safe_load(match.group(1)) or {}, text[match.end():]
+    return load_yaml(match.group(1)) or {}, text[match.end():]
 
 
 def _listing_fields(data: dict[str, Any]) -> set[str]:
@@ -230,9 +235,9 @@ def check_site(folder: str | Path) -> list[str]:
     def load(path: Path) -> Any:
         try:
             if path.suffix == ".yml":
-                return yaml.safe_load(path.read_text(encoding="utf-8"))
+                return load_yaml(path.read_text(encoding="utf-8"))
             return split_front_matter(path.read_text(encoding="utf-8"))[0]
-        except yaml.YAMLError as exc:
+        except YAMLError as exc:
             problems.append(f"{path.relative_to(folder)}: invalid YAML ({exc})")
             return None
 
