@@ -370,7 +370,7 @@ def test_site_for_the_embedded_sample(tmp_path):
 # -- the command ------------------------------------------------------------------------------
 def test_publish_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PATH", str(tmp_path))  # no quarto
+    monkeypatch.setattr("litscope.publish.find_quarto", lambda: None)  # as on this machine
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
     assert main(["publish", "--data", "data", "--out", "web", "--check", "--render"]) == 0
     out = capsys.readouterr().out
@@ -440,3 +440,25 @@ def test_hostile_papers_through_the_store_and_the_command(tmp_path, monkeypatch,
     html = _html(page)
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "title: pwned" in html  # the note is shown as text
+
+
+def _stub_quarto(folder: Path, exit_code: int) -> None:
+    """An executable named quarto that records its arguments (the real one is not installable here)."""
+    script = folder / "quarto"
+    script.write_text(f"#!/bin/sh\necho \"$@\" > \"{folder}/quarto-args\"\nexit {exit_code}\n")
+    script.chmod(0o755)
+
+
+def test_render_runs_quarto_when_it_is_installed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stub_quarto(bin_dir, 0)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
+    assert main(["publish", "--data", "data", "--out", "web", "--render"]) == 0
+    assert f"Rendered the website into {Path('web') / '_site'}" in capsys.readouterr().out
+    assert (bin_dir / "quarto-args").read_text().split() == ["render", "web"]
+    _stub_quarto(bin_dir, 1)
+    assert main(["publish", "--data", "data", "--out", "web", "--render"]) == 2
+    assert "'quarto render web' failed with exit code 1" in capsys.readouterr().err
