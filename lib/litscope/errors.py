@@ -30,6 +30,10 @@ class ProfileError(LitscopeError):
     """A scoring profile is invalid (names the field and, where known, the line)."""
 
 
+class ScoreError(LitscopeError):
+    """Scoring was asked for something the scored papers cannot give (e.g. an unknown id)."""
+
+
 class FetchError(LitscopeError):
     """The arXiv API failed; carries the URL and how many attempts were made."""
 

@@ -1,0 +1,738 @@
+"""Score papers with a profile: compile once against a corpus, re-weight in milliseconds.
+
+`Scorer(profile).fit(papers)` reads each field once and records how often every term
+matches in every paper as a sparse papers x terms count matrix per field (`counts_`).
+A paper's score is then
+
+    keyword = sum over fields f and terms t of field_weight[f] * weight[t] * tf(count[f, t])
+              + author boosts + category boosts
+    score   = (1 - alpha) * keyword * decay + alpha * K * learned
+
+where ``tf`` is the profile's count scaling (log2(1 + n) by default), ``decay`` halves the
+score every `half_life_days` since publication, ``learned`` is an optional relevance
+probability from a trained model (`litscope.learn`) and ``K`` is the largest absolute
+keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K + alpha *
+learned`` while scores stay in keyword units. Changing a weight touches only the papers
+that match that term; adding a term scans the text for that term only.
+
+Keywords and phrases are found with one Aho-Corasick pass (``ahocorasick_rs``) per field
+over the lower-cased UTF-8 text, then checked with vectorised NumPy tests for word
+boundaries, phrase separators and plural endings; regular expressions run per paper.
+The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
+"""
+from __future__ import annotations
+
+import html
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import ahocorasick_rs
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+from pydantic import ValidationError
+from tqdm.auto import tqdm
+
+from .errors import ProfileError, SchemaError, ScoreError
+from .profile import FIELDS, Profile, Shape, Term, load_profile
+from .schema import papers_frame
+
+Papers = pd.DataFrame | pa.Table
+#: Rows per block when scanning text: bounds memory and feeds the thread pool.
+CHUNK_ROWS = 1 << 15
+_EPOCH = pd.Timestamp(0, tz="UTC")
+_THREADS = 2
+
+_WORD = np.zeros(256, np.uint8)        # 1: ASCII word character, 2: part of a non-ASCII one
+_WORD[np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", np.uint8)] = 1
+_WORD[0x80:] = 2
+_SEPARATOR = np.zeros(256, np.uint8)   # 1: ASCII whitespace or hyphen, 2: non-ASCII
+_SEPARATOR[np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f-", np.uint8)] = 1
+_SEPARATOR[0x80:] = 2
+_UNICODE_HYPHENS = "\u2010\u2011"
+
+
+# -- reading papers --------------------------------------------------------------------------
+def _column(papers: Papers, name: str) -> pa.ChunkedArray | None:
+    if isinstance(papers, pa.Table):
+        return papers.column(name) if name in papers.column_names else None
+    if name not in papers:
+        return None
+    series = papers[name]
+    if series.dtype == object and name in ("authors", "categories"):
+        values = [None if v is None or (isinstance(v, float) and np.isnan(v)) else list(v)
+                  for v in series]
+        return pa.chunked_array([pa.array(values, type=pa.list_(pa.string()))])
+    return pa.chunked_array([pa.array(series, from_pandas=True)])
+
+
+def _as_text(column: pa.ChunkedArray | None, n: int) -> pa.ChunkedArray:
+    if column is None:
+        return pa.chunked_array([pa.array([""] * n, pa.string())]) if n else \
+            pa.chunked_array([], pa.string())
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        column = pc.binary_join(column, ", ")
+    elif not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    return pc.fill_null(column, "")
+
+
+def _field_text(papers: Papers, field: str) -> pa.ChunkedArray:
+    """A field as text, nulls as "": authors become their names joined by ", "."""
+    return _as_text(_column(papers, field), len(papers))
+
+
+def _lists(papers: Papers, name: str) -> pa.ListArray:
+    column = _column(papers, name)
+    if column is None:
+        return pa.array([[]] * len(papers), pa.list_(pa.string()))
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column.cast(pa.list_(pa.string()))
+
+
+def _published_days(papers: Papers) -> np.ndarray:
+    column = _column(papers, "published")
+    if column is None:
+        return np.full(len(papers), np.nan)
+    stamps = pd.to_datetime(pd.Series(column.to_pandas()), utc=True, errors="coerce")
+    return ((stamps - _EPOCH) / pd.Timedelta(days=1)).to_numpy(float, na_value=np.nan)
+
+
+def _lowered(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The lower-cased UTF-8 bytes of a block of strings and each string's byte offsets."""
+    low = pc.utf8_lower(chunk)
+    _, offsets, data = low.buffers()
+    dtype = np.int64 if pa.types.is_large_string(low.type) else np.int32
+    off = np.frombuffer(offsets, dtype, len(low) + 1, low.offset * np.dtype(dtype).itemsize)
+    buf = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return buf[off[0]:off[-1]], off.astype(np.int64) - off[0]
+
+
+def _blocks(text: pa.ChunkedArray) -> Iterable[tuple[int, pa.Array]]:
+    for start in range(0, len(text), CHUNK_ROWS):
+        block = text.slice(start, CHUNK_ROWS)
+        yield start, block.chunk(0) if block.num_chunks == 1 else pa.concat_arrays(block.chunks)
+
+
+# -- matching --------------------------------------------------------------------------------
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _char_at(buf: np.ndarray, pos: int) -> str:
+    lead = int(buf[pos])
+    width = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return bytes(buf[pos:pos + width]).decode("utf-8", "replace")[:1]
+
+
+def _char_before(buf: np.ndarray, pos: int) -> str:
+    start = pos - 1
+    while start > 0 and pos - start < 4 and 0x80 <= buf[start] < 0xC0:
+        start -= 1
+    return bytes(buf[start:pos]).decode("utf-8", "replace")[-1:]
+
+
+def _word_at(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Whether a word character starts at each `pos` (False at or past `limit`)."""
+    inside = pos < limit
+    code = _WORD[buf[np.minimum(pos, max(len(buf) - 1, 0))]] if len(buf) else np.zeros(len(pos), np.uint8)
+    result = inside & (code == 1)
+    for k in np.flatnonzero(inside & (code == 2)):
+        result[k] = _is_word(_char_at(buf, int(pos[k])))
+    return result
+
+
+def _word_before(buf: np.ndarray, pos: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Whether a word character ends right before each `pos` (False at `start`)."""
+    inside = pos > start
+    code = _WORD[buf[np.maximum(pos - 1, 0)]] if len(buf) else np.zeros(len(pos), np.uint8)
+    result = inside & (code == 1)
+    for k in np.flatnonzero(inside & (code == 2)):
+        result[k] = _is_word(_char_before(buf, int(pos[k])))
+    return result
+
+
+def _equals(buf: np.ndarray, pos: np.ndarray, literal: bytes, limit: np.ndarray) -> np.ndarray:
+    """Whether `literal` occurs at each `pos` and ends by `limit`."""
+    if not literal:
+        return np.ones(len(pos), bool)
+    fits = pos + len(literal) <= limit
+    if not len(buf):
+        return fits & False
+    index = np.minimum(pos[:, None] + np.arange(len(literal)), len(buf) - 1)
+    return fits & (buf[index] == np.frombuffer(literal, np.uint8)).all(axis=1)
+
+
+def _skip_separators(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Advance each position over a run of whitespace/hyphens; also say whether it moved."""
+    pos, moved = pos.copy(), np.zeros(len(pos), bool)
+    active = np.flatnonzero(pos < limit)
+    while active.size:
+        code = _SEPARATOR[buf[pos[active]]]
+        width = (code == 1).astype(np.int64)
+        for k in np.flatnonzero(code == 2):
+            char = _char_at(buf, int(pos[active[k]]))
+            if char.isspace() or char in _UNICODE_HYPHENS:
+                width[k] = len(char.encode())
+        step = width > 0
+        active, width = active[step], width[step]
+        pos[active] += width
+        moved[active] = True
+        active = active[pos[active] < limit[active]]
+    return pos, moved
+
+
+def _first_match_only(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Keep matches that do not overlap an earlier kept one in the same paper (like re.finditer)."""
+    keep = np.ones(len(doc), bool)
+    clash = np.flatnonzero((doc[1:] == doc[:-1]) & (start[1:] < end[:-1]))
+    for paper in np.unique(doc[clash + 1]):
+        last_end = -1
+        for k in np.flatnonzero(doc == paper):
+            keep[k] = start[k] >= last_end
+            last_end = end[k] if keep[k] else last_end
+    return keep
+
+
+class _Literals:
+    """Finds keywords and phrases: Aho-Corasick over first words, NumPy checks for the rest."""
+
+    def __init__(self, shapes: Sequence[Shape]):
+        self.shapes = [([w.encode() for w in s.words], s.required, [x.encode() for x in s.suffixes])
+                       for s in shapes]
+        firsts = sorted({words[0] for words, _, _ in self.shapes})
+        self.first = {w: i for i, w in enumerate(firsts)}
+        self.automaton = ahocorasick_rs.BytesAhoCorasick(
+            firsts, implementation=ahocorasick_rs.Implementation.DFA)
+
+    def find(self, buf: np.ndarray, off: np.ndarray) -> list[np.ndarray]:
+        """For each shape, the paper index of every match (repeated per match, sorted)."""
+        found = np.array(self.automaton.find_matches_as_indexes(buf, overlapping=True),
+                         dtype=np.int64).reshape(-1, 3)
+        found = found[np.argsort(found[:, 0], kind="stable")]
+        bounds = np.searchsorted(found[:, 0], np.arange(len(self.first) + 1))
+        groups = []
+        for i in range(len(self.first)):
+            start, end = found[bounds[i]:bounds[i + 1], 1], found[bounds[i]:bounds[i + 1], 2]
+            doc = np.searchsorted(off, start, side="right") - 1
+            ok = (end <= off[doc + 1]) & ~_word_before(buf, start, off[doc])
+            groups.append((doc[ok], start[ok], end[ok]))
+        return [self._complete(buf, off, groups[self.first[words[0]]], words, required, suffixes)
+                for words, required, suffixes in self.shapes]
+
+    @staticmethod
+    def _complete(buf: np.ndarray, off: np.ndarray, group: tuple[np.ndarray, ...],
+                  words: list[bytes], required: tuple[bool, ...], suffixes: list[bytes]) -> np.ndarray:
+        doc, start, pos = group
+        for word, needs_gap in zip(words[1:], required):
+            limit = off[doc + 1]
+            after, moved = _skip_separators(buf, pos, limit)
+            ok = (moved | (not needs_gap)) & _equals(buf, after, word, limit)
+            doc, start, pos = doc[ok], start[ok], after[ok] + len(word)
+        limit = off[doc + 1]
+        end = np.full(len(pos), -1)
+        for suffix in suffixes:
+            candidate = pos + len(suffix)
+            ok = (end < 0) & _equals(buf, pos, suffix, limit) & ~_word_at(buf, candidate, limit)
+            end[ok] = candidate[ok]
+        matched = end >= 0
+        doc, start, end = doc[matched], start[matched], end[matched]
+        return doc[_first_match_only(doc, start, end)]
+
+
+def _count_regex(strings: list[str], term: Term) -> np.ndarray:
+    finditer = term.regex.finditer
+    return np.fromiter((sum(1 for m in finditer(s) if m.end() > m.start()) for s in strings),
+                       np.int64, len(strings))
+
+
+def _scan(text: pa.ChunkedArray, terms: Sequence[Term], progress: tqdm | None = None) -> sp.csc_matrix:
+    """Count the matches of every term in every paper of one field: a papers x terms matrix."""
+    literal = [j for j, t in enumerate(terms) if t.kind != "regex"]
+    regex = [j for j, t in enumerate(terms) if t.kind == "regex"]
+    matcher = _Literals([terms[j].shape for j in literal]) if literal else None
+
+    def block(item: tuple[int, pa.Array]) -> list[tuple[np.ndarray, int, np.ndarray]]:
+        first, chunk = item
+        out = []
+        if matcher is not None:
+            buf, off = _lowered(chunk)
+            for j, docs in zip(literal, matcher.find(buf, off)):
+                rows, counts = np.unique(docs, return_counts=True)
+                out.append((rows + first, j, counts))
+        if regex:
+            strings = chunk.to_pylist()
+            for j in regex:
+                counts = _count_regex(strings, terms[j])
+                rows = np.flatnonzero(counts)
+                out.append((rows + first, j, counts[rows]))
+        if progress is not None:
+            progress.update(len(chunk))
+        return out
+
+    with ThreadPoolExecutor(_THREADS) as pool:
+        parts = [p for result in pool.map(block, _blocks(text)) for p in result]
+    rows = np.concatenate([r for r, _, _ in parts]) if parts else np.zeros(0, np.int64)
+    cols = np.concatenate([np.full(len(r), j) for r, j, _ in parts]) if parts else rows
+    counts = np.concatenate([c for _, _, c in parts]) if parts else rows
+    return sp.csc_matrix((counts.astype(np.int32), (rows, cols)), shape=(len(text), len(terms)))
+
+
+def _indicator(lists: pa.ListArray, keys: Sequence[str], normalise: bool = False,
+               extra: pa.Array | None = None) -> sp.csc_matrix:
+    """Papers x keys: 1 where a paper's list (or `extra` value) holds the key."""
+    flat, parents = pc.list_flatten(lists), pc.list_parent_indices(lists)
+    if extra is not None:
+        flat = pa.concat_arrays([flat.cast(pa.string()), extra.cast(pa.string())])
+        parents = pa.concat_arrays([parents.cast(pa.int64()), pa.array(np.arange(len(extra)))])
+    values = [_person(k) for k in keys] if normalise else list(keys)
+    if normalise:
+        flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(flat, r"\s+", " ")))
+    index = pc.index_in(flat, value_set=pa.array(values, pa.string()))
+    hit = pc.is_valid(index).to_numpy(zero_copy_only=False)
+    rows = np.asarray(parents.to_numpy(zero_copy_only=False), np.int64)[hit]
+    cols = pc.fill_null(index, 0).to_numpy(zero_copy_only=False).astype(np.int64)[hit]
+    matrix = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), len(keys)))
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _person(name: str) -> str:
+    """How author names are compared: case-insensitive, whitespace collapsed."""
+    return " ".join(name.split()).lower()
+
+
+# -- the scorer ------------------------------------------------------------------------------
+class Scorer:
+    """A profile compiled against one corpus; re-weight, add terms, explain, highlight.
+
+    ``Scorer(profile).fit(papers)`` (papers: a DataFrame of the paper schema or a pyarrow
+    Table with some of its columns) scans the text once; ``score()`` returns the papers
+    with ``score``, ``rank`` and ``excluded``; ``top(k)`` is the fast path for live
+    re-ranking. `profile` holds the current weights, ready for `save_profile`.
+    """
+
+    def __init__(self, profile: Profile | str | Path, *, progress: bool | None = None):
+        self.profile = load_profile(profile) if isinstance(profile, (str, Path)) \
+            else profile.model_copy(deep=True)
+        self.progress = progress
+        self._now: pd.Timestamp | None = None
+        self._learned: np.ndarray | None = None
+
+    # -- compiling ---------------------------------------------------------------------------
+    def fit(self, papers: Papers) -> Scorer:
+        """Scan `papers` once: count every term in every field, find boosted authors/categories."""
+        if isinstance(papers, pd.DataFrame) and "id" not in papers:
+            raise SchemaError("papers to score: missing column 'id'")
+        if isinstance(papers, pa.Table) and "id" not in papers.column_names:
+            raise SchemaError("papers to score: missing column 'id'")
+        self.papers_ = papers
+        self.n_papers_ = len(papers)
+        self._text = {f: _field_text(papers, f) for f in FIELDS}
+        self._ids: pd.Index | None = None
+        self.counts_ = self._count(self.profile.terms)
+        self.exclude_counts_ = self._count(self.profile.exclude)
+        self._authors = _lists(papers, "authors")
+        self._categories = _lists(papers, "categories")
+        primary = _column(papers, "primary_category")
+        self._primary = primary.combine_chunks().cast(pa.string()) if primary is not None else \
+            pa.nulls(len(papers), pa.string())
+        self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
+        self.category_matrix_ = self._boost_matrix("category_boosts",
+                                                   list(self.profile.category_boosts))
+        self._in_categories = np.ones(len(papers), bool)
+        if self.profile.categories:
+            allowed = _indicator(self._categories, self.profile.categories, extra=self._primary)
+            self._in_categories = np.diff(allowed.tocsr().indptr) > 0
+        self._excluded_by_terms = np.zeros(len(papers), bool)
+        for matrix in self.exclude_counts_.values():
+            self._excluded_by_terms |= np.diff(matrix.tocsr().indptr) > 0
+        self._published = _published_days(papers)
+        self._recompute()
+        return self
+
+    def _count(self, terms: Sequence[Term]) -> dict[str, sp.csc_matrix]:
+        """Per field, the papers x terms match counts (columns of terms not looked for there stay empty)."""
+        show = self.progress if self.progress is not None else self.n_papers_ >= 200_000
+        fields = {f: [j for j, t in enumerate(terms) if f in t.applies_to()] for f in FIELDS}
+        total = sum(len(self._text[f]) for f, cols in fields.items() if cols)
+        counts = {}
+        with tqdm(total=total, disable=not show or not total, unit="paper-field",
+                  desc="matching terms") as bar:
+            for field, cols in fields.items():
+                matrix = _scan(self._text[field], [terms[j] for j in cols], bar) if cols else None
+                counts[field] = _expand(matrix, cols, len(terms), self.n_papers_)
+        return counts
+
+    def _tf(self, matrix: sp.csc_matrix) -> sp.csc_matrix:
+        data = matrix.data.astype(float)
+        if self.profile.tf == "log":
+            data = np.log2(1.0 + data)
+        elif self.profile.tf == "binary":
+            data = np.ones_like(data)
+        return sp.csc_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+
+    def _recompute(self) -> None:
+        """Rebuild the weighted matrices and the keyword score of every paper from scratch."""
+        self._weighted = {f: self._tf(m) for f, m in self.counts_.items()}
+        weights = np.array([t.weight for t in self.profile.terms], float)
+        fw = self.profile.field_weights
+        base = np.zeros(self.n_papers_)
+        for field, matrix in self._weighted.items():
+            if matrix.nnz:
+                base += getattr(fw, field) * (matrix @ weights)
+        base += self.author_matrix_ @ np.array(list(self.profile.author_boosts.values()), float)
+        base += self.category_matrix_ @ np.array(list(self.profile.category_boosts.values()), float)
+        self._base = base
+
+    def _add_column(self, matrix: sp.csc_matrix, column: int, factor: float) -> None:
+        lo, hi = matrix.indptr[column], matrix.indptr[column + 1]
+        if factor and hi > lo:
+            self._base[matrix.indices[lo:hi]] += factor * matrix.data[lo:hi]
+
+    # -- changing the profile ----------------------------------------------------------------
+    def _term_index(self, key: str) -> int:
+        term = self.profile.term(key)
+        return self.profile.terms.index(term)
+
+    def set_weight(self, key: str, weight: float) -> None:
+        """Change one term's weight; only the papers matching it are touched."""
+        j = self._term_index(key)
+        weight = _finite(weight, f"weight of {key!r}")
+        delta = weight - self.profile.terms[j].weight
+        self.profile.terms[j] = self.profile.terms[j].model_copy(update={"weight": weight})
+        for field, matrix in self._weighted.items():
+            self._add_column(matrix, j, delta * getattr(self.profile.field_weights, field))
+
+    def set_field_weight(self, field: str, weight: float) -> None:
+        """Change how much matches in one field count (title, abstract, comment, authors)."""
+        if field not in FIELDS:
+            raise ProfileError(f"field weight: unknown field {field!r} (fields: {', '.join(FIELDS)})")
+        weight = _finite(weight, f"field weight of {field!r}")
+        if weight < 0:
+            raise ProfileError(f"field weight of {field!r} must be >= 0, got {weight}")
+        delta = weight - getattr(self.profile.field_weights, field)
+        setattr(self.profile.field_weights, field, weight)
+        matrix = self._weighted[field]
+        if delta and matrix.nnz:
+            self._base += delta * (matrix @ np.array([t.weight for t in self.profile.terms], float))
+
+    def set_author_boost(self, name: str, boost: float) -> None:
+        """Add `boost` to the score of every paper by `name` (0 removes the boost)."""
+        self._set_boost("author_boosts", name, boost)
+
+    def set_category_boost(self, category: str, boost: float) -> None:
+        """Add `boost` to the score of every paper in `category` (0 removes the boost)."""
+        self._set_boost("category_boosts", category, boost)
+
+    def _boost_matrix(self, kind: str, names: Sequence[str]) -> sp.csc_matrix:
+        if kind == "author_boosts":
+            return _indicator(self._authors, names, normalise=True)
+        return _indicator(self._categories, names, extra=self._primary)
+
+    def _set_boost(self, kind: str, name: str, boost: float) -> None:
+        boost = _finite(boost, f"boost of {name!r}")
+        attr = "author_matrix_" if kind == "author_boosts" else "category_matrix_"
+        boosts, matrix = dict(getattr(self.profile, kind)), getattr(self, attr)
+        if name in boosts:
+            j = list(boosts).index(name)
+            self._add_column(matrix, j, boost - boosts[name])
+            boosts[name] = boost
+            if not boost:
+                del boosts[name]
+                matrix = matrix[:, [k for k in range(matrix.shape[1]) if k != j]].tocsc()
+        elif boost:
+            boosts[name] = boost
+            _validated(self.profile, kind, boosts)
+            matrix = sp.hstack([matrix, self._boost_matrix(kind, [name])], format="csc")
+            self._add_column(matrix, matrix.shape[1] - 1, boost)
+        _validated(self.profile, kind, boosts)
+        setattr(self, attr, matrix)
+
+    def set_alpha(self, alpha: float) -> None:
+        """Set the weight of the learned model in the blend (0..1)."""
+        _validated(self.profile, "alpha", alpha)
+
+    def set_learned(self, learned: pd.Series | np.ndarray | None) -> None:
+        """Use these relevance probabilities (a Series by paper id, or an array in row order)."""
+        if learned is None:
+            self._learned = None
+            return
+        if isinstance(learned, pd.Series):
+            values = learned.astype(float).reindex(self.ids_).to_numpy()
+        else:
+            values = np.asarray(learned, float)
+            if values.shape != (self.n_papers_,):
+                raise ScoreError(f"learned scores: expected {self.n_papers_} values in row order, "
+                                 f"got shape {values.shape}")
+        missing = np.isnan(values)
+        if missing.all():
+            raise ScoreError("learned scores: none of them belongs to a scored paper (index by paper id)")
+        values[missing] = np.median(values[~missing])
+        self._learned = values
+
+    def add_term(self, term: Term | str | dict[str, Any]) -> str:
+        """Add a term (a `Term`, ``"LLM"``, ``{"LLM": 2}`` ...); scans the text for it only."""
+        term = _validated_term(term)
+        _validated(self.profile, "terms", [*self.profile.terms, term])
+        new = self._count([term])
+        for field, matrix in new.items():
+            self.counts_[field] = sp.hstack([self.counts_[field], matrix], format="csc")
+            self._weighted[field] = sp.hstack([self._weighted[field], self._tf(matrix)], format="csc")
+            self._add_column(self._weighted[field], len(self.profile.terms) - 1,
+                             term.weight * getattr(self.profile.field_weights, field))
+        return term.key
+
+    def remove_term(self, key: str) -> None:
+        """Remove a term (its matches stop counting)."""
+        j = self._term_index(key)
+        del self.profile.terms[j]
+        keep = [k for k in range(len(self.profile.terms) + 1) if k != j]
+        self.counts_ = {f: m[:, keep].tocsc() for f, m in self.counts_.items()}
+        self._recompute()
+
+    # -- scores ------------------------------------------------------------------------------
+    def _age_days(self, now: Any) -> np.ndarray:
+        """Days since publication (NaN when unknown) at `now` (default: the last `now`
+        given, or the time of the first call)."""
+        if now is not None:
+            stamp = pd.Timestamp(now)
+            self._now = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        elif self._now is None:
+            self._now = pd.Timestamp.now(tz="UTC")
+        return (self._now - _EPOCH) / pd.Timedelta(days=1) - self._published
+
+    def _decay(self, age: np.ndarray) -> np.ndarray | None:
+        if self.profile.half_life_days is None:
+            return None
+        decay = 0.5 ** (np.maximum(age, 0.0) / self.profile.half_life_days)
+        return np.where(np.isnan(decay), 1.0, decay)
+
+    def excluded(self, now: Any = None) -> np.ndarray:
+        """Which papers are excluded (exclude term, category filter or too old), in row order."""
+        excluded = self._excluded_by_terms | ~self._in_categories
+        if self.profile.max_age_days is not None:
+            excluded = excluded | (self._age_days(now) > self.profile.max_age_days)
+        return excluded
+
+    def scores(self, now: Any = None) -> np.ndarray:
+        """Every paper's score, in row order (see the module docstring for the formula)."""
+        decay = self._decay(self._age_days(now))
+        keyword = self._base if decay is None else self._base * decay
+        if self._learned is None or self.profile.alpha == 0:
+            return keyword.copy() if decay is None else keyword
+        alpha = self.profile.alpha
+        return (1 - alpha) * keyword + alpha * self._scale(keyword) * self._learned
+
+    def _scale(self, keyword: np.ndarray) -> float:
+        """K: the largest absolute keyword score of a paper that is not excluded (1 if none)."""
+        kept = np.abs(keyword[~self.excluded()])
+        top = float(kept.max()) if kept.size else 0.0
+        return top if top > 0 else 1.0
+
+    def _ordered(self, values: np.ndarray, excluded: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """`rows` sorted by rank: not excluded first, higher score first, then row order."""
+        return rows[np.lexsort((rows, -values[rows], excluded[rows]))]
+
+    def score(self, papers: Papers | None = None, *, now: Any = None,
+              learned: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+        """The papers sorted by rank, with ``score``, ``rank`` (1 = best; <NA> when excluded)
+        and ``excluded``. Passing `papers` compiles against them first."""
+        if papers is not None:
+            self.fit(papers)
+        self._require_fit()
+        if learned is not None:
+            self.set_learned(learned)
+        values, excluded = self.scores(now), self.excluded(now)
+        order = self._ordered(values, excluded, np.arange(self.n_papers_))
+        return self._frame(order, values, excluded)
+
+    def top(self, k: int | None = None, *, now: Any = None) -> pd.DataFrame:
+        """The best `k` papers (default: the profile's top_n) that are not excluded and reach
+        min_score; argpartition over the score array, no copy of the corpus."""
+        self._require_fit()
+        k = self.profile.top_n if k is None else int(k)
+        values, excluded = self.scores(now), self.excluded(now)
+        eligible = np.where(excluded, -np.inf, values)
+        if self.profile.min_score is not None:
+            eligible[values < self.profile.min_score] = -np.inf
+        k = min(k, int(np.isfinite(eligible).sum()))
+        if k <= 0:
+            return self._frame(np.zeros(0, np.int64), values, excluded)
+        threshold = eligible[np.argpartition(-eligible, k - 1)[k - 1]]
+        above = np.flatnonzero(eligible > threshold)
+        ties = np.flatnonzero(eligible == threshold)[: k - len(above)]
+        rows = self._ordered(values, excluded, np.concatenate([above, ties]))
+        return self._frame(rows, values, excluded)
+
+    def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray) -> pd.DataFrame:
+        """The papers at `rows` (best first, excluded last) with score, rank and excluded."""
+        if isinstance(self.papers_, pa.Table):
+            frame = papers_frame(self.papers_.take(pa.array(rows, pa.int64())).to_pandas())
+        else:
+            frame = self.papers_.iloc[rows].reset_index(drop=True)
+        frame = frame.drop(columns=[c for c in ("score", "rank", "excluded") if c in frame])
+        kept = ~excluded[rows]
+        frame["score"] = values[rows]
+        frame["rank"] = pd.arrays.IntegerArray(np.cumsum(kept), ~kept)
+        frame["excluded"] = excluded[rows]
+        return frame
+
+    # -- looking inside ----------------------------------------------------------------------
+    @property
+    def ids_(self) -> pd.Index:
+        """The fitted papers' ids, in row order."""
+        self._require_fit()
+        if self._ids is None:
+            column = _column(self.papers_, "id")
+            self._ids = pd.Index(column.to_pandas().astype(str))
+        return self._ids
+
+    def _row(self, paper_id: str) -> int:
+        try:
+            where = self.ids_.get_loc(paper_id)
+        except KeyError:
+            raise ScoreError(f"no paper with id {paper_id!r} among the {self.n_papers_} scored "
+                             f"papers") from None
+        if isinstance(where, slice):
+            return where.start
+        return int(np.flatnonzero(where)[0]) if isinstance(where, np.ndarray) else int(where)
+
+    def explain(self, paper_id: str, *, now: Any = None) -> pd.DataFrame:
+        """Why a paper scored what it did: one row per (term, field) match, boost, recency
+        and learned blend; the ``contribution`` column sums to the paper's score."""
+        self._require_fit()
+        i = self._row(paper_id)
+        blend = self._learned is not None and self.profile.alpha > 0
+        keep = 1 - self.profile.alpha if blend else 1.0
+        age = self._age_days(now)
+        decay = self._decay(age)
+        rows: list[tuple[Any, ...]] = []
+        for field in FIELDS:
+            counts, weighted = self.counts_[field].getrow(i), self._weighted[field].getrow(i)
+            fw = getattr(self.profile.field_weights, field)
+            for j, n, x in zip(counts.indices, counts.data, weighted.toarray()[0][counts.indices]):
+                term = self.profile.terms[j]
+                rows.append((term.key, field, int(n), term.weight, fw, keep * fw * term.weight * x))
+        for kind, matrix, field in (("author", self.author_matrix_, "authors"),
+                                    ("category", self.category_matrix_, "categories")):
+            boosts = list(getattr(self.profile, f"{kind}_boosts").items())
+            for j in matrix.getrow(i).indices:
+                name, boost = boosts[j]
+                rows.append((f"{kind}: {name}", field, 1, boost, 1.0, keep * boost))
+        if decay is not None:
+            rows.append(("recency", "published", np.nan, decay[i], np.nan,
+                         keep * self._base[i] * (decay[i] - 1)))
+        if blend:
+            keyword = self._base if decay is None else self._base * decay
+            rows.append(("learned", "model", np.nan, self.profile.alpha, np.nan,
+                         self.profile.alpha * self._scale(keyword) * self._learned[i]))
+        for field in FIELDS:
+            counts = self.exclude_counts_[field].getrow(i)
+            for j, n in zip(counts.indices, counts.data):
+                rows.append((f"exclude: {self.profile.exclude[j].key}", field, int(n), np.nan, np.nan, 0.0))
+        if not self._in_categories[i]:
+            rows.append(("exclude: not in categories", "categories", np.nan, np.nan, np.nan, 0.0))
+        if self.profile.max_age_days is not None and age[i] > self.profile.max_age_days:
+            rows.append(("exclude: older than max_age_days", "published", np.nan, np.nan, np.nan, 0.0))
+        frame = pd.DataFrame(rows, columns=["term", "field", "matches", "weight", "field_weight",
+                                            "contribution"])
+        frame.attrs.update(paper_id=paper_id, score=float(self.scores(now)[i]),
+                           excluded=bool(self.excluded(now)[i]))
+        return frame
+
+    def highlight(self, paper_id: str, field: str = "abstract") -> str:
+        """The field's text as HTML, every term match in ``<mark>``, all text escaped."""
+        self._require_fit()
+        if field not in FIELDS:
+            raise ScoreError(f"highlight: unknown field {field!r} (fields: {', '.join(FIELDS)})")
+        text = self._text[field][self._row(paper_id)].as_py()
+        spans = []
+        for term, css in [*((t, "pos" if t.weight >= 0 else "neg") for t in self.profile.terms),
+                          *((t, "exclude") for t in self.profile.exclude)]:
+            if field in term.applies_to():
+                spans += [(m.start(), m.end(), term.key, css) for m in term.regex.finditer(text)
+                          if m.end() > m.start()]
+        spans.sort(key=lambda s: (s[0], -s[1]))
+        out, pos = [], 0
+        for start, end, key, css in spans:
+            if start < pos:
+                continue
+            out.append(html.escape(text[pos:start]))
+            out.append(f'<mark class="litscope-{css}" title="{html.escape(key)}">'
+                       f"{html.escape(text[start:end])}</mark>")
+            pos = end
+        out.append(html.escape(text[pos:]))
+        return "".join(out)
+
+    def match_summary(self) -> pd.DataFrame:
+        """Per term and field: how many papers match and how many matches there are."""
+        self._require_fit()
+        rows = []
+        for field, matrix in self.counts_.items():
+            papers, matches = np.diff(matrix.indptr), np.asarray(matrix.sum(axis=0)).ravel()
+            rows += [(t.key, field, int(p), int(m))
+                     for t, p, m in zip(self.profile.terms, papers, matches) if p]
+        return pd.DataFrame(rows, columns=["term", "field", "papers", "matches"])
+
+    def _require_fit(self) -> None:
+        if not hasattr(self, "counts_"):
+            raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
+
+
+def _expand(matrix: sp.csc_matrix | None, cols: list[int], n_terms: int, n_papers: int) -> sp.csc_matrix:
+    """Place a field's matrix (over the terms looked for there) among all the profile's terms."""
+    if matrix is None:
+        return sp.csc_matrix((n_papers, n_terms), dtype=np.int32)
+    mapping = np.asarray(cols, np.int64)
+    coo = matrix.tocoo()
+    return sp.csc_matrix((coo.data, (coo.row, mapping[coo.col])), shape=(n_papers, n_terms),
+                         dtype=np.int32)
+
+
+def _finite(value: Any, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ProfileError(f"{what} must be a number, got {value!r}") from None
+    if not np.isfinite(number):
+        raise ProfileError(f"{what} must be a finite number, got {value!r}")
+    return number
+
+
+def _validated_term(term: Term | str | dict[str, Any]) -> Term:
+    if isinstance(term, Term):
+        return term
+    try:
+        return Term.model_validate(term)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ProfileError(f"term {term!r}: {where + ': ' if where else ''}"
+                           f"{first['msg'].removeprefix('Value error, ')}") from None
+
+
+def _validated(profile: Profile, name: str, value: Any) -> None:
+    """Assign a profile setting through its validation; errors name the setting."""
+    try:
+        setattr(profile, name, value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ProfileError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+# -- conveniences ----------------------------------------------------------------------------
+def score(papers: Papers, profile: Profile | str | Path, *, now: Any = None,
+          learned: pd.Series | None = None) -> pd.DataFrame:
+    """Score papers with a profile: the papers sorted by rank with score, rank, excluded."""
+    return Scorer(profile).score(papers, now=now, learned=learned)
+
+
+def explain(papers: Papers, profile: Profile | str | Path, paper_id: str, *,
+            now: Any = None) -> pd.DataFrame:
+    """Why one paper scored what it did (see `Scorer.explain`)."""
+    return Scorer(profile).fit(papers).explain(paper_id, now=now)
+
