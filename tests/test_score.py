@@ -403,3 +403,30 @@ def test_edits_keep_scores_equal_to_the_reference(case, edits):
             if candidate.key.casefold() not in {k.casefold() for k in keys}:
                 scorer.add_term(candidate)
     _assert_matches_reference(scorer, papers)
+
+
+def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, papers):
+    from litscope.cli import main
+    from litscope.store import Store
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "litscope.yml").write_text("title: test\n")
+    (tmp_path / "profile.yml").write_text(PROFILE + "min_score: 0\n")
+    Store(tmp_path / "data").add_papers(papers)
+    assert main(["score", "--top", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    best = Scorer(parse_profile(PROFILE)).score(papers)["id"].head(2).tolist()
+    assert [line.split()[0] for line in lines[1:3]] == ["1", "2"]
+    assert all(paper_id in text for paper_id, text in zip(best, lines[1:3]))
+    assert main(["score", "--explain", "2601.00002"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2601.00002: score") and "speculative decoding" in out
+    assert main(["score", "--out", "scored.parquet"]) == 0
+    written = pd.read_parquet(tmp_path / "scored.parquet")
+    assert len(written) == len(papers) and {"score", "rank", "excluded"} <= set(written.columns)
+    assert main(["score", "--out", "scored.csv"]) == 0
+    assert pd.read_csv(tmp_path / "scored.csv", dtype={"id": str})["id"].tolist() == written["id"].tolist()
+    capsys.readouterr()
+    assert main(["score", "--explain", "nope"]) == 2
+    assert "no paper with id 'nope'" in capsys.readouterr().err
+    assert main(["score", "--profile", "missing.yml"]) == 2
+    assert "missing.yml: cannot read the profile" in capsys.readouterr().err

@@ -197,6 +197,61 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 # -- demo -----------------------------------------------------------------------------------
+# -- score, profile -------------------------------------------------------------------------
+def cmd_score(args: argparse.Namespace) -> None:
+    from .errors import ScoreError
+    from .report import format_table
+    from .schema import LIST_COLUMNS
+    from .score import Scorer
+    from .store import Store
+    project = _project(args, required=False)
+    scorer = Scorer(args.profile or project.profile_path).fit(Store(project.data_dir).papers())
+    if args.explain:
+        table = scorer.explain(args.explain)
+        print(f"{args.explain}: score {table.attrs['score']:.3f}"
+              f"{' (excluded)' if table.attrs['excluded'] else ''}")
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
+              if len(table) else "(no term matches this paper)")
+        return
+    if args.out:
+        out, scored = Path(args.out), scorer.score()
+        if out.suffix == ".csv":
+            for column in LIST_COLUMNS:
+                scored[column] = ["; ".join(v) for v in scored[column]]
+            scored.to_csv(out, index=False)
+        elif out.suffix == ".parquet":
+            scored.to_parquet(out, index=False)
+        else:
+            raise ScoreError(f"--out {out}: name a .csv or .parquet file")
+        print(f"Wrote {len(scored)} scored papers to {out}")
+    best = scorer.top(args.top)
+    print(format_table(best))
+    cut = scorer.profile.min_score
+    print(f"{len(best)} of {scorer.n_papers_} papers listed (best first; excluded papers"
+          f"{'' if cut is None else f' and scores below {cut:g}'} left out).")
+
+
+def cmd_profile_import_bot(args: argparse.Namespace) -> None:
+    from .errors import ProfileError
+    from .profile import dump_profile, import_bot_config
+    text = dump_profile(import_bot_config(args.config))
+    if not args.out:
+        sys.stdout.write(text)
+        return
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ProfileError(f"{out} exists already (use --force to overwrite it)")
+    out.write_text(text, encoding="utf-8")
+    print(f"Wrote {out}. Score with: litscope score --profile {out}")
+
+
+def cmd_profile_check(args: argparse.Namespace) -> None:
+    from .profile import load_profile
+    path = args.file or _project(args, required=False).profile_path
+    profile = load_profile(path)
+    print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes)")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
     run_demo(project=_project(args, required=False))
@@ -258,6 +313,39 @@ def build_parser() -> argparse.ArgumentParser:
                 "Print the newest papers in the store as a table.")
     p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
     data_option(p)
+
+    p = command("score", cmd_score, "rank the store's papers with a profile",
+                "Score every paper in the store with a profile and print the best ones: terms\n"
+                "matched in title, abstract, comment and authors, times their weights, plus\n"
+                "author/category boosts and recency. --explain shows where a paper's score\n"
+                "comes from; --out writes every paper with score, rank and excluded.\n\n"
+                "example: litscope score --top 20 --explain 2512.04752")
+    p.add_argument("--profile", metavar="FILE", help="the profile (default: the project's, "
+                   "'profile:' in litscope.yml)")
+    p.add_argument("--top", type=int, metavar="N", help="how many papers to list (default: the "
+                   "profile's top_n)")
+    p.add_argument("--explain", metavar="ID", help="show the contributions to one paper's score")
+    p.add_argument("--out", metavar="FILE", help="also write all scored papers to FILE (.csv or .parquet)")
+    data_option(p)
+
+    p = command("profile", lambda _: profile_parser.print_help() or 2, "check or import scoring profiles",
+                "Check a scoring profile, or turn an arxiv_rss_bot config.json into one.")
+    profile_parser, profile_sub = p, p.add_subparsers(metavar="ACTION")
+    q = profile_sub.add_parser("check", help="validate a profile",
+                               description="Validate a profile; errors name the field and the line.")
+    q.add_argument("file", nargs="?", metavar="FILE", help="the profile (default: the project's)")
+    q.set_defaults(handler=cmd_profile_check)
+    q = profile_sub.add_parser(
+        "import-bot", help="make a profile from an arxiv_rss_bot config.json",
+        description="Make a profile from an arxiv_rss_bot config.json: its keywords become terms\n"
+                    "(title 1.5, abstract 1, counted once), exclude_keywords become excludes,\n"
+                    "categories a filter, max_papers top_n, days_back max_age_days, min_score stays.\n\n"
+                    "example: litscope profile import-bot config.json --out profile.yml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("config", metavar="CONFIG.json")
+    q.add_argument("--out", metavar="FILE", help="write the profile to FILE (default: standard output)")
+    q.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    q.set_defaults(handler=cmd_profile_import_bot)
 
     p = command("publish", cmd_publish, "write the curated review as a Quarto website project",
                 "Write the curated papers as a Quarto website project: a listing with categories,\n"

@@ -406,29 +406,31 @@ def _merge(node: CommentedMap, new: dict[str, Any], defaults: dict[str, Any],
         del node[key]
 
 
-def save_profile(profile: Profile, path: str | Path) -> Path:
-    """Write `profile` to `path`; an existing file keeps its comments, order and layout."""
-    path = Path(path)
+def dump_profile(profile: Profile, original: str | None = None) -> str:
+    """`profile` as YAML; given the `original` text, its comments, order and layout stay."""
     yaml = _yaml()
-    new = profile.model_dump(mode="json")
-    defaults = Profile().model_dump(mode="json")
-    if path.is_file():
-        try:
-            node = yaml.load(path.read_text(encoding="utf-8"))
-        except MarkedYAMLError:
-            node = None
-        if not isinstance(node, CommentedMap):
-            node = CommentedMap()
-    else:
+    try:
+        node = yaml.load(original) if original else None
+    except MarkedYAMLError:
+        node = None
+    if not isinstance(node, CommentedMap):
         node = CommentedMap()
-        node.yaml_set_start_comment("litscope scoring profile (see profiles/example.yml for every "
-                                    "setting)")
-    _merge(node, new, defaults, {"terms": profile.terms, "exclude": profile.exclude})
+        node.yaml_set_start_comment("litscope scoring profile (every setting is explained in "
+                                    "profiles/example.yml)")
+    _merge(node, profile.model_dump(mode="json"), Profile().model_dump(mode="json"),
+           {"terms": profile.terms, "exclude": profile.exclude})
     out = StringIO()
     yaml.dump(node, out)
+    return out.getvalue()
+
+
+def save_profile(profile: Profile, path: str | Path) -> Path:
+    """Write `profile` to `path` (atomically); an existing file keeps its comments and layout."""
+    path = Path(path)
+    original = path.read_text(encoding="utf-8") if path.is_file() else None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(out.getvalue(), encoding="utf-8")
+    tmp.write_text(dump_profile(profile, original), encoding="utf-8")
     tmp.replace(path)
     return path
 
