@@ -1,0 +1,60 @@
+"""Publishing: time to write the Quarto website project and the digests for the embedded sample.
+
+`build_site` includes scoring with the example profile, every page, the figures and the
+schema check of all YAML; the baseline is Pandoc converting the same pages to HTML (the
+least a render of them costs), measured in the same run.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pypandoc
+
+from litscope.config import SiteSettings
+from litscope.digest import render_digest
+from litscope.profile import load_profile
+from litscope.publish import build_site
+from litscope.sample import load_sample
+
+PROFILE = Path(__file__).resolve().parents[1] / "lib" / "litscope" / "project" / "profile.yml"
+
+
+def run() -> str:
+    papers = load_sample()
+    profile = load_profile(PROFILE)
+    rows = []
+    for top_n in (50, len(papers)):
+        times, report, pandoc = [], None, 0.0
+        for repeat in range(3):
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                report = build_site(papers, Path(tmp) / "site", profile=profile,
+                                    settings=SiteSettings(top_n=top_n, site_url="https://example.org/"))
+                times.append(time.perf_counter() - start)
+                if repeat == 0:
+                    start = time.perf_counter()
+                    for page in sorted((Path(tmp) / "site").rglob("*.qmd")):
+                        pypandoc.convert_file(str(page), "html", format="markdown")
+                    pandoc = time.perf_counter() - start
+        kinds = ", ".join(f"{len(v)} {k}" for k, v in report.pages.items())
+        rows.append(f"| {report.n_papers} | {report.n_pages} ({kinds}) | {min(times):.2f} s | "
+                    f"{min(times) / report.n_pages * 1000:.1f} ms | {pandoc:.2f} s | "
+                    f"{min(times) / pandoc:.2f} |")
+    digest = []
+    for fmt in ("daily", "bot"):
+        start = time.perf_counter()
+        render_digest(papers, fmt)
+        digest.append(f"{fmt} {time.perf_counter() - start:.2f} s")
+    return "\n".join([
+        "## Publishing (`litscope publish`, `litscope digest`)",
+        "",
+        f"The embedded sample ({len(papers)} papers) scored with the example profile; best of 3 runs.",
+        "",
+        "| papers published | pages written | build_site | per page | Pandoc on the pages | ratio |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Digest of all {len(papers)} papers: {', '.join(digest)}.",
+    ])
