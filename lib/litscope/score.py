@@ -23,7 +23,8 @@ The result equals the per-paper regex loop that `Term.regex` defines (see the te
 from __future__ import annotations
 
 import html
-from concurrent.futures import ThreadPoolExecutor
+import re
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -32,19 +33,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from pydantic import ValidationError
 from tqdm.auto import tqdm
 
+try:
+    from re import _parser as _sre_parser          # Python >= 3.11
+except ImportError:                                 # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
 from .errors import ProfileError, SchemaError, ScoreError
 from .profile import FIELDS, Profile, Shape, Term, load_profile
-from .schema import papers_frame
+from .schema import LIST_COLUMNS
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds memory and feeds the thread pool.
 CHUNK_ROWS = 1 << 15
 _EPOCH = pd.Timestamp(0, tz="UTC")
-_THREADS = 2
 
 _WORD = np.zeros(256, np.uint8)        # 1: ASCII word character, 2: part of a non-ASCII one
 _WORD[np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", np.uint8)] = 1
@@ -77,7 +83,7 @@ def _as_text(column: pa.ChunkedArray | None, n: int) -> pa.ChunkedArray:
         column = pc.binary_join(column, ", ")
     elif not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.string())
-    return pc.fill_null(column, "")
+    return column if column.null_count == 0 else pc.fill_null(column, "")
 
 
 def _field_text(papers: Papers, field: str) -> pa.ChunkedArray:
@@ -85,12 +91,14 @@ def _field_text(papers: Papers, field: str) -> pa.ChunkedArray:
     return _as_text(_column(papers, field), len(papers))
 
 
-def _lists(papers: Papers, name: str) -> pa.ListArray:
+def _lists(papers: Papers, name: str) -> pa.Array:
+    """A list column as one list<string> array (a string column stays strings)."""
     column = _column(papers, name)
+    kind = pa.string() if name == "primary_category" else pa.list_(pa.string())
     if column is None:
-        return pa.array([[]] * len(papers), pa.list_(pa.string()))
+        return pa.nulls(len(papers), kind)
     column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return column.cast(pa.list_(pa.string()))
+    return column.cast(kind)
 
 
 def _published_days(papers: Papers) -> np.ndarray:
@@ -101,9 +109,8 @@ def _published_days(papers: Papers) -> np.ndarray:
     return ((stamps - _EPOCH) / pd.Timedelta(days=1)).to_numpy(float, na_value=np.nan)
 
 
-def _lowered(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The lower-cased UTF-8 bytes of a block of strings and each string's byte offsets."""
-    low = pc.utf8_lower(chunk)
+def _bytes(low: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of a block of strings and each string's byte offsets (views)."""
     _, offsets, data = low.buffers()
     dtype = np.int64 if pa.types.is_large_string(low.type) else np.int32
     off = np.frombuffer(offsets, dtype, len(low) + 1, low.offset * np.dtype(dtype).itemsize)
@@ -115,6 +122,31 @@ def _blocks(text: pa.ChunkedArray) -> Iterable[tuple[int, pa.Array]]:
     for start in range(0, len(text), CHUNK_ROWS):
         block = text.slice(start, CHUNK_ROWS)
         yield start, block.chunk(0) if block.num_chunks == 1 else pa.concat_arrays(block.chunks)
+
+
+#: The columns scoring reads (the others only travel along to the output).
+SCORE_COLUMNS = ("id", "title", "abstract", "comment", "authors", "categories",
+                 "primary_category", "published")
+
+
+def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS) -> pa.Table:
+    """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit`.
+
+    Reads one row group at a time on one thread: peak memory stays near the size of the
+    data, where `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
+    """
+    path = Path(path)
+    files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
+    if not files or not all(f.is_file() for f in files):
+        raise ScoreError(f"{path}: no Parquet file to read")
+    parts = []
+    for file in files:
+        reader = pq.ParquetFile(file)
+        names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
+        for group in range(reader.num_row_groups):
+            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
+            pa.default_memory_pool().release_unused()   # decoding buffers, before the next
+    return pa.concat_tables(parts, promote_options="permissive")
 
 
 # -- matching --------------------------------------------------------------------------------
@@ -210,23 +242,27 @@ class _Literals:
 
     def find(self, buf: np.ndarray, off: np.ndarray) -> list[np.ndarray]:
         """For each shape, the paper index of every match (repeated per match, sorted)."""
-        found = np.array(self.automaton.find_matches_as_indexes(buf, overlapping=True),
-                         dtype=np.int64).reshape(-1, 3)
-        found = found[np.argsort(found[:, 0], kind="stable")]
-        bounds = np.searchsorted(found[:, 0], np.arange(len(self.first) + 1))
-        groups = []
-        for i in range(len(self.first)):
-            start, end = found[bounds[i]:bounds[i + 1], 1], found[bounds[i]:bounds[i + 1], 2]
-            doc = np.searchsorted(off, start, side="right") - 1
-            ok = (end <= off[doc + 1]) & ~_word_before(buf, start, off[doc])
-            groups.append((doc[ok], start[ok], end[ok]))
-        return [self._complete(buf, off, groups[self.first[words[0]]], words, required, suffixes)
-                for words, required, suffixes in self.shapes]
+        found = self.automaton.find_matches_as_indexes(buf, overlapping=True)
+        found = np.fromiter(chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
+        pattern = found[:, 0].astype(np.int16 if len(self.first) < 2**15 else np.int32)
+        start, end = found[:, 1], found[:, 2]
+        doc = np.searchsorted(off, start, side="right") - 1
+        ok = (end <= off[doc + 1]) & ~_word_before(buf, start, off[doc])
+        order = np.flatnonzero(ok)[np.argsort(pattern[ok], kind="stable")]
+        bounds = np.searchsorted(pattern[order], np.arange(len(self.first) + 1))
+        groups = [order[bounds[i]:bounds[i + 1]] for i in range(len(self.first))]
+        results = []
+        for words, required, suffixes in self.shapes:
+            hits = groups[self.first[words[0]]]
+            results.append(self._complete(buf, off, doc[hits], start[hits], end[hits], words,
+                                          required, suffixes))
+        return results
 
     @staticmethod
-    def _complete(buf: np.ndarray, off: np.ndarray, group: tuple[np.ndarray, ...],
-                  words: list[bytes], required: tuple[bool, ...], suffixes: list[bytes]) -> np.ndarray:
-        doc, start, pos = group
+    def _complete(buf: np.ndarray, off: np.ndarray, doc: np.ndarray, start: np.ndarray,
+                  pos: np.ndarray, words: list[bytes], required: tuple[bool, ...],
+                  suffixes: list[bytes]) -> np.ndarray:
+        """Of the first-word hits, the papers of those that go on to match the whole shape."""
         for word, needs_gap in zip(words[1:], required):
             limit = off[doc + 1]
             after, moved = _skip_separators(buf, pos, limit)
@@ -243,42 +279,70 @@ class _Literals:
         return doc[_first_match_only(doc, start, end)]
 
 
-def _count_regex(strings: list[str], term: Term) -> np.ndarray:
+def _required_literal(pattern: str) -> str | None:
+    """The longest lower-case text every match of a regex contains, for skipping papers
+    without it; None when there is none. Leaves out 'i' and 's', which case-fold to
+    non-ASCII letters ('ı', 'ſ') that lower-casing the text would not turn into them."""
+    try:
+        parsed = _sre_parser.parse(pattern, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return None
+    best, run = "", ""
+    for op, arg in parsed:
+        if op is _sre_parser.LITERAL and arg < 128 and chr(arg).lower() not in "is":
+            run += chr(arg).lower()
+        else:
+            best, run = max(best, run, key=len), ""
+    best = max(best, run, key=len)
+    return best or None
+
+
+def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray, np.ndarray]:
+    """Papers (indexes in the block) where a regex matches, and how often (non-empty matches),
+    running Python's `re` only on papers that contain the regex's required text."""
+    literal = _required_literal(term.pattern)
+    rows = np.arange(len(chunk))
+    if literal:
+        rows = np.flatnonzero(pc.match_substring(low, literal).to_numpy(zero_copy_only=False))
     finditer = term.regex.finditer
-    return np.fromiter((sum(1 for m in finditer(s) if m.end() > m.start()) for s in strings),
-                       np.int64, len(strings))
+    counts = np.fromiter((sum(1 for m in finditer(s) if m.end() > m.start())
+                          for s in chunk.take(pa.array(rows, pa.int64())).to_pylist()),
+                         np.int64, len(rows))
+    return rows[counts > 0], counts[counts > 0]
 
 
-def _scan(text: pa.ChunkedArray, terms: Sequence[Term], progress: tqdm | None = None) -> sp.csc_matrix:
-    """Count the matches of every term in every paper of one field: a papers x terms matrix."""
-    literal = [j for j, t in enumerate(terms) if t.kind != "regex"]
-    regex = [j for j, t in enumerate(terms) if t.kind == "regex"]
-    matcher = _Literals([terms[j].shape for j in literal]) if literal else None
-
-    def block(item: tuple[int, pa.Array]) -> list[tuple[np.ndarray, int, np.ndarray]]:
-        first, chunk = item
-        out = []
-        if matcher is not None:
-            buf, off = _lowered(chunk)
-            for j, docs in zip(literal, matcher.find(buf, off)):
-                rows, counts = np.unique(docs, return_counts=True)
-                out.append((rows + first, j, counts))
-        if regex:
-            strings = chunk.to_pylist()
-            for j in regex:
-                counts = _count_regex(strings, terms[j])
-                rows = np.flatnonzero(counts)
-                out.append((rows + first, j, counts[rows]))
+def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], width: int,
+          progress: tqdm | None = None) -> sp.csc_matrix:
+    """Count the matches of `terms` in every paper of one field: a papers x `width` matrix
+    whose column `columns[k]` holds term k's counts (built directly, no COO copies)."""
+    if not terms:
+        return sp.csc_matrix((len(text), width), dtype=np.int32)
+    literal = [k for k, t in enumerate(terms) if t.kind != "regex"]
+    regex = [k for k, t in enumerate(terms) if t.kind == "regex"]
+    matcher = _Literals([terms[k].shape for k in literal]) if literal else None
+    rows: list[list[np.ndarray]] = [[] for _ in terms]
+    counts: list[list[np.ndarray]] = [[] for _ in terms]
+    for first, chunk in _blocks(text):
+        low = pc.utf8_lower(chunk)
+        found = zip(literal, matcher.find(*_bytes(low))) if matcher is not None else ()
+        for k, docs in found:
+            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
+            rows[k].append((docs[starts] + first).astype(np.int32))
+            counts[k].append(np.diff(np.r_[starts, len(docs)]).astype(np.int32))
+        for k in regex:
+            papers, n = _count_regex(chunk, low, terms[k])
+            rows[k].append((papers + first).astype(np.int32))
+            counts[k].append(n.astype(np.int32))
         if progress is not None:
             progress.update(len(chunk))
-        return out
-
-    with ThreadPoolExecutor(_THREADS) as pool:
-        parts = [p for result in pool.map(block, _blocks(text)) for p in result]
-    rows = np.concatenate([r for r, _, _ in parts]) if parts else np.zeros(0, np.int64)
-    cols = np.concatenate([np.full(len(r), j) for r, j, _ in parts]) if parts else rows
-    counts = np.concatenate([c for _, _, c in parts]) if parts else rows
-    return sp.csc_matrix((counts.astype(np.int32), (rows, cols)), shape=(len(text), len(terms)))
+    sizes = np.zeros(width, np.int64)
+    sizes[list(columns)] = [sum(len(r) for r in term_rows) for term_rows in rows]
+    order = np.argsort(columns, kind="stable")
+    empty = np.zeros(0, np.int32)
+    indices = np.concatenate([empty, *(r for k in order for r in rows[k])])
+    data = np.concatenate([empty, *(c for k in order for c in counts[k])])
+    indptr = np.r_[0, np.cumsum(sizes)].astype(np.int32 if len(data) < 2**31 else np.int64)
+    return sp.csc_matrix((data, indices, indptr), shape=(len(text), width))
 
 
 def _indicator(lists: pa.ListArray, keys: Sequence[str], normalise: bool = False,
@@ -331,25 +395,20 @@ class Scorer:
             raise SchemaError("papers to score: missing column 'id'")
         self.papers_ = papers
         self.n_papers_ = len(papers)
-        self._text = {f: _field_text(papers, f) for f in FIELDS}
+        self._columns: dict[str, Any] = {}
         self._ids: pd.Index | None = None
         self.counts_ = self._count(self.profile.terms)
         self.exclude_counts_ = self._count(self.profile.exclude)
-        self._authors = _lists(papers, "authors")
-        self._categories = _lists(papers, "categories")
-        primary = _column(papers, "primary_category")
-        self._primary = primary.combine_chunks().cast(pa.string()) if primary is not None else \
-            pa.nulls(len(papers), pa.string())
         self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
         self.category_matrix_ = self._boost_matrix("category_boosts",
                                                    list(self.profile.category_boosts))
         self._in_categories = np.ones(len(papers), bool)
         if self.profile.categories:
-            allowed = _indicator(self._categories, self.profile.categories, extra=self._primary)
+            allowed = self._boost_matrix("category_boosts", self.profile.categories)
             self._in_categories = np.diff(allowed.tocsr().indptr) > 0
-        self._excluded_by_terms = np.zeros(len(papers), bool)
+        self._static_excluded = ~self._in_categories
         for matrix in self.exclude_counts_.values():
-            self._excluded_by_terms |= np.diff(matrix.tocsr().indptr) > 0
+            self._static_excluded |= np.diff(matrix.tocsr().indptr) > 0
         self._published = _published_days(papers)
         self._recompute()
         return self
@@ -358,40 +417,53 @@ class Scorer:
         """Per field, the papers x terms match counts (columns of terms not looked for there stay empty)."""
         show = self.progress if self.progress is not None else self.n_papers_ >= 200_000
         fields = {f: [j for j, t in enumerate(terms) if f in t.applies_to()] for f in FIELDS}
-        total = sum(len(self._text[f]) for f, cols in fields.items() if cols)
+        total = self.n_papers_ * sum(1 for cols in fields.values() if cols)
         counts = {}
         with tqdm(total=total, disable=not show or not total, unit="paper-field",
                   desc="matching terms") as bar:
             for field, cols in fields.items():
-                matrix = _scan(self._text[field], [terms[j] for j in cols], bar) if cols else None
-                counts[field] = _expand(matrix, cols, len(terms), self.n_papers_)
+                counts[field] = _scan(self._text(field), [terms[j] for j in cols], cols,
+                                      len(terms), bar)
         return counts
 
-    def _tf(self, matrix: sp.csc_matrix) -> sp.csc_matrix:
-        data = matrix.data.astype(float)
-        if self.profile.tf == "log":
-            data = np.log2(1.0 + data)
-        elif self.profile.tf == "binary":
-            data = np.ones_like(data)
-        return sp.csc_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+    def _text(self, field: str) -> pa.ChunkedArray:
+        """A field's text (authors joined by ", "; nulls as ""), made on first use."""
+        if field not in self._columns:
+            self._columns[field] = _field_text(self.papers_, field)
+        return self._columns[field]
+
+    def _lists(self, name: str) -> pa.Array:
+        """Authors or categories as lists of strings; primary_category as strings."""
+        key = f"list:{name}"
+        if key not in self._columns:
+            self._columns[key] = _lists(self.papers_, name)
+        return self._columns[key]
+
+    def _tf(self, counts: np.ndarray) -> np.ndarray:
+        """What `counts` matches are worth under the profile's tf (log, linear or binary)."""
+        if self.profile.tf == "binary" or not len(counts):
+            return np.ones(len(counts))
+        worth = np.arange(int(counts.max()) + 1, dtype=float)
+        return (np.log2(1.0 + worth) if self.profile.tf == "log" else worth)[counts]
 
     def _recompute(self) -> None:
-        """Rebuild the weighted matrices and the keyword score of every paper from scratch."""
-        self._weighted = {f: self._tf(m) for f, m in self.counts_.items()}
-        weights = np.array([t.weight for t in self.profile.terms], float)
-        fw = self.profile.field_weights
-        base = np.zeros(self.n_papers_)
-        for field, matrix in self._weighted.items():
-            if matrix.nnz:
-                base += getattr(fw, field) * (matrix @ weights)
-        base += self.author_matrix_ @ np.array(list(self.profile.author_boosts.values()), float)
-        base += self.category_matrix_ @ np.array(list(self.profile.category_boosts.values()), float)
-        self._base = base
+        """The keyword score of every paper, from scratch (one column at a time: no copies)."""
+        self._base = np.zeros(self.n_papers_)
+        for field, matrix in self.counts_.items():
+            for j, term in enumerate(self.profile.terms):
+                self._add_column(matrix, j, term.weight * getattr(self.profile.field_weights, field))
+        for matrix, boosts in ((self.author_matrix_, self.profile.author_boosts),
+                               (self.category_matrix_, self.profile.category_boosts)):
+            for j, boost in enumerate(boosts.values()):
+                self._add_column(matrix, j, boost, counts=False)
 
-    def _add_column(self, matrix: sp.csc_matrix, column: int, factor: float) -> None:
+    def _add_column(self, matrix: sp.csc_matrix, column: int, factor: float,
+                    counts: bool = True) -> None:
+        """Add `factor` times a column (match counts through tf, or 0/1 boosts) to the scores."""
         lo, hi = matrix.indptr[column], matrix.indptr[column + 1]
         if factor and hi > lo:
-            self._base[matrix.indices[lo:hi]] += factor * matrix.data[lo:hi]
+            data = matrix.data[lo:hi]
+            self._base[matrix.indices[lo:hi]] += factor * (self._tf(data) if counts else data)
 
     # -- changing the profile ----------------------------------------------------------------
     def _term_index(self, key: str) -> int:
@@ -404,7 +476,7 @@ class Scorer:
         weight = _finite(weight, f"weight of {key!r}")
         delta = weight - self.profile.terms[j].weight
         self.profile.terms[j] = self.profile.terms[j].model_copy(update={"weight": weight})
-        for field, matrix in self._weighted.items():
+        for field, matrix in self.counts_.items():
             self._add_column(matrix, j, delta * getattr(self.profile.field_weights, field))
 
     def set_field_weight(self, field: str, weight: float) -> None:
@@ -416,9 +488,8 @@ class Scorer:
             raise ProfileError(f"field weight of {field!r} must be >= 0, got {weight}")
         delta = weight - getattr(self.profile.field_weights, field)
         setattr(self.profile.field_weights, field, weight)
-        matrix = self._weighted[field]
-        if delta and matrix.nnz:
-            self._base += delta * (matrix @ np.array([t.weight for t in self.profile.terms], float))
+        for j, term in enumerate(self.profile.terms):
+            self._add_column(self.counts_[field], j, delta * term.weight)
 
     def set_author_boost(self, name: str, boost: float) -> None:
         """Add `boost` to the score of every paper by `name` (0 removes the boost)."""
@@ -429,9 +500,11 @@ class Scorer:
         self._set_boost("category_boosts", category, boost)
 
     def _boost_matrix(self, kind: str, names: Sequence[str]) -> sp.csc_matrix:
+        if not names:
+            return sp.csc_matrix((self.n_papers_, 0))
         if kind == "author_boosts":
-            return _indicator(self._authors, names, normalise=True)
-        return _indicator(self._categories, names, extra=self._primary)
+            return _indicator(self._lists("authors"), names, normalise=True)
+        return _indicator(self._lists("categories"), names, extra=self._lists("primary_category"))
 
     def _set_boost(self, kind: str, name: str, boost: float) -> None:
         boost = _finite(boost, f"boost of {name!r}")
@@ -439,7 +512,7 @@ class Scorer:
         boosts, matrix = dict(getattr(self.profile, kind)), getattr(self, attr)
         if name in boosts:
             j = list(boosts).index(name)
-            self._add_column(matrix, j, boost - boosts[name])
+            self._add_column(matrix, j, boost - boosts[name], counts=False)
             boosts[name] = boost
             if not boost:
                 del boosts[name]
@@ -448,7 +521,7 @@ class Scorer:
             boosts[name] = boost
             _validated(self.profile, kind, boosts)
             matrix = sp.hstack([matrix, self._boost_matrix(kind, [name])], format="csc")
-            self._add_column(matrix, matrix.shape[1] - 1, boost)
+            self._add_column(matrix, matrix.shape[1] - 1, boost, counts=False)
         _validated(self.profile, kind, boosts)
         setattr(self, attr, matrix)
 
@@ -481,8 +554,7 @@ class Scorer:
         new = self._count([term])
         for field, matrix in new.items():
             self.counts_[field] = sp.hstack([self.counts_[field], matrix], format="csc")
-            self._weighted[field] = sp.hstack([self._weighted[field], self._tf(matrix)], format="csc")
-            self._add_column(self._weighted[field], len(self.profile.terms) - 1,
+            self._add_column(self.counts_[field], len(self.profile.terms) - 1,
                              term.weight * getattr(self.profile.field_weights, field))
         return term.key
 
@@ -495,14 +567,17 @@ class Scorer:
         self._recompute()
 
     # -- scores ------------------------------------------------------------------------------
-    def _age_days(self, now: Any) -> np.ndarray:
-        """Days since publication (NaN when unknown) at `now` (default: the last `now`
-        given, or the time of the first call)."""
+    def _set_now(self, now: Any) -> None:
+        """Score as of `now`; without one, as of the last `now` given (or the first call)."""
         if now is not None:
             stamp = pd.Timestamp(now)
             self._now = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
         elif self._now is None:
             self._now = pd.Timestamp.now(tz="UTC")
+
+    def _age_days(self, now: Any) -> np.ndarray:
+        """Days since publication (NaN when unknown)."""
+        self._set_now(now)
         return (self._now - _EPOCH) / pd.Timedelta(days=1) - self._published
 
     def _decay(self, age: np.ndarray) -> np.ndarray | None:
@@ -513,23 +588,33 @@ class Scorer:
 
     def excluded(self, now: Any = None) -> np.ndarray:
         """Which papers are excluded (exclude term, category filter or too old), in row order."""
-        excluded = self._excluded_by_terms | ~self._in_categories
-        if self.profile.max_age_days is not None:
-            excluded = excluded | (self._age_days(now) > self.profile.max_age_days)
-        return excluded
+        return self._excluded(now).copy()
+
+    def _excluded(self, now: Any) -> np.ndarray:
+        """Which papers are excluded; may be the scorer's own array (callers must not change it)."""
+        if self.profile.max_age_days is None:
+            self._set_now(now)
+            return self._static_excluded
+        return self._static_excluded | (self._age_days(now) > self.profile.max_age_days)
 
     def scores(self, now: Any = None) -> np.ndarray:
         """Every paper's score, in row order (see the module docstring for the formula)."""
-        decay = self._decay(self._age_days(now))
-        keyword = self._base if decay is None else self._base * decay
+        return self._values(now).copy()
+
+    def _values(self, now: Any) -> np.ndarray:
+        """The scores; may be the scorer's own array (callers must not change it)."""
+        keyword = self._base
+        self._set_now(now)
+        if self.profile.half_life_days is not None:
+            keyword = keyword * self._decay(self._age_days(now))
         if self._learned is None or self.profile.alpha == 0:
-            return keyword.copy() if decay is None else keyword
+            return keyword
         alpha = self.profile.alpha
         return (1 - alpha) * keyword + alpha * self._scale(keyword) * self._learned
 
     def _scale(self, keyword: np.ndarray) -> float:
         """K: the largest absolute keyword score of a paper that is not excluded (1 if none)."""
-        kept = np.abs(keyword[~self.excluded()])
+        kept = np.abs(keyword[~self._excluded(None)])
         top = float(kept.max()) if kept.size else 0.0
         return top if top > 0 else 1.0
 
@@ -546,32 +631,38 @@ class Scorer:
         self._require_fit()
         if learned is not None:
             self.set_learned(learned)
-        values, excluded = self.scores(now), self.excluded(now)
+        values, excluded = self._values(now), self._excluded(now)
         order = self._ordered(values, excluded, np.arange(self.n_papers_))
         return self._frame(order, values, excluded)
 
-    def top(self, k: int | None = None, *, now: Any = None) -> pd.DataFrame:
-        """The best `k` papers (default: the profile's top_n) that are not excluded and reach
-        min_score; argpartition over the score array, no copy of the corpus."""
+    def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
+        """Row positions of the best `k` papers (default: the profile's top_n) that are not
+        excluded and reach min_score, best first: argpartition over the score array only."""
         self._require_fit()
         k = self.profile.top_n if k is None else int(k)
-        values, excluded = self.scores(now), self.excluded(now)
+        values, excluded = self._values(now), self._excluded(now)
         eligible = np.where(excluded, -np.inf, values)
         if self.profile.min_score is not None:
             eligible[values < self.profile.min_score] = -np.inf
-        k = min(k, int(np.isfinite(eligible).sum()))
+        k = min(k, int(np.count_nonzero(eligible > -np.inf)))
         if k <= 0:
-            return self._frame(np.zeros(0, np.int64), values, excluded)
-        threshold = eligible[np.argpartition(-eligible, k - 1)[k - 1]]
+            return np.zeros(0, np.int64)
+        threshold = eligible[np.argpartition(eligible, len(eligible) - k)[len(eligible) - k:]].min()
         above = np.flatnonzero(eligible > threshold)
         ties = np.flatnonzero(eligible == threshold)[: k - len(above)]
-        rows = self._ordered(values, excluded, np.concatenate([above, ties]))
-        return self._frame(rows, values, excluded)
+        return self._ordered(values, excluded, np.concatenate([above, ties]))
+
+    def top(self, k: int | None = None, *, now: Any = None) -> pd.DataFrame:
+        """The best `k` papers as a DataFrame (see `top_rows`); no copy of the corpus."""
+        rows = self.top_rows(k, now=now)
+        return self._frame(rows, self._values(None), self._excluded(None))
 
     def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray) -> pd.DataFrame:
         """The papers at `rows` (best first, excluded last) with score, rank and excluded."""
         if isinstance(self.papers_, pa.Table):
-            frame = papers_frame(self.papers_.take(pa.array(rows, pa.int64())).to_pandas())
+            frame = _take(self.papers_, rows).to_pandas()
+            for column in set(LIST_COLUMNS) & set(frame.columns):
+                frame[column] = [[] if v is None else list(v) for v in frame[column]]
         else:
             frame = self.papers_.iloc[rows].reset_index(drop=True)
         frame = frame.drop(columns=[c for c in ("score", "rank", "excluded") if c in frame])
@@ -612,9 +703,9 @@ class Scorer:
         decay = self._decay(age)
         rows: list[tuple[Any, ...]] = []
         for field in FIELDS:
-            counts, weighted = self.counts_[field].getrow(i), self._weighted[field].getrow(i)
+            counts = self.counts_[field].getrow(i)
             fw = getattr(self.profile.field_weights, field)
-            for j, n, x in zip(counts.indices, counts.data, weighted.toarray()[0][counts.indices]):
+            for j, n, x in zip(counts.indices, counts.data, self._tf(counts.data)):
                 term = self.profile.terms[j]
                 rows.append((term.key, field, int(n), term.weight, fw, keep * fw * term.weight * x))
         for kind, matrix, field in (("author", self.author_matrix_, "authors"),
@@ -649,7 +740,7 @@ class Scorer:
         self._require_fit()
         if field not in FIELDS:
             raise ScoreError(f"highlight: unknown field {field!r} (fields: {', '.join(FIELDS)})")
-        text = self._text[field][self._row(paper_id)].as_py()
+        text = self._text(field)[self._row(paper_id)].as_py()
         spans = []
         for term, css in [*((t, "pos" if t.weight >= 0 else "neg") for t in self.profile.terms),
                           *((t, "exclude") for t in self.profile.exclude)]:
@@ -683,14 +774,16 @@ class Scorer:
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
 
 
-def _expand(matrix: sp.csc_matrix | None, cols: list[int], n_terms: int, n_papers: int) -> sp.csc_matrix:
-    """Place a field's matrix (over the terms looked for there) among all the profile's terms."""
-    if matrix is None:
-        return sp.csc_matrix((n_papers, n_terms), dtype=np.int32)
-    mapping = np.asarray(cols, np.int64)
-    coo = matrix.tocoo()
-    return sp.csc_matrix((coo.data, (coo.row, mapping[coo.col])), shape=(n_papers, n_terms),
-                         dtype=np.int32)
+def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """`table.take(rows)` without concatenating its chunks (which costs a copy of the table)."""
+    batches = table.to_batches()
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    parts = [batches[b].take(pa.array(rows[order][which[order] == b] - starts[b]))
+             for b in np.unique(which)]
+    picked = pa.Table.from_batches(parts, schema=table.schema)
+    return picked.take(pa.array(np.argsort(order)))
 
 
 def _finite(value: Any, what: str) -> float:
