@@ -420,3 +420,53 @@ def test_label_survives_killing_the_kernel_right_after_the_click(sample_store, p
     labels = sample_store.labels()
     assert labels.to_dict("list")["label"] == ["include"]
     assert labels["id"][0] == paper
+
+
+# -- learning from labels -------------------------------------------------------------------------
+def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.DataFrame:
+    for paper_id in explorer.shown_ids[:includes]:
+        explorer.label("include", paper_id)
+    for paper_id in explorer.shown_ids[-excludes:]:
+        explorer.label("exclude", paper_id)
+    return explorer.store.labels()
+
+
+def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
+    from litscope.learn import suggest_next
+    explorer.suggest_button.click()
+    assert "suggest next: no paper is labelled" in explorer.status.value
+    assert explorer.order.value == "score"
+    labels = _label_some(explorer)
+    explorer.suggest_button.click()
+    assert explorer.order.value == "suggested"
+    expected = list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])
+    assert explorer.shown_ids == [i for i in expected if i not in set(labels["id"])][:20]
+    assert explorer.selected_id == explorer.shown_ids[0]
+    first, second = explorer.shown_ids[:2]
+    explorer.label_buttons["maybe"].click()
+    assert first not in explorer.shown_ids and explorer.selected_id == second
+    explorer.strategy.value = "top"
+    explorer.suggest_button.click()
+    labels = explorer.store.labels()
+    assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "top")["id"])[:20]
+    explorer.order.value = "score"
+    assert explorer.shown_ids == expected_ids(explorer.papers, parse_profile(PROFILE))
+
+
+def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):
+    from litscope.learn import Learner
+    explorer.alpha.value = 0.5
+    assert "alpha counts once the model can learn" in explorer.status.value
+    labels = _label_some(explorer)
+    assert "learned model trained on 6 labels" in explorer.status.value
+    profile = parse_profile(PROFILE)
+    profile.alpha = 0.5
+    learned = Learner().fit(explorer.papers, labels).predict_proba(explorer.papers)
+    reference = Scorer(profile).fit(explorer.papers)
+    reference.set_learned(learned)
+    assert np.allclose(explorer.scorer.scores(), reference.scores())
+    frame = reference.score()
+    frame = frame[~frame["excluded"] & (frame["score"] >= 0)]
+    assert explorer.shown_ids == list(frame["id"][:20])
+    explorer.save_profile()
+    assert load_profile(profile_path).alpha == 0.5

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..errors import LitscopeError
+from ..errors import LearnError, LitscopeError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..profile import FIELDS, Profile, Term, load_profile, save_profile
 from ..score import Scorer
@@ -59,11 +59,8 @@ class _Memory:
         return pd.DataFrame({"id": list(self._notes), "note": list(self._notes.values())})
 
     def tag(self, paper_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
-        row = int(np.flatnonzero(self._papers["id"].to_numpy() == paper_id)[0])
-        old = self._papers.at[row, "tags"]
-        tags = [t for t in dict.fromkeys([*old, *add]) if t not in set(remove)]
-        self._papers.at[row, "tags"] = tags
-        return tags
+        old = self._papers.loc[self._papers["id"] == paper_id, "tags"].iloc[0]
+        return [t for t in dict.fromkeys([*old, *add]) if t not in set(remove)]
 
 
 class _TermRow:
@@ -122,8 +119,11 @@ class Explorer:
         self.shown_ids: list[str] = []
         self.selected_id: str | None = None
         self._position = 0
+        self._summary, self._message = "", ("", False)
+        self._learned_on: frozenset | None = None   # the labels the learned model knows
         self._build(top_n, plots)
         self._rerank = Debouncer(self._refresh, debounce, self._report)
+        self._relearn = Debouncer(self._learn, max(debounce, 1.0) if debounce > 0 else 0, self._report)
         self._replot = Debouncer(self._draw_plots, max(debounce, 0.4) if debounce > 0 else 0,
                                  self._report)
         self._refresh()
@@ -201,15 +201,21 @@ class Explorer:
         self.tags.observe(self._on_tags, "value")
         self.save_button = w.Button(description="save profile", icon="save",
                                     disabled=self.profile_path is None,
-                                    tooltip=str(self.profile_path or "no profile file given"))
+                                    tooltip=str(self.profile_path or "no profile file given"),
+                                    layout=_AUTO)
         self.save_button.on_click(lambda _: self.save_profile())
         self.suggest_button = w.Button(description="suggest next", icon="lightbulb-o",
-                                       tooltip="rank unlabelled papers by what to label next")
+                                       tooltip="rank unlabelled papers by what to label next",
+                                       layout=_AUTO)
         self.suggest_button.on_click(lambda _: self.suggest())
+        self.strategy = w.Dropdown(options=[("most uncertain", "uncertain"),
+                                            ("most likely include", "top")],
+                                   value="uncertain", layout=w.Layout(width="150px"),
+                                   tooltip="which papers 'suggest next' lists")
         self.plots = w.Output()
         self.plots_box = w.Accordion(children=[self.plots], titles=("Plots",),
                                      selected_index=0 if plots else None)
-        self.plots_box.observe(lambda _: self._replot(), "selected_index")
+        self.plots_box.observe(self._on_plots_opened, "selected_index")
 
         controls = w.VBox([
             w.HTML("<b>Terms</b>"), self.terms_box,
@@ -217,7 +223,7 @@ class Explorer:
             w.HTML("<b>Field weights</b>"), *self.field_sliders.values(), self.alpha,
             w.HTML("<b>Filters</b>"), self.categories, self.date_from, self.date_to,
             self.min_score, self.label_filter, self.search, self.show_excluded, self.rows,
-            w.HBox([self.save_button, self.suggest_button]),
+            w.HBox([self.save_button, self.suggest_button, self.strategy]),
         ], layout=w.Layout(width="420px", min_width="420px"))
         paper = w.VBox([
             self.order, self.table,
@@ -255,18 +261,27 @@ class Explorer:
     def _on_alpha(self, value: float) -> None:
         with self._lock:
             self.scorer.set_alpha(value)
-            if value > 0:
-                self._learn()
+        self._relearn()
         self._rerank()
 
     def _learn(self) -> None:
-        """Fit the learned model on the current labels and blend its probabilities in."""
-        from ..learn import train_learner
-        model = train_learner(self.papers, self._label_frame())
-        self.scorer.set_learned(model)
-        if model is None:
-            self._say("alpha has no effect until there is at least one include and one exclude "
-                      "label", error=True)
+        """Retrain the learned model on the current labels when alpha uses it and the labels
+        changed, then re-rank. Runs on its own throttle: labelling never waits for it."""
+        from ..learn import Learner
+        labels = frozenset(self._labels.items())
+        if self.alpha.value == 0 or labels == self._learned_on:
+            return
+        try:
+            learned = Learner().fit(self.papers, self._label_frame()).predict_proba(self.papers)
+        except LearnError as exc:
+            learned = None
+            self._say(f"alpha counts once the model can learn: {exc}", error=True)
+        with self._lock:
+            self.scorer.set_learned(learned)
+            self._learned_on = labels if learned is not None else None
+        if learned is not None:
+            self._say(f"learned model trained on {len(labels)} labels")
+        self._refresh()
 
     def _on_new_term(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
@@ -340,6 +355,10 @@ class Explorer:
     def _on_change(self, change: dict[str, Any]) -> None:
         self._rerank()
 
+    def _on_plots_opened(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:
+            self._replot()
+
     def _compute_filter(self) -> np.ndarray:
         """Which papers pass the category, date, label, search and exclusion filters."""
         papers, mask = self.papers, np.ones(len(self.papers), bool)
@@ -391,7 +410,7 @@ class Explorer:
             mask = self._eligible(scores)
             n = self.rows.value
             if self.order.value == "suggested":
-                rows = self._row_of.get_indexer(self._suggested)
+                rows = self._row_of.get_indexer([i for i in self._suggested if i not in self._labels])
                 return rows[(rows >= 0) & mask[np.maximum(rows, 0)]][:n]
             candidates = np.flatnonzero(mask)
             if len(candidates) > n:
@@ -416,8 +435,9 @@ class Explorer:
             self._draw_table()
             self._draw_card()
             n_ok = int(self._eligible(scores).sum())
-            self._say(f"{n_ok} of {len(self.papers)} papers pass the filters; "
-                      f"{len(self._labels)} labelled", keep_message=True)
+            self._summary = (f"{n_ok} of {len(self.papers)} papers pass the filters; "
+                             f"{len(self._labels)} labelled")
+            self._draw_status()
         if self.plots_box.selected_index is not None:
             self._replot()
 
@@ -442,19 +462,25 @@ class Explorer:
             self._draw_table()
             self._draw_card()
 
-    def suggest(self, n: int | None = None, strategy: str = "max") -> list[str]:
-        """Rank unlabelled papers by what to label next and list them in the table."""
+    def suggest(self, n: int | None = None) -> list[str]:
+        """List the unlabelled papers most worth labelling next (active learning, with the
+        strategy box's choice) in the table, best first."""
         from ..learn import suggest_next
+        try:
+            suggested = suggest_next(self.papers, self._label_frame(), n or max(self.rows.value, 50),
+                                     self.strategy.value)
+        except LearnError as exc:
+            self._say(f"suggest next: {exc}", error=True)
+            return []
         with self._lock:
-            self._suggested = list(suggest_next(self.papers, self._label_frame(),
-                                                n or max(self.rows.value, 50), strategy))
+            self._suggested = list(suggested["id"])
             self.selected_id = None
             self._position = 0
+        self._say(f"{len(self._suggested)} suggestions: {self.strategy.label}")
         if self.order.value == "suggested":
             self._refresh()
         else:
             self.order.value = "suggested"
-        self._say(f"{len(self._suggested)} suggestions ({strategy})")
         return self._suggested
 
     # -- labels, notes, tags -----------------------------------------------------------------
@@ -474,13 +500,12 @@ class Explorer:
                 self._labels[paper_id] = label
             if self.label_filter.value != "all":
                 self._filter_mask = self._compute_filter()
-            if self.alpha.value > 0:
-                self._learn()
             advance = paper_id == self.selected_id
             self._say(f"{label or 'cleared label'}: {paper_id} (saved)")
             self._refresh()
             if advance and self.selected_id == paper_id:   # still listed: on to the next one
                 self.select(self._position + 1)
+        self._relearn()
 
     def _on_note(self, change: dict[str, Any]) -> None:
         if self._quiet or self.selected_id is None:
@@ -499,14 +524,15 @@ class Explorer:
         self._say(f"tags of {self.selected_id} saved")
 
     # -- drawing -----------------------------------------------------------------------------
-    def _say(self, message: str, error: bool = False, keep_message: bool = False) -> None:
-        if keep_message:
-            self._summary = message
-        else:
-            self._message = (message, error)
-        text, err = getattr(self, "_message", ("", False))
-        color = "#b71c1c" if err else "#555"
-        self.status.value = (f"<b>litscope Explorer</b> · {html.escape(getattr(self, '_summary', ''))}"
+    def _say(self, message: str, error: bool = False) -> None:
+        """Show what the last action did (in red for a problem) after the counts."""
+        self._message = (message, error)
+        self._draw_status()
+
+    def _draw_status(self) -> None:
+        text, error = self._message
+        color = "#b71c1c" if error else "#555"
+        self.status.value = (f"<b>litscope Explorer</b> · {html.escape(self._summary)}"
                              + (f' · <span style="color:{color}">{html.escape(text)}</span>' if text else ""))
 
     def _report(self, exc: BaseException) -> None:

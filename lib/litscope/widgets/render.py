@@ -29,7 +29,7 @@ CSS = """<style>
 .litscope-bar {display: inline-block; height: 0.8em; vertical-align: middle}
 .litscope-contributions {border-collapse: collapse; font-size: 0.9em}
 .litscope-contributions td {padding: 0 4px; line-height: 1.4}
-.litscope-contributions td.term {max-width: 150px; overflow: hidden; white-space: nowrap;
+.litscope-contributions td.term {max-width: 130px; overflow: hidden; white-space: nowrap;
   text-overflow: ellipsis}
 .litscope-contributions td.num {text-align: right; font-variant-numeric: tabular-nums}
 .litscope-tag {display: inline-block; padding: 0 6px; margin: 0 4px 2px 0; border-radius: 8px;
@@ -85,7 +85,7 @@ def render_contributions(explanation: pd.DataFrame, top: int = 12) -> str:
     for term, value in by_term.items():
         fields = ", ".join(f"{f} {c:+.2f}" for f, c in
                            rows.loc[rows["term"] == term, ["field", "contribution"]].itertuples(index=False))
-        width = 0 if scale == 0 else max(2, round(120 * abs(value) / scale))
+        width = 0 if scale == 0 else max(2, round(80 * abs(value) / scale))
         color = "#4caf50" if value > 0 else "#e57373"
         bars.append(f'<tr class="litscope-contribution" title="{_esc(fields)}">'
                     f'<td class="term">{_esc(term)}</td>'

@@ -1,0 +1,87 @@
+"""The workflow notebooks: stored without outputs, and run top to bottom offline.
+
+Each runs in a real kernel (nbclient, the ``python3`` kernel of this interpreter), in
+order, in a review project made by `litscope init` in a temporary folder, with
+$LITSCOPE_DATA pointing at a temporary store: later notebooks see what earlier ones
+stored, and nothing in the repository changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+WORKFLOW = ["01-fetch-and-import.ipynb", "02-score-and-explore.ipynb", "03-curate.ipynb",
+            "04-publish.ipynb"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def test_the_workflow_notebooks_are_all_there():
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == WORKFLOW
+
+
+@pytest.mark.parametrize("name", WORKFLOW)
+def test_notebook_is_stored_without_outputs(name):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{name} has no code"
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None, \
+            f"{name}: a cell is stored with outputs; clear them before committing"
+    assert "widgets" not in notebook.metadata
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
+
+
+def _fingerprint(path: Path) -> str | None:
+    """A hash of a file or of a folder's file names and contents (None when absent)."""
+    if not path.exists():
+        return None
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(str(file.relative_to(path.parent)).encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory) -> tuple[Path, Path]:
+    """A fresh review project and a store folder outside it, shared by this module's notebooks."""
+    from litscope.project import init_project
+    root = tmp_path_factory.mktemp("review")
+    init_project(root)
+    shutil.copytree(REPO / "taxonomies", root / "taxonomies")   # as in this repository's review
+    return root, tmp_path_factory.mktemp("notebook-data")
+
+
+@pytest.mark.parametrize("name", WORKFLOW)
+def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
+    root, data = review
+    monkeypatch.setenv("LITSCOPE_DATA", str(data))
+    monkeypatch.setenv("LITSCOPE_ARXIV_URL", "http://127.0.0.1:9/api/query")  # nothing listens
+    guarded = [REPO / "data", REPO / "profile.yml", REPO / "site", REPO / "litscope.yml",
+               REPO / "digests", NOTEBOOKS]
+    before = [_fingerprint(p) for p in guarded]
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    assert any("image/png" in out.get("data", {}) for out in outputs), f"{name} shows no plot"
+    assert [_fingerprint(p) for p in guarded] == before, f"{name} wrote into the repository"
+    assert (data / "litscope.sqlite").is_file() and not (root / "data" / "litscope.sqlite").exists()
+    if name.startswith("02"):
+        assert WIDGET_VIEW in notebook.cells[-1].outputs[0]["data"], "the Explorer is not shown"
+    if name.startswith("03"):
+        assert {p.name for p in (root / "exports").iterdir()} == {"review.bib", "review.ris",
+                                                                  "review.csv", "review.jsonl"}
+    if name.startswith("04"):
+        assert (root / "site" / "_quarto.yml").is_file() and (root / "site" / "methods.qmd").is_file()
+        assert list((root / "digests").glob("*.md"))
