@@ -280,6 +280,24 @@ def test_arrow_table_input_gives_the_same_scores(papers, profile):
     np.testing.assert_allclose(from_table["score"], from_frame["score"])
 
 
+def test_read_papers_reads_a_parquet_folder_for_the_scorer(tmp_path, papers, profile):
+    import pyarrow.parquet as pq
+    from litscope.schema import to_arrow
+    from litscope.score import read_papers
+    table = to_arrow(papers)
+    pq.write_table(table.slice(0, 2), tmp_path / "a.parquet", row_group_size=1)
+    pq.write_table(table.slice(2), tmp_path / "b.parquet")
+    read = read_papers(tmp_path)
+    assert read.column_names == ["id", "title", "abstract", "comment", "authors", "categories",
+                                 "primary_category", "published"]
+    assert read["id"].to_pylist() == papers["id"].tolist()
+    from_file = Scorer(profile).fit(read).score(now=NOW)
+    np.testing.assert_allclose(from_file["score"], score(papers, profile, now=NOW)["score"])
+    assert isinstance(from_file["authors"].iloc[0], list)
+    with pytest.raises(ScoreError, match="no Parquet file"):
+        read_papers(tmp_path / "missing")
+
+
 def test_user_errors_name_what_is_wrong(papers, profile):
     scorer = Scorer(profile).fit(papers)
     with pytest.raises(ProfileError, match="no term 'nope'"):

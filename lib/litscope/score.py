@@ -17,8 +17,10 @@ that match that term; adding a term scans the text for that term only.
 
 Keywords and phrases are found with one Aho-Corasick pass (``ahocorasick_rs``) per field
 over the lower-cased UTF-8 text, then checked with vectorised NumPy tests for word
-boundaries, phrase separators and plural endings; regular expressions run per paper.
-The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
+boundaries, phrase separators and plural endings; regular expressions run per paper
+(with Python's `re`, on the papers that contain the literal text every match needs).
+Large corpora: read them with `read_papers` (Parquet), or score them per partition with
+Dask (`litscope.scale`). The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ from .profile import FIELDS, Profile, Shape, Term, load_profile
 from .schema import LIST_COLUMNS
 
 Papers = pd.DataFrame | pa.Table
-#: Rows per block when scanning text: bounds memory and feeds the thread pool.
+#: Rows per block when scanning text: bounds the memory a block's lower-cased text and
+#: candidate matches take (~100 MB for abstracts).
 CHUNK_ROWS = 1 << 15
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
@@ -132,8 +135,8 @@ SCORE_COLUMNS = ("id", "title", "abstract", "comment", "authors", "categories",
 def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS) -> pa.Table:
     """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit`.
 
-    Reads one row group at a time on one thread: peak memory stays near the size of the
-    data, where `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
+    Reads one row group at a time: peak memory stays near the size of the data, where
+    `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
     """
     path = Path(path)
     files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
@@ -144,7 +147,7 @@ def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS)
         reader = pq.ParquetFile(file)
         names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
         for group in range(reader.num_row_groups):
-            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
+            parts.append(reader.read_row_group(group, columns=names))
             pa.default_memory_pool().release_unused()   # decoding buffers, before the next
     return pa.concat_tables(parts, promote_options="permissive")
 
