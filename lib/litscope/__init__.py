@@ -24,6 +24,7 @@ _EXPORTS = {
     "load_sample": "sample",
     "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
     "Scorer": "score", "score": "score", "explain": "score",
+    "Explorer": "widgets",
     "summarize": "summarize", "translate": "summarize", "extractive_summary": "summarize",
     "load_taxonomy": "topics", "assign_taxonomy": "topics", "TopicSuggester": "topics",
     "cluster_topics": "topics",

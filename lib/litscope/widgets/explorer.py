@@ -87,7 +87,9 @@ class Explorer:
 
     `profile` is a `Profile` or the path of a profile YAML; "save profile" writes back to
     that path (or to `profile_path`). `debounce` is the re-rank throttle in seconds for
-    slider drags (0: re-rank synchronously on every change, as tests want).
+    slider drags (0: re-rank synchronously on every change, as tests want); `top_n` the
+    table's rows; `plots` whether the plots start open; `now` the moment recency decay
+    counts from (default: now).
     """
 
     def __init__(self, store_or_papers: Store | pd.DataFrame, profile: Profile | str | Path, *,
@@ -406,7 +408,11 @@ class Explorer:
     def ranked_rows(self) -> np.ndarray:
         """Row positions of the papers the table lists, best first."""
         with self._lock:
-            scores = self.scorer.scores(self._now)
+            return self._rank(self.scorer.scores(self._now))
+
+    def _rank(self, scores: np.ndarray) -> np.ndarray:
+        """Top-N rows by score (ties in row order), or the suggestions, among eligible papers."""
+        with self._lock:
             mask = self._eligible(scores)
             n = self.rows.value
             if self.order.value == "suggested":
@@ -423,8 +429,8 @@ class Explorer:
     def _refresh(self) -> None:
         """Re-rank, redraw the table and the card; plots follow on their own throttle."""
         with self._lock:
-            rows = self.ranked_rows()
             scores = self.scorer.scores(self._now)
+            rows = self._rank(scores)
             self.shown_ids = list(self._ids[rows])
             if self.selected_id in self.shown_ids:
                 self._position = self.shown_ids.index(self.selected_id)
