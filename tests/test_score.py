@@ -167,6 +167,11 @@ def test_regex_is_used_as_given_case_insensitively():
     assert _counts("FP[48]", ["fp8 and FP4", "FP16", "xfp8y"], kind="regex") == [2, 0, 1]
 
 
+def test_regex_prefilter_keeps_letters_that_case_fold_beyond_ascii():
+    assert _counts("as", ["aſ", "AS", "a s"], kind="regex") == [1, 1, 0]   # long s
+    assert _counts("id", ["ıd", "ID", "d"], kind="regex") == [1, 1, 0]     # dotless i
+
+
 def test_punctuation_in_keywords():
     assert _counts("c++", ["c++ code", "C++", "c+"]) == [1, 1, 0]
 
