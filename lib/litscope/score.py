@@ -135,8 +135,8 @@ SCORE_COLUMNS = ("id", "title", "abstract", "comment", "authors", "categories",
 def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS) -> pa.Table:
     """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit`.
 
-    Reads one row group at a time: peak memory stays near the size of the data, where
-    `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
+    Reads one row group at a time on one thread: peak memory stays near the size of the
+    data, where `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
     """
     path = Path(path)
     files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
@@ -147,7 +147,7 @@ def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS)
         reader = pq.ParquetFile(file)
         names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
         for group in range(reader.num_row_groups):
-            parts.append(reader.read_row_group(group, columns=names))
+            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
             pa.default_memory_pool().release_unused()   # decoding buffers, before the next
     return pa.concat_tables(parts, promote_options="permissive")
 
@@ -245,8 +245,7 @@ class _Literals:
 
     def find(self, buf: np.ndarray, off: np.ndarray) -> list[np.ndarray]:
         """For each shape, the paper index of every match (repeated per match, sorted)."""
-        found = self.automaton.find_matches_as_indexes(buf, overlapping=True)
-        found = np.fromiter(chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
+        found = np.concatenate([np.zeros((0, 3), np.int64), *self._matches(buf, off)])
         pattern = found[:, 0].astype(np.int16 if len(self.first) < 2**15 else np.int32)
         start, end = found[:, 1], found[:, 2]
         doc = np.searchsorted(off, start, side="right") - 1
@@ -260,6 +259,16 @@ class _Literals:
             results.append(self._complete(buf, off, doc[hits], start[hits], end[hits], words,
                                           required, suffixes))
         return results
+
+    def _matches(self, buf: np.ndarray, off: np.ndarray, papers: int = 4096) -> Iterable[np.ndarray]:
+        """(pattern, start, end) of every first-word occurrence, a few papers at a time (the
+        matcher returns Python tuples: converting them in small batches bounds memory)."""
+        for first in range(0, len(off) - 1, papers):
+            lo, hi = off[first], off[min(first + papers, len(off) - 1)]
+            found = self.automaton.find_matches_as_indexes(buf[lo:hi], overlapping=True)
+            found = np.fromiter(chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
+            found[:, 1:] += lo
+            yield found
 
     @staticmethod
     def _complete(buf: np.ndarray, off: np.ndarray, doc: np.ndarray, start: np.ndarray,
