@@ -56,10 +56,11 @@ def _score_partition(papers: pd.DataFrame, profile: Profile, now: pd.Timestamp) 
 
 
 def read_dataset(papers: dd.DataFrame | str | Path, columns: Any = None) -> dd.DataFrame:
-    """A Dask DataFrame of papers (a Parquet path, folder, glob or URL is read lazily)."""
+    """A Dask DataFrame of papers (a Parquet path, folder, glob or URL is read lazily, in
+    partitions of ~64 MiB: memory per worker stays small)."""
     if isinstance(papers, dd.DataFrame):
         return papers
-    return dd.read_parquet(str(papers), columns=columns)
+    return dd.read_parquet(str(papers), columns=columns, blocksize="64MiB")
 
 
 def score_partitions(papers: dd.DataFrame | str | Path, profile: Profile | str | Path, *,
