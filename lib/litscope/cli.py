@@ -252,6 +252,24 @@ def cmd_profile_check(args: argparse.Namespace) -> None:
     print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes)")
 
 
+# -- learn ----------------------------------------------------------------------------------
+def cmd_learn(args: argparse.Namespace) -> None:
+    from .learn import Learner, evaluate, suggest_next
+    from .report import format_table
+    store = _store(args, required=False)
+    papers, labels = store.papers(), store.labels()
+    learner = Learner()
+    picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner)
+    print(f"Label next ({args.strategy}; model {learner.name} trained on {learner.n_include_} "
+          f"includes, {learner.n_exclude_} excludes; score = probability of include):")
+    print(format_table(picked.assign(rank=range(1, len(picked) + 1), score=picked["learned"])))
+    if args.evaluate:
+        result = evaluate(papers, labels, folds=args.folds, k=args.k, learner=learner)
+        print(f"\nCross-validated on the labelled papers ({int(result['folds'])} folds):")
+        for name, value in result.items():
+            print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
     run_demo(project=_project(args, required=False))
@@ -346,6 +364,22 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", metavar="FILE", help="write the profile to FILE (default: standard output)")
     q.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     q.set_defaults(handler=cmd_profile_import_bot)
+
+    p = command("learn", cmd_learn, "learn from your labels: what to label next, how well it works",
+                "Train a text model (tf-idf; logistic regression + naive Bayes) on the include/exclude\n"
+                "labels in the store and list the unlabelled papers to label next: the ones it is\n"
+                "least sure about (--strategy uncertain, teaches it most) or the likeliest includes\n"
+                "(--strategy top). --evaluate adds cross-validated recall@k, precision@k, WSS@95,\n"
+                "recall after 10% and ROC AUC on the labelled papers.\n\n"
+                "example: litscope learn --suggest 20 --strategy top --evaluate")
+    p.add_argument("--suggest", type=int, default=10, metavar="N",
+                   help="how many papers to suggest (default 10)")
+    p.add_argument("--strategy", choices=["uncertain", "top"], default="uncertain",
+                   help="which papers to suggest (default uncertain)")
+    p.add_argument("--evaluate", action="store_true", help="also cross-validate the model on the labels")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
+    p.add_argument("--k", type=int, default=10, metavar="K", help="k of recall@k and precision@k (default 10)")
+    data_option(p)
 
     p = command("publish", cmd_publish, "write the curated review as a Quarto website project",
                 "Write the curated papers as a Quarto website project: a listing with categories,\n"

@@ -34,6 +34,10 @@ class ScoreError(LitscopeError):
     """Scoring was asked for something the scored papers cannot give (e.g. an unknown id)."""
 
 
+class LearnError(LitscopeError):
+    """The labels cannot train a model (e.g. no include yet), or a metric's input is invalid."""
+
+
 class FetchError(LitscopeError):
     """The arXiv API failed; carries the URL and how many attempts were made."""
 
