@@ -32,6 +32,8 @@ _EXPORTS = {
     "export": "export", "select_papers": "export",
     "build_site": "publish", "render_site": "publish", "publish_project": "publish",
     "render_digest": "digest",
+    "Learner": "learn", "suggest_next": "learn", "evaluate": "learn", "simulate": "learn",
+    "update": "update", "run_demo": "demo",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -270,6 +270,11 @@ def cmd_learn(args: argparse.Namespace) -> None:
             print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")
 
 
+def cmd_update(args: argparse.Namespace) -> None:
+    from .update import update
+    print(update(_project(args), day=args.date, refresh=args.refresh).summary())
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
     run_demo(project=_project(args, required=False))
@@ -480,6 +485,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only papers with this label")
     p.add_argument("--topic", metavar="T", help="only papers whose topic or subtopic is T")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    data_option(p)
+
+    p = command("update", cmd_update, "the daily job: fetch, score, summarise, digest, site",
+                "Run the review's daily job: fetch the last 'days_back' days of the configured\n"
+                "categories/query, summarise their papers (through llm.base_url when configured,\n"
+                "extractively otherwise), write the day's digest to digests/YYYY-MM-DD.md (scored\n"
+                "with the profile) and rebuild the website project. Every step skips work already\n"
+                "done, so a second run on the same day changes nothing and says so.\n\n"
+                "example: litscope update            (in a folder made by 'litscope init')")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="update as of this day (default: today, UTC)")
+    p.add_argument("--refresh", action="store_true", help="fetch windows again even if fetched before")
     data_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",

@@ -74,6 +74,7 @@ class ProjectConfig(_Section):
     days_back: int = Field(3, ge=1, le=365)
     profile: str = "profile.yml"
     data: str = "data"
+    digests: str = "digests"   # where 'litscope update' writes each day's digest
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
@@ -115,7 +116,8 @@ class Project:
         return self.root / relative
 
 
-def _format_validation(exc: ValidationError, file: Path) -> str:
+def format_validation(exc: ValidationError, file: Path) -> str:
+    """One line naming the file and the first field a pydantic model rejected."""
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "(top level)"
     message = first["msg"].removeprefix("Value error, ")
@@ -141,7 +143,7 @@ def load_config(file: str | Path) -> ProjectConfig:
     try:
         return ProjectConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_validation(exc, file)) from None
+        raise ConfigError(format_validation(exc, file)) from None
 
 
 def find_project(start: str | Path | None = None) -> Path | None:

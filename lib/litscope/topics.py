@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .config import _format_validation
+from .config import format_validation
 from .errors import CurateError
 from .schema import SUMMARY_FIELDS, normalize_text, validate_papers
 
@@ -99,7 +99,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     try:
         return Taxonomy.model_validate(raw)
     except ValidationError as exc:
-        raise CurateError(_format_validation(exc, path)) from None
+        raise CurateError(format_validation(exc, path)) from None
 
 
 # -- rule-based assignment --------------------------------------------------------------------

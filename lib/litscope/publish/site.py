@@ -1,6 +1,7 @@
 """Write the curated review as a Quarto website project (`build_site`) and render it."""
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
 import shutil
@@ -50,6 +51,7 @@ class SiteReport:
     feed: bool
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    changed: int = 0   # files written or removed; 0 when the site was up to date
 
     @property
     def n_pages(self) -> int:
@@ -446,9 +448,10 @@ def profile_table(profile: Any) -> pd.DataFrame | None:
 
 
 # -- writing the folder ---------------------------------------------------------------------
-def _sync(staging: Path, out: Path) -> None:
+def _sync(staging: Path, out: Path) -> int:
     """Replace the files a previous build wrote in `out` with `staging`'s, keeping the rest
-    (Quarto's _site, .quarto and _freeze, files the user added)."""
+    (Quarto's _site, .quarto and _freeze, files the user added). Files whose bytes did not
+    change are left alone; returns how many files were written or removed."""
     manifest = out / MANIFEST
     old: list[str] = []
     if out.exists():
@@ -460,16 +463,22 @@ def _sync(staging: Path, out: Path) -> None:
             raise PublishError(f"{out}: this folder has files that 'litscope publish' did not write "
                                f"(no {MANIFEST}); choose another --out or empty it")
     new = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    changed = 0
     for relative in set(old) - set(new):
+        changed += (out / relative).exists()
         (out / relative).unlink(missing_ok=True)
     for relative in new:
         target = out / relative
+        if target.is_file() and filecmp.cmp(staging / relative, target, shallow=False):
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(staging / relative, target)
+        changed += 1
     manifest.write_text(json.dumps(new, indent=0), encoding="utf-8")
     for folder in sorted({(out / r).parent for r in set(old) - set(new)}, reverse=True):
         if folder != out and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
+    return changed
 
 
 def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings | None = None,
@@ -506,9 +515,10 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
             if problems:
                 raise PublishError("the generated site does not follow Quarto's schema (a litscope bug; "
                                    "please report it): " + "; ".join(problems[:5]))
-        _sync(Path(tmp), out)
+        changed = _sync(Path(tmp), out)
     return SiteReport(out=out, pages=writer.pages, n_papers=len(chosen), n_candidates=len(papers),
-                      feed=writer.feed, seconds=time.perf_counter() - started, warnings=warnings)
+                      feed=writer.feed, seconds=time.perf_counter() - started, warnings=warnings,
+                      changed=changed)
 
 
 def publish_project(project: Project, *, out: str | Path | None = None,

@@ -1,0 +1,102 @@
+"""`litscope demo`: the whole workflow on the embedded sample, offline.
+
+Import the sample (papers of five real digests) into the project's store → score it with
+the project's profile → summarise extractively the papers no digest summarised → write the
+digest of the latest day → write (and, when Quarto is installed, render) the website
+project. Running it again changes nothing that is already there.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .config import Project
+
+
+@dataclass
+class DemoReport:
+    """Where the demo put its outputs."""
+    store: Path
+    papers: int
+    digest: Path | None = None
+    site: Path | None = None
+    rendered: Path | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None = None,
+             progress: bool | None = None) -> DemoReport:
+    """Run the workflow on the embedded sample into `project`; prints what it did to `out`.
+
+    `render`: run ``quarto render`` on the site (default: when Quarto is installed).
+    """
+    from .digest import render_digest
+    from .profile import load_profile
+    from .publish import QUARTO_HELP, find_quarto, publish_project, render_site, score_papers
+    from .report import format_table
+    from .sample import load_sample
+    from .store import Store
+    from .summarize import summarize
+    from .update import _write_if_changed
+
+    out = out or sys.stdout
+
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
+
+    store = Store(project.data_dir)
+    sample = load_sample()
+    counts = store.add_papers(sample)
+    digests = sample["source"].nunique()
+    say(f"1. Imported the embedded sample: {len(sample)} papers from {digests} digests into "
+        f"{store.path} ({counts['added']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} already there).")
+
+    papers = store.papers()
+    summarized = summarize(papers, None, store, progress=progress is not False)
+    llm = summarized.attrs["report"]
+    with_summary = int(summarized[["tldr", "summary", "motivation"]].notna().any(axis=1).sum())
+    say(f"2. Summaries: {llm.kept} imported from the digests, {llm.extractive} written "
+        f"extractively now (no LLM endpoint needed); {with_summary} of {len(summarized)} "
+        f"papers have one.")
+
+    profile = load_profile(project.profile_path) if project.profile_path.is_file() else None
+    scored, _ = score_papers(store.papers(), profile)
+    if "score" in scored:
+        top = scored.sort_values("rank").head(10)
+        say(f"3. Scored {len(scored)} papers with {project.profile_path.name}; the top 10:")
+        say(format_table(top))
+    else:
+        say(f"3. No profile at {project.profile_path}: papers are listed by date, not scored.")
+
+    report = DemoReport(store=store.path, papers=len(papers))
+    days = scored["published"].dropna().dt.date
+    if len(days):
+        day = days.max()
+        of_day = scored[scored["published"].dt.date == day]
+        report.digest = project.path(project.config.digests) / f"{day.isoformat()}.md"
+        _write_if_changed(report.digest, render_digest(of_day, "daily", title=project.config.title))
+        say(f"4. Wrote the digest of {day} ({len(of_day)} papers): {report.digest}")
+
+    site = publish_project(project, store=store)
+    report.site = site.out
+    say(f"5. {site.summary()}")
+    render = find_quarto() is not None if render is None else render
+    if render:
+        report.rendered = render_site(site.out)
+        say(f"   Rendered it with Quarto: open {report.rendered / 'index.html'}")
+    else:
+        say("   " + QUARTO_HELP.format(out=site.out) + ".")
+
+    say()
+    say("Outputs:")
+    say(f"  store    {report.store}")
+    if report.digest:
+        say(f"  digest   {report.digest}")
+    say(f"  website  {report.site}" + (f" (HTML in {report.rendered})" if report.rendered else ""))
+    lab = "make lab" if (project.root / "Makefile").is_file() else "jupyter lab notebooks/"
+    say(f"Next: '{lab}' opens the notebooks (notebooks/01-fetch-and-import.ipynb first) with the "
+        f"Explorer; 'litscope --help' lists the commands.")
+    return report

@@ -1,0 +1,134 @@
+"""The daily job: `litscope update` and the GitHub Actions workflow that runs it.
+
+`update` chains the stages the way a digest bot runs them, on a review project: fetch the
+configured window → score with the project's profile → summarise the window's papers
+(through the LLM endpoint when one is configured, extractively otherwise) → write the
+day's digest → rebuild the website project. Every stage is idempotent — fetched windows
+cost no request, cached summaries no LLM call, unchanged files are not rewritten — so a
+second run on the same day changes nothing and says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Project, parse_day
+from .store import Store
+
+
+def github_workflow() -> str:
+    """The daily GitHub Actions workflow that `litscope init --github-action` writes."""
+    return (resources.files("litscope") / "templates" / "github-workflow.yml").read_text(encoding="utf-8")
+
+
+@dataclass
+class UpdateReport:
+    """What one `update` did, stage by stage."""
+    day: date
+    since: date
+    fetch: str = ""
+    new_papers: int = 0
+    window_papers: int = 0
+    summaries: str = ""
+    summaries_written: int = 0
+    digest: Path | None = None
+    digest_changed: bool = False
+    site: Path | None = None
+    site_changed: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.new_papers or self.summaries_written or self.digest_changed or self.site_changed)
+
+    def summary(self) -> str:
+        head = (f"Nothing new since the last update: no new papers, summaries, digest or site "
+                f"changes for {self.since} to {self.day}." if self.nothing_new else
+                f"Updated the review for {self.since} to {self.day}: {self.new_papers} new papers, "
+                f"{self.summaries_written} new summaries, digest {'written' if self.digest_changed else 'unchanged'}, "
+                f"{self.site_changed} site files changed.")
+        return "\n".join([*self.lines, head])
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def update(project: Project, *, day: str | date | None = None, refresh: bool = False,
+           client=None, llm_client=None, progress: bool | None = None) -> UpdateReport:
+    """Run the daily pipeline on `project` for the ``days_back`` days up to `day` (UTC today).
+
+    `client` (an `ArxivClient`) and `llm_client` (an `LLMClient`) replace the ones made from
+    the project's settings. Returns an `UpdateReport`; errors are `LitscopeError`s raised
+    before the stage that failed wrote anything.
+    """
+    from .digest import render_digest
+    from .fetch import fetch
+    from .llm import endpoint_configured
+    from .profile import load_profile
+    from .publish import publish_project, score_papers
+    from .summarize import summarize
+
+    config = project.config
+    today = parse_day(day, "--date") if day is not None else datetime.now(timezone.utc).date()
+    since = today - timedelta(days=config.days_back - 1)
+    report = UpdateReport(day=today, since=since)
+    store = Store(project.data_dir)
+
+    # 1. fetch: windows fetched before cost no request
+    before = store.count()
+    fetched = fetch(config.categories, query=config.query, since=since, until=today,
+                    refresh=refresh, project=project, store=store, client=client)
+    report.new_papers = store.count() - before
+    report.fetch = fetched.attrs.get("report", f"{len(fetched)} papers")
+    report.lines.append(f"Fetch: {report.fetch}")
+
+    papers = store.papers()
+    days = papers["published"].dt.date
+    window = papers[(days >= since) & (days <= today)]
+    report.window_papers = len(window)
+
+    # 2. summarise the window's papers; cached and imported summaries are kept
+    online = llm_client is not None or endpoint_configured(config.llm)
+    if len(window):
+        summarized = summarize(window, config.llm if online else None, store,
+                               progress=progress is not False, client=llm_client)
+        llm = summarized.attrs["report"]
+        report.summaries_written = _summaries_written(window, store.papers(ids=window["id"]))
+        report.summaries = str(llm)
+        report.lines.append(str(llm)[:1].upper() + str(llm)[1:])
+
+    # 3. score and write the day's digest of the window
+    profile = load_profile(project.profile_path) if project.profile_path.is_file() else None
+    if len(window):
+        scored, _ = score_papers(store.papers(ids=window["id"]), profile)
+        text = render_digest(scored, "daily", title=f"{config.title}: {since} to {today}")
+        report.digest = project.path(config.digests) / f"{today.isoformat()}.md"
+        report.digest_changed = _write_if_changed(report.digest, text)
+        report.lines.append(f"Digest: {report.digest} ({len(window)} papers, "
+                            f"{'written' if report.digest_changed else 'unchanged'})")
+    else:
+        report.lines.append(f"Digest: none, no papers were submitted from {since} to {today}.")
+
+    # 4. rebuild the website project from the whole store
+    if store.count():
+        site = publish_project(project, store=store)
+        report.site, report.site_changed = site.out, site.changed
+        report.lines.append(f"Site: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
+    return report
+
+
+def _summaries_written(before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """How many papers' summaries changed between two snapshots of the same papers."""
+    columns = ["summary_source", "tldr"]
+    old = before.set_index("id")[columns].astype(object).fillna("")
+    new = after.set_index("id")[columns].astype(object).fillna("").reindex(old.index)
+    return int((old != new).any(axis=1).sum())
