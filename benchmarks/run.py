@@ -2,12 +2,14 @@
 
 Each ``bench_*.py`` module beside this file exposes ``run() -> str``, returning a Markdown
 section (figures as ratios against a baseline measured in the same run, plus absolute times).
-``python benchmarks/run.py [NAME ...]`` runs all modules, or only those named.
+``python benchmarks/run.py [NAME ...]`` runs all modules, or only those named; then the
+other modules' sections of the existing RESULTS.md are kept, each stamped with its run.
 """
 from __future__ import annotations
 
 import importlib
 import platform
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -20,18 +22,30 @@ def main(names: list[str]) -> None:
     sys.path.insert(0, str(HERE))
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     chosen = [m for m in modules if not names or m.removeprefix("bench_") in names or m in names]
-    sections = []
+    results = HERE / "RESULTS.md"
+    sections = _sections(results.read_text(encoding="utf-8")) if results.is_file() else {}
     for name in chosen:
         print(f"== {name}", flush=True)
         start = time.perf_counter()
-        sections.append(importlib.import_module(name).run().strip())
-        print(f"   done in {time.perf_counter() - start:.1f} s", flush=True)
-    header = (f"# Benchmark results\n\nWritten by `make bench` on "
-              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
-              f"{platform.machine()}, {_cores()} cores. Every ratio compares figures measured in the "
-              f"same run.\n")
-    (HERE / "RESULTS.md").write_text("\n\n".join([header, *sections]) + "\n", encoding="utf-8")
-    print(f"Wrote {HERE / 'RESULTS.md'}")
+        text = importlib.import_module(name).run().strip()
+        seconds = time.perf_counter() - start
+        sections[name] = (f"<!-- {name}: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+                          f"{seconds:.0f} s -->\n{text}")
+        print(f"   done in {seconds:.1f} s", flush=True)
+    header = (f"# Benchmark results\n\nWritten by `make bench` (`benchmarks/run.py`); Python "
+              f"{platform.python_version()}, {platform.machine()}, {_cores()} cores. Every ratio "
+              f"compares figures measured in the same run of one benchmark; the comment above each "
+              f"section says when it ran and how long it took.\n")
+    body = [sections[name] for name in modules if name in sections]
+    results.write_text("\n\n".join([header, *body]) + "\n", encoding="utf-8")
+    print(f"Wrote {results}")
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The sections of an existing RESULTS.md by module, as `main` wrote them."""
+    parts = re.split(r"^(?=<!-- bench_\w+: )", text, flags=re.M)
+    return {re.match(r"<!-- (bench_\w+):", part).group(1): part.strip()
+            for part in parts if part.startswith("<!-- bench_")}
 
 
 def _cores() -> int:
