@@ -48,6 +48,10 @@ def _sample_store_file(tmp_path_factory) -> Path:
     from litscope.store import Store
     template = Store(tmp_path_factory.mktemp("sample-store"))
     template.add_papers(load_sample())
+    import sqlite3
+    con = sqlite3.connect(template.path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # everything in the main file, copyable alone
+    con.close()
     return template.path
 
 

@@ -2,6 +2,8 @@
 ICLR topic digest's 803 papers (shipped in the sample) against their subtopics."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,3 +163,33 @@ def test_cluster_arguments_are_checked(digest):
         cluster_topics(digest.head(5), k=6)
     with pytest.raises(CurateError, match="method must be"):
         cluster_topics(digest, method="lda")
+
+
+# -- the command ----------------------------------------------------------------------------
+def test_cli_topics_by_rules_are_saved_only_with_apply(sample_store, capsys):
+    from litscope.cli import main
+    data = str(sample_store.path.parent)
+    taxonomy = str(Path(__file__).resolve().parents[1] / "taxonomies" / "llm.yml")
+    unsorted = set(sample_store.papers().query("topic.isna()")["id"])
+    assert main(["topics", "--taxonomy", taxonomy, "--data", data]) == 0
+    out = capsys.readouterr().out
+    assert "papers get a topic from" in out and "--apply" in out
+    assert set(sample_store.papers().query("topic.isna()")["id"]) == unsorted    # dry by default
+    assert main(["topics", "--taxonomy", taxonomy, "--apply", "--data", data]) == 0
+    now_sorted = sample_store.papers().set_index("id").loc[sorted(unsorted)]
+    assert now_sorted["topic"].notna().sum() == int(capsys.readouterr().out.split()[0])
+    assert now_sorted["topic"].notna().sum() > 0
+
+
+def test_cli_topics_suggests_and_clusters(sample_store, capsys):
+    from litscope.cli import main
+    data = str(sample_store.path.parent)
+    assert main(["topics", "--min-confidence", "0.3", "--apply", "--data", data]) == 0
+    out = capsys.readouterr().out
+    assert "learned from the 803 papers in topics" in out and "Saved them" in out
+    assert sample_store.papers()["topic"].notna().sum() == 803 + int(out.split()[0])
+    assert main(["topics", "--clusters", "5", "--data", data]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("5 clusters of 905 papers") and len(lines) == 6
+    assert main(["topics", "--taxonomy", "missing.yml", "--data", data]) == 2
+    assert "missing.yml" in capsys.readouterr().err

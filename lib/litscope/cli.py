@@ -184,6 +184,50 @@ def cmd_dedupe(args: argparse.Namespace) -> None:
         print("Run with --apply to merge the certain ('=') pairs into the store.")
 
 
+def cmd_topics(args: argparse.Namespace) -> None:
+    from .errors import CurateError
+    from .topics import TopicSuggester, assign_taxonomy, cluster_topics
+    store = _store(args, required=False)
+    papers = store.papers()
+    if papers.empty:
+        raise CurateError(f"the store {store.path} holds no papers: import or fetch some first")
+    if args.clusters:
+        clusters = cluster_topics(papers, k=args.clusters)
+        sizes = clusters.groupby("cluster_label", sort=False).size().sort_values(ascending=False)
+        print(f"{len(sizes)} clusters of {len(papers)} papers (tf-idf + NMF; labels are top terms):")
+        for label, size in sizes.items():
+            print(f"  {size:5d}  {label}")
+        return
+    if args.taxonomy:
+        assigned = assign_taxonomy(papers, args.taxonomy, overwrite=args.overwrite)
+        changed = assigned[(assigned["topic"].astype(object).fillna("") != papers["topic"].astype(object).fillna(""))
+                           | (assigned["subtopic"].astype(object).fillna("")
+                              != papers["subtopic"].astype(object).fillna(""))]
+        how = f"from {args.taxonomy}"
+    else:
+        unsorted = papers[papers["topic"].isna()]
+        if unsorted.empty:
+            print("Every paper has a topic already; nothing to suggest.")
+            return
+        suggested = TopicSuggester().fit(papers).predict(unsorted)
+        sure = suggested[suggested["confidence"] >= args.min_confidence]
+        changed = unsorted.loc[sure.index].assign(topic=sure["suggested_topic"],
+                                                  subtopic=sure["suggested_subtopic"])
+        how = (f"learned from the {papers['topic'].notna().sum()} papers in topics "
+               f"(confidence >= {args.min_confidence:g}; {len(unsorted) - len(sure)} less sure left unsorted)")
+    counts = changed.assign(subtopic=changed["subtopic"].astype(object).fillna("-")) \
+        .groupby(["topic", "subtopic"], dropna=False).size().sort_values(ascending=False)
+    print(f"{len(changed)} papers get a topic {how}:")
+    for (topic, subtopic), n in counts.items():
+        print(f"  {n:5d}  {topic} / {subtopic}")
+    if args.apply:
+        store.update_many({row.id: {"topic": row.topic, "subtopic": row.subtopic}
+                           for row in changed.itertuples()})
+        print(f"Saved them in {store.path}.")
+    elif len(changed):
+        print("Run again with --apply to save them in the store.")
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from .export import export, select_papers
     store = _store(args, required=False)
@@ -485,6 +529,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only papers with this label")
     p.add_argument("--topic", metavar="T", help="only papers whose topic or subtopic is T")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    data_option(p)
+
+    p = command("topics", cmd_topics, "sort papers into topics: rules, learned, or clusters",
+                "Sort the store's papers into topics in one of three ways:\n"
+                "  --taxonomy FILE  rules from a taxonomy (topic -> subtopics -> keywords and\n"
+                "                   examples; see taxonomies/llm.yml)\n"
+                "  (default)        learned from the papers that have a topic already, suggested\n"
+                "                   for the others with a confidence\n"
+                "  --clusters K     K clusters (tf-idf + NMF) labelled by their top terms, for a\n"
+                "                   first look; nothing is saved\n"
+                "Prints what would change; --apply saves it.\n\n"
+                "example: litscope topics --taxonomy taxonomies/llm.yml --apply")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--taxonomy", metavar="FILE", help="assign topics by this taxonomy's rules")
+    mode.add_argument("--clusters", type=int, metavar="K", help="show K clusters of the papers")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --taxonomy: also re-sort papers that have a topic")
+    p.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
+                   help="suggest a learned topic only this sure (default 0.5)")
+    p.add_argument("--apply", action="store_true", help="save the topics in the store")
     data_option(p)
 
     p = command("update", cmd_update, "the daily job: fetch, score, summarise, digest, site",
