@@ -131,6 +131,18 @@ def test_applying_to_the_store_moves_labels_notes_and_sources(store):
     assert dedupe_store(store)[0].empty                                     # nothing left to merge
 
 
+def test_importing_a_merged_copy_again_folds_it_into_the_kept_paper(store):
+    old = _seeded_store(store)
+    dedupe_store(store, apply=True)
+    again = frame({"id": old, "title": "PTQ…", "title_derived": True, "abstract": ABSTRACT,
+                   "subtopic": "效率与压缩", "tags": ["ptq"], "source": "topics:004.txt"})
+    counts = store.add_papers(again)
+    assert store.count() == 2 and old not in set(store.papers()["id"])
+    assert counts["added"] == 0
+    kept = store.papers(["2511.10645"]).iloc[0]
+    assert kept["title"] == TITLE and set(kept["tags"]) == {"quantization", "ptq"}
+
+
 def test_cli_lists_pairs_and_applies_only_with_apply(store, capsys):
     _seeded_store(store)
     data = str(store.path.parent)

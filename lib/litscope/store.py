@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS fetch_windows (
     query_key TEXT NOT NULL, day TEXT NOT NULL, n_papers INTEGER NOT NULL, fetched_at TEXT NOT NULL,
     PRIMARY KEY (query_key, day)
 );
+CREATE TABLE IF NOT EXISTS merged_ids (
+    id TEXT PRIMARY KEY, into_id TEXT NOT NULL, merged_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS labels (
     paper_id TEXT PRIMARY KEY,
     label TEXT NOT NULL CHECK (label IN {LABELS}),
@@ -158,7 +161,10 @@ class Store:
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         now = _now()
         with self.transaction() as con:
+            merged_into = dict(con.execute("SELECT id, into_id FROM merged_ids"))
             for row in rows:
+                if row["id"] in merged_into:   # merged by 'litscope dedupe': fold into the kept paper
+                    row["id"] = merged_into[row["id"]]
                 found = con.execute(f"SELECT {', '.join(COLUMNS)} FROM papers WHERE id = ?",
                                     (row["id"],)).fetchone()
                 if found is None:
@@ -241,6 +247,9 @@ class Store:
                             "|| excluded.text", (new, old))
                 con.execute("DELETE FROM notes WHERE paper_id = ?", (old,))
                 con.execute("DELETE FROM papers WHERE id = ?", (old,))
+                # remember the merge, so that importing the old copy again folds it in
+                con.execute("UPDATE merged_ids SET into_id = ? WHERE into_id = ?", (new, old))
+                con.execute("INSERT OR REPLACE INTO merged_ids VALUES (?, ?, ?)", (old, new, now))
 
     def update_fields(self, paper_id: str, **fields: Any) -> None:
         """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
