@@ -8,7 +8,7 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,6 +21,17 @@ ENV_DATA = "LITSCOPE_DATA"
 ENV_ARXIV_URL = "LITSCOPE_ARXIV_URL"
 
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def check_categories(value: list[str]) -> list[str]:
+    """Validate arXiv category names (for pydantic validators)."""
+    for cat in value:
+        if not _CATEGORY.match(cat):
+            raise ValueError(f"{cat!r} is not an arXiv category such as cs.CL")
+    return value
 
 
 class _Section(BaseModel):
@@ -82,10 +93,7 @@ class ProjectConfig(_Section):
     @field_validator("categories")
     @classmethod
     def _check_categories(cls, value: list[str]) -> list[str]:
-        for cat in value:
-            if not _CATEGORY.match(cat):
-                raise ValueError(f"{cat!r} is not an arXiv category such as cs.CL")
-        return value
+        return check_categories(value)
 
 
 class Project:
@@ -127,23 +135,30 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
-def load_config(file: str | Path) -> ProjectConfig:
-    """Read and validate one `litscope.yml`."""
+def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = ConfigError,
+                    what: str = "a mapping of settings") -> M:
+    """Read a YAML file and validate it with a pydantic `model`; every problem is one
+    `error` naming the file (and the line or field)."""
     file = Path(file)
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+        raise error(f"{file}: cannot read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{file}:{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = f" line {mark.line + 1}:" if mark else ""
+        raise error(f"{file}:{where} invalid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{file}: expected a mapping of settings, got {type(raw).__name__}")
+        raise error(f"{file}: expected {what}, got {type(raw).__name__}")
     try:
-        return ProjectConfig.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation(exc, file)) from None
+        raise error(format_validation(exc, file)) from None
+
+
+def load_config(file: str | Path) -> ProjectConfig:
+    """Read and validate one `litscope.yml`."""
+    return load_yaml_model(file, ProjectConfig)
 
 
 def find_project(start: str | Path | None = None) -> Path | None:

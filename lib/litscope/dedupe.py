@@ -91,7 +91,6 @@ def find_duplicates(papers: pd.DataFrame, threshold: float = 0.6, *, certain_at:
     titles, abstracts = _texts(papers)
     t_vec, a_vec = _vectors(titles, abstracts, method)
     pairs = {(i, j) for matrix in (t_vec, a_vec) for i, j, _ in _close_pairs(matrix, threshold)}
-    ids = papers["id"].tolist()
     for rows in papers.groupby("id", sort=False).indices.values():
         pairs.update((int(a), int(b)) for a, b in zip(rows[:-1], rows[1:]))
     records = [_pair_record(i, j, papers, titles, abstracts, t_vec, a_vec, certain_at)

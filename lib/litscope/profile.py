@@ -33,6 +33,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from .config import check_categories
 from .errors import ProfileError
 
 FieldName = Literal["title", "abstract", "comment", "authors"]
@@ -43,7 +44,6 @@ DEFAULT_FIELDS: tuple[str, ...] = ("title", "abstract", "comment")
 #: What separates the words of a phrase in text: whitespace and hyphens.
 SEPARATOR_CLASS = r"[\s\-\u2010\u2011]"
 _SEPARATORS = re.compile(SEPARATOR_CLASS + "+")
-_CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 _VOWELS = set("aeiou")
 
 
@@ -221,10 +221,7 @@ class Profile(BaseModel):
     @field_validator("categories")
     @classmethod
     def _check_categories(cls, value: list[str]) -> list[str]:
-        for cat in value:
-            if not _CATEGORY.match(cat):
-                raise ValueError(f"{cat!r} is not an arXiv category such as cs.CL")
-        return value
+        return check_categories(value)
 
     @field_validator("category_boosts")
     @classmethod

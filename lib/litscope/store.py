@@ -195,7 +195,7 @@ class Store:
         params: list[str] = []
         if ids is not None:
             params = list(ids)
-            sql += f" WHERE id IN (SELECT value FROM json_each(?))"
+            sql += " WHERE id IN (SELECT value FROM json_each(?))"
             params = [json.dumps(params)]
         rows = self._query(sql + " ORDER BY published DESC, id", params)
         df = pd.DataFrame(rows, columns=list(COLUMNS))

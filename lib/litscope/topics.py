@@ -15,8 +15,7 @@ from typing import Literal
 import ahocorasick_rs
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import KMeans
 from sklearn.decomposition import NMF
@@ -26,7 +25,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .config import format_validation
+from .config import load_yaml_model
 from .errors import CurateError
 from .schema import SUMMARY_FIELDS, normalize_text, validate_papers
 
@@ -85,21 +84,7 @@ class Taxonomy(_Model):
 
 def load_taxonomy(path: str | Path) -> Taxonomy:
     """Read and validate a taxonomy YAML file; errors name the file and the field."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CurateError(f"{path}: cannot read the taxonomy ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark else ""
-        raise CurateError(f"{path}:{where} invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(raw, dict):
-        raise CurateError(f"{path}: expected a mapping with a 'topics:' key, got {type(raw).__name__}")
-    try:
-        return Taxonomy.model_validate(raw)
-    except ValidationError as exc:
-        raise CurateError(format_validation(exc, path)) from None
+    return load_yaml_model(path, Taxonomy, CurateError, "a mapping with a 'topics:' key")
 
 
 # -- rule-based assignment --------------------------------------------------------------------

@@ -304,7 +304,7 @@ class Explorer:
         try:
             term = Term.model_validate({"pattern": text, "weight": self.new_weight.value})
         except ValueError as exc:
-            errors = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()
+            errors = exc.errors() if hasattr(exc, "errors") else [{"msg": str(exc)}]
             return None, errors[0]["msg"].removeprefix("Value error, ")
         known = {t.key.casefold() for t in self.scorer.profile.terms}
         if term.key.casefold() in known:
