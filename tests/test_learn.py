@@ -263,3 +263,11 @@ def test_cli_learn_suggests_and_evaluates(sample_store, capsys):
     assert "wss@95" in out and "roc_auc" in out
     rows = [line for line in out.splitlines() if line.startswith(("1 ", "2 ", "3 "))]
     assert len(rows) == 3
+
+
+def test_predicting_the_fitted_papers_reuses_their_features_and_agrees(corpus):
+    learner = Learner().fit(corpus, LABELS)
+    same = learner.predict_proba(corpus)
+    reordered = learner.predict_proba(corpus.iloc[::-1])     # transformed afresh
+    assert list(same.index) == list(corpus["id"])
+    assert np.allclose(same.to_numpy(), reordered.loc[same.index].to_numpy(), atol=1e-5)

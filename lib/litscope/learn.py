@@ -131,19 +131,24 @@ class Learner:
     def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping) -> "Learner":
         """Learn from the labels of `papers` (labels of other papers are ignored)."""
         X = self._vectorize(papers)
-        y = label_targets(labels).reindex(papers["id"].astype(str)).to_numpy(dtype=float)
+        ids = pd.Index(papers["id"].astype(str))
+        y = label_targets(labels).reindex(ids).to_numpy(dtype=float)
+        self._fitted_on = (ids, X)    # predicting the same papers reuses their features
         return self._fit_matrix(X, y)
 
     def predict_proba(self, papers: pd.DataFrame) -> pd.Series:
         """Each paper's probability of being included, as a Series by paper id."""
         if not hasattr(self, "vectorizer_"):
             raise LearnError("this Learner is not fitted yet: call fit(papers, labels) first")
-        X = self.vectorizer_.transform(_texts(papers, self.fields))
-        return pd.Series(self._proba(X), index=pd.Index(papers["id"].astype(str), name="id"),
-                         name="learned")
+        ids = pd.Index(papers["id"].astype(str), name="id")
+        fitted_ids, X = getattr(self, "_fitted_on", (None, None))
+        if fitted_ids is None or not ids.equals(fitted_ids):
+            X = self.vectorizer_.transform(_texts(papers, self.fields))
+        return pd.Series(self._proba(X), index=ids, name="learned")
 
     # -- the parts simulate() and evaluate() reuse on one feature matrix ---------------
     def _vectorize(self, papers: pd.DataFrame) -> sparse.csr_matrix:
+        self._fitted_on = (None, None)
         self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95,
                                            dtype=np.float32)
         return self.vectorizer_.fit_transform(_texts(papers, self.fields)).tocsr()
