@@ -547,9 +547,9 @@ class Scorer:
             self._learned = None
             return
         if isinstance(learned, pd.Series):
-            values = learned.astype(float).reindex(self.ids_).to_numpy()
+            values = learned.astype(float).reindex(self.ids_).to_numpy(dtype=float, copy=True)
         else:
-            values = np.asarray(learned, float)
+            values = np.array(learned, float)   # a copy: missing values are filled below
             if values.shape != (self.n_papers_,):
                 raise ScoreError(f"learned scores: expected {self.n_papers_} values in row order, "
                                  f"got shape {values.shape}")
