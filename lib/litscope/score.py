@@ -25,7 +25,9 @@ Dask (`litscope.scale`). The result equals the per-paper regex loop that `Term.r
 from __future__ import annotations
 
 import html
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -53,6 +55,8 @@ Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's lower-cased text and
 #: candidate matches take (~100 MB for abstracts).
 CHUNK_ROWS = 1 << 15
+#: Threads that scan blocks of papers at once.
+SCAN_THREADS = min(4, os.cpu_count() or 1)
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 _WORD = np.zeros(256, np.uint8)        # 1: ASCII word character, 2: part of a non-ASCII one
@@ -334,19 +338,29 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], 
     matcher = _Literals([terms[k].shape for k in literal]) if literal else None
     rows: list[list[np.ndarray]] = [[] for _ in terms]
     counts: list[list[np.ndarray]] = [[] for _ in terms]
-    for first, chunk in _blocks(text):
+
+    def scan_block(block: tuple[int, pa.Array]) -> tuple[int, list[tuple[int, np.ndarray, np.ndarray]]]:
+        first, chunk = block
         low = pc.utf8_lower(chunk)
-        found = zip(literal, matcher.find(*_bytes(low))) if matcher is not None else ()
-        for k, docs in found:
-            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
-            rows[k].append((docs[starts] + first).astype(np.int32))
-            counts[k].append(np.diff(np.r_[starts, len(docs)]).astype(np.int32))
+        found = []
+        if matcher is not None:
+            for k, docs in zip(literal, matcher.find(*_bytes(low))):
+                starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
+                found.append((k, docs[starts] + first, np.diff(np.r_[starts, len(docs)])))
         for k in regex:
             papers, n = _count_regex(chunk, low, terms[k])
-            rows[k].append((papers + first).astype(np.int32))
-            counts[k].append(n.astype(np.int32))
-        if progress is not None:
-            progress.update(len(chunk))
+            found.append((k, papers + first, n))
+        return len(chunk), found
+
+    # Blocks run on a few threads: the matcher, pyarrow and NumPy release the GIL for most
+    # of the work. map() keeps the blocks' order, so each term's rows stay sorted.
+    with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
+        for n_rows, found in pool.map(scan_block, _blocks(text)):
+            for k, docs, n in found:
+                rows[k].append(docs.astype(np.int32))
+                counts[k].append(n.astype(np.int32))
+            if progress is not None:
+                progress.update(n_rows)
     sizes = np.zeros(width, np.int64)
     sizes[list(columns)] = [sum(len(r) for r in term_rows) for term_rows in rows]
     order = np.argsort(columns, kind="stable")
