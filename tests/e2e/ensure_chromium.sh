@@ -12,9 +12,10 @@ if [ -n "${LITSCOPE_CHROMIUM:-}" ]; then
     exit 1
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "make e2e: installing Debian's chromium (apt-get) ..."
+    echo "make e2e: installing Debian's chromium and CJK fonts (apt-get) ..."
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    # fonts-noto-cjk: the sample's Chinese summaries show as text in the screenshots
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
     exit 0
 fi
 echo "make e2e: needs Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'" \
