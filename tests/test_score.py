@@ -453,3 +453,32 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     assert "no paper with id 'nope'" in capsys.readouterr().err
     assert main(["score", "--profile", "missing.yml"]) == 2
     assert "missing.yml: cannot read the profile" in capsys.readouterr().err
+
+
+def test_cli_score_blends_the_learned_model_when_the_profile_has_alpha(sample_store, tmp_path,
+                                                                       capsys, monkeypatch):
+    from litscope.cli import main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "litscope.yml").write_text("title: test\n")
+    keywords = "terms:\n  - agent: 1\nmin_score: 0\n"
+    (tmp_path / "profile.yml").write_text(keywords + "alpha: 0.8\n")
+    assert main(["score", "--top", "10"]) == 0
+    assert "alpha 0.8 has no effect yet" in capsys.readouterr().err      # no labels yet
+    papers = sample_store.papers()
+    pretraining = papers.loc[papers["subtopic"] == "LLM 预训练", "id"].tolist()
+    for paper_id in pretraining[:8]:
+        sample_store.set_label(paper_id, "include")
+    for paper_id in papers.loc[papers["subtopic"] == "Agent 与工具使用", "id"][:8]:
+        sample_store.set_label(paper_id, "exclude")
+    assert main(["score", "--top", "8", "--out", "blended.parquet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("alpha 0.8: blending in a model learned from 8 includes and 8 excludes")
+    lines = out.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.startswith("#"))) + 1:][:8]
+    assert {line.split()[4] for line in table} == set(pretraining[:8])     # includes first
+    (tmp_path / "profile.yml").write_text(keywords)
+    assert main(["score", "--out", "keywords.parquet"]) == 0
+    rank = {name: pd.read_parquet(tmp_path / f"{name}.parquet").set_index("id")["rank"]
+            for name in ("blended", "keywords")}
+    unlabelled = pretraining[8:]                       # the labels pull up papers of their kind
+    assert rank["blended"][unlabelled].median() < rank["keywords"][unlabelled].median() / 2

@@ -249,7 +249,19 @@ def cmd_score(args: argparse.Namespace) -> None:
     from .score import Scorer
     from .store import Store
     project = _project(args, required=False)
-    scorer = Scorer(args.profile or project.profile_path).fit(Store(project.data_dir).papers())
+    store = Store(project.data_dir)
+    papers = store.papers()
+    scorer = Scorer(args.profile or project.profile_path).fit(papers)
+    if scorer.profile.alpha > 0:
+        from .errors import LearnError
+        from .learn import Learner
+        try:
+            learner = Learner().fit(papers, store.labels())
+            scorer.set_learned(learner.predict_proba(papers))
+            print(f"alpha {scorer.profile.alpha:g}: blending in a model learned from "
+                  f"{learner.n_include_} includes and {learner.n_exclude_} excludes.")
+        except LearnError as exc:
+            print(f"alpha {scorer.profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
     if args.explain:
         table = scorer.explain(args.explain)
         print(f"{args.explain}: score {table.attrs['score']:.3f}"
