@@ -40,7 +40,8 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     for name in ("litscope.yml", "profile.yml", "_quarto.yml", ".gitignore",
                  "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml"):
         assert (review / name).is_file(), name
-    load_config(review / "litscope.yml")
+    config = load_config(review / "litscope.yml")
+    assert config.site.site_url is None          # the sample review's address is not copied
     workflow = yaml.safe_load((review / ".github/workflows/litscope.yml").read_text(encoding="utf-8"))
     assert workflow[True]["schedule"][0]["cron"]            # YAML 1.1 reads the key 'on' as True
     steps = workflow["jobs"]["update"]["steps"]
@@ -136,6 +137,7 @@ def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path
     assert (tmp_path / "digests" / "2025-12-05.md").is_file()
     assert check_site(tmp_path / "site") == []
     assert "Quarto is not installed" in out or "Rendered it with Quarto" in out
+    assert "RSS feed: none" in out                # init left site_url unset
     assert "Next:" in out and "905 new" in out
     assert main(["demo"]) == 0
     assert "905 already there" in capsys.readouterr().out

@@ -5,6 +5,7 @@ project); the package ships them under ``litscope/project/``.
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +20,9 @@ TEMPLATE_FILES = (
     ("index.qmd", "index.qmd"),
     ("gitignore", ".gitignore"),
 )
+
+
+SITE_URL_LINE = re.compile(r"^(\s*site_url:\s*)\S.*$", re.M)
 
 
 def _templates() -> Path:
@@ -47,6 +51,9 @@ def init_project(directory: str | Path, *, force: bool = False,
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         text = github_workflow() if src is None else src.read_text(encoding="utf-8")
+        if rel == Path(CONFIG_NAME):   # the sample review's address is not the new one's
+            text = SITE_URL_LINE.sub(r"\1null  # set it (e.g. https://you.github.io/review/) "
+                                     r"to get an RSS feed", text)
         target.write_text(text, encoding="utf-8")
         written.append(rel)
     (root / "data").mkdir(parents=True, exist_ok=True)
