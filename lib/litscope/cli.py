@@ -100,11 +100,7 @@ def cmd_digest(args: argparse.Namespace) -> None:
     if papers.empty:
         when = f"on {args.date}" if args.date else f"since {args.since}"
         raise PublishError(f"no paper in the store {store.path} was submitted {when}")
-    profile = None
-    if project.profile_path.is_file():
-        from .profile import load_profile
-        profile = load_profile(project.profile_path)
-    text = render_digest(score_papers(papers, profile)[0], args.format, title=project.config.title)
+    text = render_digest(score_papers(papers, project.profile())[0], args.format, title=project.config.title)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Wrote a {args.format} digest of {len(papers)} papers to {args.out}")

@@ -116,6 +116,13 @@ class Project:
     def profile_path(self) -> Path:
         return self.root / self.config.profile
 
+    def profile(self):
+        """The project's scoring profile, or None when its file does not exist."""
+        if not self.profile_path.is_file():
+            return None
+        from .profile import load_profile
+        return load_profile(self.profile_path)
+
     @property
     def arxiv_url(self) -> str:
         return os.environ.get(ENV_ARXIV_URL) or self.config.arxiv.base_url

@@ -8,7 +8,7 @@ project. Running it again changes nothing that is already there.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +23,6 @@ class DemoReport:
     digest: Path | None = None
     site: Path | None = None
     rendered: Path | None = None
-    lines: list[str] = field(default_factory=list)
 
 
 def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None = None,
@@ -33,13 +32,12 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None
     `render`: run ``quarto render`` on the site (default: when Quarto is installed).
     """
     from .digest import render_digest
-    from .profile import load_profile
     from .publish import QUARTO_HELP, find_quarto, publish_project, render_site, score_papers
     from .report import format_table
     from .sample import load_sample
     from .store import Store
     from .summarize import summarize
-    from .update import _write_if_changed
+    from .update import write_if_changed
 
     out = out or sys.stdout
 
@@ -62,8 +60,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None
         f"extractively now (no LLM endpoint needed); {with_summary} of {len(summarized)} "
         f"papers have one.")
 
-    profile = load_profile(project.profile_path) if project.profile_path.is_file() else None
-    scored, _ = score_papers(store.papers(), profile)
+    scored, _ = score_papers(store.papers(), project.profile())
     if "score" in scored:
         top = scored.sort_values("rank").head(10)
         say(f"3. Scored {len(scored)} papers with {project.profile_path.name}; the top 10:")
@@ -77,7 +74,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None
         day = days.max()
         of_day = scored[scored["published"].dt.date == day]
         report.digest = project.path(project.config.digests) / f"{day.isoformat()}.md"
-        _write_if_changed(report.digest, render_digest(of_day, "daily", title=project.config.title))
+        write_if_changed(report.digest, render_digest(of_day, "daily", title=project.config.title))
         say(f"4. Wrote the digest of {day} ({len(of_day)} papers): {report.digest}")
 
     site = publish_project(project, store=store)

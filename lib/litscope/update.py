@@ -30,10 +30,8 @@ class UpdateReport:
     """What one `update` did, stage by stage."""
     day: date
     since: date
-    fetch: str = ""
     new_papers: int = 0
     window_papers: int = 0
-    summaries: str = ""
     summaries_written: int = 0
     digest: Path | None = None
     digest_changed: bool = False
@@ -54,7 +52,7 @@ class UpdateReport:
         return "\n".join([*self.lines, head])
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
+def write_if_changed(path: Path, text: str) -> bool:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +71,6 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     from .digest import render_digest
     from .fetch import fetch
     from .llm import endpoint_configured
-    from .profile import load_profile
     from .publish import publish_project, score_papers
     from .summarize import summarize
 
@@ -88,35 +85,31 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     fetched = fetch(config.categories, query=config.query, since=since, until=today,
                     refresh=refresh, project=project, store=store, client=client)
     report.new_papers = store.count() - before
-    report.fetch = fetched.attrs.get("report", f"{len(fetched)} papers")
-    report.lines.append(f"Fetch: {report.fetch}")
+    report.lines.append(f"Fetch: {fetched.attrs.get('report', f'{len(fetched)} papers')}")
 
     papers = store.papers()
     days = papers["published"].dt.date
     window = papers[(days >= since) & (days <= today)]
     report.window_papers = len(window)
 
-    # 2. summarise the window's papers; cached and imported summaries are kept
-    online = llm_client is not None or endpoint_configured(config.llm)
-    if len(window):
-        summarized = summarize(window, config.llm if online else None, store,
-                               progress=progress is not False, client=llm_client)
-        llm = summarized.attrs["report"]
-        report.summaries_written = _summaries_written(window, store.papers(ids=window["id"]))
-        report.summaries = str(llm)
+    if not len(window):
+        report.lines.append(f"Digest: none, no papers were submitted from {since} to {today}.")
+    else:
+        # 2. summarise the window's papers; cached and imported summaries are kept
+        online = llm_client is not None or endpoint_configured(config.llm)
+        llm = summarize(window, config.llm if online else None, store,
+                        progress=progress is not False, client=llm_client).attrs["report"]
+        summarized = store.papers(ids=window["id"])
+        report.summaries_written = _summaries_written(window, summarized)
         report.lines.append(str(llm)[:1].upper() + str(llm)[1:])
 
-    # 3. score and write the day's digest of the window
-    profile = load_profile(project.profile_path) if project.profile_path.is_file() else None
-    if len(window):
-        scored, _ = score_papers(store.papers(ids=window["id"]), profile)
+        # 3. score and write the day's digest of the window
+        scored, _ = score_papers(summarized, project.profile())
         text = render_digest(scored, "daily", title=f"{config.title}: {since} to {today}")
         report.digest = project.path(config.digests) / f"{today.isoformat()}.md"
-        report.digest_changed = _write_if_changed(report.digest, text)
+        report.digest_changed = write_if_changed(report.digest, text)
         report.lines.append(f"Digest: {report.digest} ({len(window)} papers, "
                             f"{'written' if report.digest_changed else 'unchanged'})")
-    else:
-        report.lines.append(f"Digest: none, no papers were submitted from {since} to {today}.")
 
     # 4. rebuild the website project from the whole store
     if store.count():

@@ -529,12 +529,8 @@ def publish_project(project: Project, *, out: str | Path | None = None,
     if papers.empty:
         raise PublishError(f"the store {store.path} holds no papers: import a digest ('litscope "
                            f"import') or fetch ('litscope fetch') first")
-    profile = None
-    if project.profile_path.is_file():
-        from ..profile import load_profile
-        profile = load_profile(project.profile_path)
     settings = project.config.site
-    return build_site(papers, out or project.path(settings.out), settings=settings, profile=profile,
+    return build_site(papers, out or project.path(settings.out), settings=settings, profile=project.profile(),
                       labels=store.labels(), notes=store.notes(),
                       title=settings.title or project.config.title)
 
