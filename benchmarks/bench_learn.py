@@ -3,7 +3,7 @@ ASReview 3's default model, and the learner's fit/predict time at 100k papers.
 
 Screening tasks: the 803 papers of seed digest 004 (ICLR topic digest); one task per
 subtopic, relevant = in that subtopic. Each run starts from 1 relevant + 1 irrelevant
-prior drawn by `litscope.learn.sample_priors` (the same priors for both tools), retrains
+prior drawn by `litscope.score.learn.sample_priors` (the same priors for both tools), retrains
 after every label, screens the paper most likely to be relevant, and stops when all
 relevant papers are found. ASReview runs through its Python API in this process
 (`asreview.simulation.simulate.Simulate` with `get_ai_config()`, i.e. ELAS u4: tf-idf
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from litscope.learn import Learner, recall_after, sample_priors, simulate, wss_at
+from litscope.score.learn import Learner, recall_after, sample_priors, simulate, wss_at
 from litscope.sample import load_sample
 from synth import corpus
 
@@ -117,7 +117,7 @@ def run() -> str:
 Seed digest 004's 803 papers, one task per subtopic (relevant = in that subtopic), seeds
 {SEEDS.start}–{SEEDS.stop - 1} (priors: 1 relevant + 1 irrelevant per seed, the same for both tools),
 retraining after every label until all relevant papers are found. litscope: `{Learner.name}`
-(`litscope.learn.simulate`); ASReview 3.0.8 default model (ELAS u4: tf-idf + SVM, max query)
+(`litscope.score.learn.simulate`); ASReview 3.0.8 default model (ELAS u4: tf-idf + SVM, max query)
 through its Python API in the same process. WSS@95 and RRF@10 (recall after screening 10%)
 as asreview-insights computes them; mean ± sd over seeds. litscope's weight of unlabelled
 papers (0.1) was chosen among 0.1, 0.3 and 0.6 on these same tasks; ASReview runs with its

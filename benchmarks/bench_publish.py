@@ -13,8 +13,8 @@ from pathlib import Path
 import pypandoc
 
 from litscope.config import SiteSettings
-from litscope.digest import render_digest
-from litscope.profile import load_profile
+from litscope.publish.digest import render_digest
+from litscope.score.profile import load_profile
 from litscope.publish import build_site
 from litscope.sample import load_sample
 

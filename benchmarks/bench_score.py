@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from litscope.profile import Profile, Term, load_profile
-from litscope.score import Scorer, read_papers
+from litscope.score.profile import Profile, Term, load_profile
+from litscope.score.engine import Scorer, read_papers
 from synth import corpus
 
 HERE = Path(__file__).resolve().parent
@@ -67,7 +67,7 @@ def _child(mode: str, path: str) -> dict:
     """What one fresh process measures (printed as JSON)."""
     start = time.perf_counter()
     if mode == "dask":
-        from litscope.scale import top
+        from litscope.score.scale import top
         best = top(path, bench_profile(), k=100, now=NOW)
         return {"dask": time.perf_counter() - start, "best": best["id"].tolist(),
                 "peak": _peak_mib()}
@@ -200,7 +200,7 @@ def run() -> str:
         f"| per-paper loop of precompiled word-boundary regexes (measured on {base['regex_n']:,}, "
         f"x{scale[1]:g}; scores equal the engine's) | {_fmt(regex_1m)} | engine {regex_1m / cold:.0f}x "
         f"faster |",
-        f"| the same scoring with Dask (`litscope.scale.top`, {largest:,} papers in "
+        f"| the same scoring with Dask (`litscope.score.scale.top`, {largest:,} papers in "
         f"{-(-largest // 65536)} row groups, threads scheduler; top 100 "
         f"{'identical' if same else 'DIFFERENT'}) | {_fmt(dask['dask'])} | peak memory "
         f"{dask['peak']:,.0f} MiB |",

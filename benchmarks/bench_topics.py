@@ -18,11 +18,11 @@ from sklearn.metrics import (accuracy_score, adjusted_rand_score, f1_score,
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import train_test_split
 
-from litscope.dedupe import METHODS, dedupe, find_duplicates
-from litscope.importers.topics import derive_title
+from litscope.curate.dedupe import METHODS, dedupe, find_duplicates
+from litscope.sources.digests.topics import derive_title
 from litscope.sample import load_sample
 from litscope.schema import content_id, normalize_text, papers_frame
-from litscope.topics import TopicSuggester, assign_taxonomy, cluster_topics
+from litscope.curate.topics import TopicSuggester, assign_taxonomy, cluster_topics
 
 TAXONOMY = Path(__file__).resolve().parents[1] / "taxonomies" / "llm.yml"
 SEEDS = range(5)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from litscope.profile import load_profile
+from litscope.score.profile import load_profile
 from litscope.sample import load_sample
-from litscope.score import Scorer
+from litscope.score.engine import Scorer
 from litscope.widgets import Explorer
 
 PROFILE = Path(__file__).resolve().parents[1] / "profile.yml"

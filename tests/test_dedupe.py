@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from litscope.cli import main
-from litscope.dedupe import dedupe, dedupe_store, find_duplicates, merge_duplicates
+from litscope.curate.dedupe import dedupe, dedupe_store, find_duplicates, merge_duplicates
 from litscope.errors import CurateError
 from litscope.sample import load_sample
 from litscope.schema import content_id, papers_frame, validate_papers

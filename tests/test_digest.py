@@ -8,9 +8,9 @@ import pytest
 
 from hostile import SCRIPT, hostile_papers
 from litscope.cli import main
-from litscope.digest import papers_between, render_digest
+from litscope.publish.digest import papers_between, render_digest
 from litscope.errors import PublishError
-from litscope.importers import read_digest
+from litscope.sources.digests import read_digest
 from litscope.store import Store
 
 SEEDS = {"000": "daily", "001": "daily", "002": "bot"}

@@ -13,7 +13,7 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 
 from litscope.cli import main
 from litscope.errors import CurateError
-from litscope.export import citation_keys, export, last_name, select_papers
+from litscope.curate.export import citation_keys, export, last_name, select_papers
 from litscope.sample import load_sample
 from litscope.schema import papers_frame
 

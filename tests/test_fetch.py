@@ -1,4 +1,4 @@
-"""litscope.fetch against a local arXiv API (tests/arxiv_server.py): the real arxiv client,
+"""litscope.sources.arxiv_api against a local arXiv API (tests/arxiv_server.py): the real arxiv client,
 real HTTP on 127.0.0.1, a fake clock so that the 3-second spacing costs no time."""
 import os
 import re
@@ -18,7 +18,7 @@ import pytest
 import litscope
 from litscope.config import ArxivSettings
 from litscope.errors import FetchError
-from litscope.fetch import ArxivClient, fetch, query_key
+from litscope.sources.arxiv_api import ArxivClient, fetch, query_key
 from litscope.schema import validate_papers
 
 DAY = "2025-12-01"
@@ -353,7 +353,7 @@ def test_project_gives_store_url_and_settings(arxiv_server, tmp_path, monkeypatc
     monkeypatch.setenv("LITSCOPE_ARXIV_URL", arxiv_server.url)
     monkeypatch.delenv("LITSCOPE_DATA", raising=False)
     project = litscope.open_project(tmp_path)
-    assert litscope.fetch is fetch      # the function, although the module litscope.fetch is loaded
+    assert litscope.fetch is fetch
     df = litscope.fetch("cs.CL", since=DAY, until=DAY, project=project)
     assert [r.params["max_results"] for r in arxiv_server.requests] == ["3", "3"]
     assert litscope.Store(tmp_path / "data").count() == len(df) == 5

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from litscope.errors import ImportFormatError
-from litscope.importers import FORMATS, detect_format, read_digest, repair_mojibake
-from litscope.importers.topics import derive_title, section_counts
+from litscope.sources.digests import FORMATS, detect_format, read_digest, repair_mojibake
+from litscope.sources.digests.topics import derive_title, section_counts
 from litscope.schema import content_id, validate_papers
 
 DAILY_A, DAILY_B = "000_ecb2433472e73668.txt", "001_bba050d9d3787bb2.txt"

@@ -8,7 +8,7 @@ import pytest
 
 from litscope.cli import main
 from litscope.errors import LearnError
-from litscope.learn import (Learner, evaluate, label_targets, precision_at_k, recall_after,
+from litscope.score.learn import (Learner, evaluate, label_targets, precision_at_k, recall_after,
                             recall_at_k, sample_priors, simulate, suggest_next, wss_at)
 from litscope.schema import papers_frame
 

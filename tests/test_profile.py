@@ -8,7 +8,7 @@ import pytest
 
 from litscope.cli import main
 from litscope.errors import ProfileError
-from litscope.profile import (Profile, Shape, Term, dump_profile, import_bot_config, load_profile,
+from litscope.score.profile import (Profile, Shape, Term, dump_profile, import_bot_config, load_profile,
                               parse_profile, save_profile, term_key)
 
 REPO = Path(__file__).resolve().parents[1]

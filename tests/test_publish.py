@@ -21,7 +21,7 @@ from litscope.publish import build_site, select_papers
 from litscope.publish.markdown import (dump_yaml, escape_inline, escape_markdown, one_line,
                                       safe_category, safe_url)
 from litscope.publish.site import MANIFEST, QUARTO_HELP
-from litscope.quarto_schema import (SchemaChecker, check_front_matter, check_project_file,
+from litscope.publish.quarto_schema import (SchemaChecker, check_front_matter, check_project_file,
                                     check_site, split_front_matter)
 from litscope.schema import papers_frame
 from litscope.store import Store
@@ -388,7 +388,7 @@ def test_publish_command_on_an_empty_store(tmp_path, monkeypatch, capsys):
 # -- with the scoring engine ------------------------------------------------------------------
 @pytest.fixture
 def profile(tmp_path):
-    load_profile = pytest.importorskip("litscope.profile").load_profile
+    load_profile = pytest.importorskip("litscope.score.profile").load_profile
     path = tmp_path / "profile.yml"
     path.write_text("name: test <profile>\nterms:\n  - script: 2\n  - decoding: 1.5\n  - /al+ert/: 1\n"
                     "exclude:\n  - passwd zzz\ncategory_boosts:\n  cs.CL: 0.5\n", encoding="utf-8")
@@ -396,7 +396,7 @@ def profile(tmp_path):
 
 
 def test_site_scored_by_a_profile(tmp_path, profile):
-    from litscope.score import Scorer
+    from litscope.score.engine import Scorer
     papers = _papers()
     scorer = Scorer(profile).fit(papers.drop(columns=["score", "rank"]))
     report = build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3))

@@ -5,13 +5,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from litscope.profile import parse_profile
+from litscope.score.profile import parse_profile
 from litscope.sample import load_sample
 from litscope.schema import to_arrow
-from litscope.score import Scorer, score
+from litscope.score.engine import Scorer, score
 
 dd = pytest.importorskip("dask.dataframe")
-from litscope.scale import score_partitions, top  # noqa: E402
+from litscope.score.scale import score_partitions, top  # noqa: E402
 
 NOW = "2026-01-01"
 PROFILE = parse_profile("""

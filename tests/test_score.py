@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 import litscope
 from litscope.errors import ProfileError, ScoreError
-from litscope.profile import FIELDS, Profile, Term, parse_profile
+from litscope.score.profile import FIELDS, Profile, Term, parse_profile
 from litscope.schema import papers_frame
-from litscope.score import Scorer, explain, score
+from litscope.score.engine import Scorer, explain, score
 
 NOW = pd.Timestamp("2026-11-23", tz="UTC")
 
@@ -288,7 +288,7 @@ def test_arrow_table_input_gives_the_same_scores(papers, profile):
 def test_read_papers_reads_a_parquet_folder_for_the_scorer(tmp_path, papers, profile):
     import pyarrow.parquet as pq
     from litscope.schema import to_arrow
-    from litscope.score import read_papers
+    from litscope.score.engine import read_papers
     table = to_arrow(papers)
     pq.write_table(table.slice(0, 2), tmp_path / "a.parquet", row_group_size=1)
     pq.write_table(table.slice(2), tmp_path / "b.parquet")
@@ -322,7 +322,7 @@ def test_user_errors_name_what_is_wrong(papers, profile):
 
 
 def test_scores_the_embedded_profiles_on_real_digests(seeds_dir):
-    from litscope.profile import load_profile
+    from litscope.score.profile import load_profile
     from pathlib import Path
     import re
     text = next(seeds_dir.glob("003_*")).read_text(encoding="utf-8")

@@ -13,10 +13,10 @@ from openai_server import Reply
 from litscope.cli import main
 from litscope.config import LLMSettings
 from litscope.errors import LLMError, StoreError
-from litscope.llm import LLMClient, parse_json, parse_retry_after
+from litscope.curate.llm import LLMClient, parse_json, parse_retry_after
 from litscope.sample import load_sample
 from litscope.schema import SUMMARY_FIELDS, papers_frame
-from litscope.summarize import (LANGUAGES, PROMPT_VERSION, ExtractiveSummarizer, Summary,
+from litscope.curate.summarize import (LANGUAGES, PROMPT_VERSION, ExtractiveSummarizer, Summary,
                                 extractive_summary, split_sentences, summarize, translate)
 
 KEY_ENV = "LITSCOPE_TEST_LLM_KEY"

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from litscope.errors import CurateError
 from litscope.sample import load_sample
 from litscope.schema import papers_frame
-from litscope.topics import (Taxonomy, TopicSuggester, assign_taxonomy, cluster_topics,
+from litscope.curate.topics import (Taxonomy, TopicSuggester, assign_taxonomy, cluster_topics,
                              load_taxonomy)
 
 from conftest import REPO

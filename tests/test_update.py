@@ -9,7 +9,7 @@ import yaml
 
 from litscope.cli import main
 from litscope.config import load_config
-from litscope.quarto_schema import check_site
+from litscope.publish.quarto_schema import check_site
 from litscope.store import Store
 
 DAY = "2025-12-05"          # the fixture corpus holds papers for 2025-12-01..07

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from litscope.errors import LitscopeError
-from litscope.profile import load_profile, parse_profile
+from litscope.score.profile import load_profile, parse_profile
 from litscope.schema import papers_frame
-from litscope.score import Scorer
+from litscope.score.engine import Scorer
 from litscope.widgets import Debouncer, Explorer, render_card, render_table
 
 PROFILE = """\
@@ -432,7 +432,7 @@ def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.
 
 
 def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
-    from litscope.learn import suggest_next
+    from litscope.score.learn import suggest_next
     explorer.suggest_button.click()
     assert "suggest next: no paper is labelled" in explorer.status.value
     assert explorer.order.value == "score"
@@ -454,7 +454,7 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
 
 
 def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):
-    from litscope.learn import Learner
+    from litscope.score.learn import Learner
     explorer.alpha.value = 0.5
     assert "alpha counts once the model can learn" in explorer.status.value
     labels = _label_some(explorer)

@@ -1,7 +1,9 @@
 """litscope: literature reviews of arXiv in Jupyter, published with Quarto.
 
 The public API reads like the workflow: ``fetch`` → ``Store`` → ``score`` → curate →
-``build_site``. Names are imported lazily so that ``import litscope`` stays fast.
+``build_site``; the stages live in subpackages (``sources``, ``score``, ``curate``,
+``publish``) whose imports point upstream only. Names are imported lazily so that
+``import litscope`` stays fast.
 """
 from __future__ import annotations
 
@@ -19,20 +21,22 @@ _EXPORTS = {
     "open_project": "config", "load_config": "config",
     "Store": "store",
     "init_project": "project",
-    "fetch": "fetch",
-    "read_digest": "importers", "detect_format": "importers",
+    "fetch": "sources.arxiv_api",
+    "read_digest": "sources.digests", "detect_format": "sources.digests",
     "load_sample": "sample",
-    "load_profile": "profile", "save_profile": "profile", "Profile": "profile",
-    "Scorer": "score", "score": "score", "explain": "score",
+    "load_profile": "score.profile", "save_profile": "score.profile", "Profile": "score.profile",
+    "Scorer": "score.engine", "score": "score.engine", "explain": "score.engine",
+    "Learner": "score.learn", "suggest_next": "score.learn", "evaluate": "score.learn",
+    "simulate": "score.learn",
     "Explorer": "widgets",
-    "summarize": "summarize", "translate": "summarize", "extractive_summary": "summarize",
-    "load_taxonomy": "topics", "assign_taxonomy": "topics", "TopicSuggester": "topics",
-    "cluster_topics": "topics",
-    "find_duplicates": "dedupe", "merge_duplicates": "dedupe", "dedupe": "dedupe",
-    "export": "export", "select_papers": "export",
+    "summarize": "curate.summarize", "translate": "curate.summarize",
+    "extractive_summary": "curate.summarize",
+    "load_taxonomy": "curate.topics", "assign_taxonomy": "curate.topics",
+    "TopicSuggester": "curate.topics", "cluster_topics": "curate.topics",
+    "find_duplicates": "curate.dedupe", "merge_duplicates": "curate.dedupe", "dedupe": "curate.dedupe",
+    "export": "curate.export", "select_papers": "curate.export",
     "build_site": "publish", "render_site": "publish", "publish_project": "publish",
-    "render_digest": "digest",
-    "Learner": "learn", "suggest_next": "learn", "evaluate": "learn", "simulate": "learn",
+    "render_digest": "publish.digest",
     "update": "update", "run_demo": "demo",
 }
 
@@ -41,7 +45,9 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'litscope' has no attribute {name!r}")
 
 
@@ -50,12 +56,12 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """Keeps ``litscope.fetch`` (and ``score``) the function named like its module: importing
-    the submodule would otherwise rebind the package attribute to the module object."""
+    """Keeps ``litscope.score`` (and ``update``) the function of that name: importing the
+    subpackage or submodule of the same name would otherwise bind it in the function's place."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
-            value = getattr(value, name)
+        if isinstance(value, types.ModuleType) and name in _EXPORTS:
+            return
         super().__setattr__(name, value)
 
 

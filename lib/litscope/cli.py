@@ -39,7 +39,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 # -- fetch ----------------------------------------------------------------------------------
 def cmd_fetch(args: argparse.Namespace) -> None:
-    from .fetch import fetch
+    from .sources.arxiv_api import fetch
     project = _project(args, required=False)
     result = fetch(args.cat or project.config.categories, query=args.query, since=args.since,
                    until=args.until, max_results=args.max_results, refresh=args.refresh,
@@ -49,7 +49,7 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 
 # -- import ---------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> None:
-    from .importers import read_digest
+    from .sources.digests import read_digest
     from .store import Store
     # read every file before touching the store, so one bad file leaves the store as it was
     digests = [(file, read_digest(file, format=args.format)) for file in args.files]
@@ -74,7 +74,7 @@ def cmd_list(args: argparse.Namespace) -> None:
 def cmd_publish(args: argparse.Namespace) -> None:
     from .errors import PublishError
     from .publish import QUARTO_HELP, find_quarto, publish_project, render_site
-    from .quarto_schema import check_site
+    from .publish.quarto_schema import check_site
     project = _project(args, required=False)
     out = Path(args.out) if args.out else project.path(project.config.site.out)
     print(publish_project(project, out=out).summary())
@@ -90,7 +90,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> None:
-    from .digest import papers_between, render_digest
+    from .publish.digest import papers_between, render_digest
     from .errors import PublishError
     from .publish import score_papers
     from .store import Store
@@ -130,12 +130,12 @@ def _run_llm(args: argparse.Namespace, run: Callable) -> None:
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
-    from .summarize import summarize
+    from .curate.summarize import summarize
     _run_llm(args, summarize)
 
 
 def cmd_translate(args: argparse.Namespace) -> None:
-    from .summarize import translate
+    from .curate.summarize import translate
     _run_llm(args, translate)
 
 
@@ -163,7 +163,7 @@ def cmd_note(args: argparse.Namespace) -> None:
 
 # -- dedupe and export ----------------------------------------------------------------------
 def cmd_dedupe(args: argparse.Namespace) -> None:
-    from .dedupe import dedupe_store
+    from .curate.dedupe import dedupe_store
     store = _store(args, required=False)
     before = store.count()
     certain, uncertain = dedupe_store(store, args.threshold, certain_at=args.certain, apply=args.apply)
@@ -182,7 +182,7 @@ def cmd_dedupe(args: argparse.Namespace) -> None:
 
 def cmd_topics(args: argparse.Namespace) -> None:
     from .errors import CurateError
-    from .topics import TopicSuggester, assign_taxonomy, cluster_topics
+    from .curate.topics import TopicSuggester, assign_taxonomy, cluster_topics
     store = _store(args, required=False)
     papers = store.papers()
     if papers.empty:
@@ -225,7 +225,7 @@ def cmd_topics(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from .export import export, select_papers
+    from .curate.export import export, select_papers
     store = _store(args, required=False)
     papers = select_papers(store.papers(), labels=store.labels() if args.label else None,
                            label=args.label, topic=args.topic)
@@ -242,7 +242,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     from .errors import ScoreError
     from .report import format_table
     from .schema import LIST_COLUMNS
-    from .score import Scorer
+    from .score.engine import Scorer
     from .store import Store
     project = _project(args, required=False)
     store = Store(project.data_dir)
@@ -250,7 +250,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     scorer = Scorer(args.profile or project.profile_path).fit(papers)
     if scorer.profile.alpha > 0:
         from .errors import LearnError
-        from .learn import Learner
+        from .score.learn import Learner
         try:
             learner = Learner().fit(papers, store.labels())
             scorer.set_learned(learner.predict_proba(papers))
@@ -285,7 +285,7 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 def cmd_profile_import_bot(args: argparse.Namespace) -> None:
     from .errors import ProfileError
-    from .profile import dump_profile, import_bot_config
+    from .score.profile import dump_profile, import_bot_config
     text = dump_profile(import_bot_config(args.config))
     if not args.out:
         sys.stdout.write(text)
@@ -298,7 +298,7 @@ def cmd_profile_import_bot(args: argparse.Namespace) -> None:
 
 
 def cmd_profile_check(args: argparse.Namespace) -> None:
-    from .profile import load_profile
+    from .score.profile import load_profile
     path = args.file or _project(args, required=False).profile_path
     profile = load_profile(path)
     print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes)")
@@ -306,7 +306,7 @@ def cmd_profile_check(args: argparse.Namespace) -> None:
 
 # -- learn ----------------------------------------------------------------------------------
 def cmd_learn(args: argparse.Namespace) -> None:
-    from .learn import Learner, evaluate, suggest_next
+    from .score.learn import Learner, evaluate, suggest_next
     from .report import format_table
     store = _store(args, required=False)
     papers, labels = store.papers(), store.labels()

@@ -120,7 +120,7 @@ class Project:
         """The project's scoring profile, or None when its file does not exist."""
         if not self.profile_path.is_file():
             return None
-        from .profile import load_profile
+        from .score.profile import load_profile
         return load_profile(self.profile_path)
 
     @property

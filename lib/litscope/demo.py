@@ -31,12 +31,12 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None
 
     `render`: run ``quarto render`` on the site (default: when Quarto is installed).
     """
-    from .digest import render_digest
+    from .publish.digest import render_digest
     from .publish import QUARTO_HELP, find_quarto, publish_project, render_site, score_papers
     from .report import format_table
     from .sample import load_sample
     from .store import Store
-    from .summarize import summarize
+    from .curate.summarize import summarize
     from .update import write_if_changed
 
     out = out or sys.stdout

@@ -96,7 +96,7 @@ def plot_top_terms(terms: pd.DataFrame, ax: Axes | None = None, top: int = 15) -
 
 def term_matches(scorer: Any, rows: np.ndarray | None = None) -> pd.DataFrame:
     """How many papers (of the boolean mask `rows`, default all) each term of a fitted
-    `litscope.score.Scorer` matches in any field, from its count matrices (no text scan)."""
+    `litscope.score.engine.Scorer` matches in any field, from its count matrices (no text scan)."""
     matrices = list(scorer.counts_.values())
     total = matrices[0].copy()
     for matrix in matrices[1:]:

@@ -13,7 +13,7 @@ from typing import Iterable
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .importers import read_digest
+from .sources.digests import read_digest
 from .schema import from_arrow, to_arrow, validate_papers
 from .store import Store
 

@@ -68,11 +68,11 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     the project's settings. Returns an `UpdateReport`; errors are `LitscopeError`s raised
     before the stage that failed wrote anything.
     """
-    from .digest import render_digest
-    from .fetch import fetch
-    from .llm import endpoint_configured
+    from .publish.digest import render_digest
+    from .sources.arxiv_api import fetch
+    from .curate.llm import endpoint_configured
     from .publish import publish_project, score_papers
-    from .summarize import summarize
+    from .curate.summarize import summarize
 
     config = project.config
     today = parse_day(day, "--date") if day is not None else datetime.now(timezone.utc).date()

@@ -120,7 +120,7 @@ def score_papers(papers: pd.DataFrame, profile: Any = None,
     """`papers` with `score`, `rank` and `excluded` from `scorer` (fitted from `profile` if
     needed), and the scorer; `papers` unchanged without either."""
     if scorer is None and profile is not None:
-        from ..score import Scorer
+        from ..score.engine import Scorer
         scorer = Scorer(profile).fit(papers)
     if scorer is None:
         return papers, None
@@ -510,7 +510,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
                              notes=notes or {}, corpus=frame, how=how, profile=profile)
         writer.build()
         if check:
-            from ..quarto_schema import check_site
+            from .quarto_schema import check_site
             problems = check_site(tmp)
             if problems:
                 raise PublishError("the generated site does not follow Quarto's schema (a litscope bug; "

@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 
 from ..errors import LearnError, LitscopeError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
-from ..profile import FIELDS, Profile, Term, load_profile, save_profile
-from ..score import Scorer
+from ..score.profile import FIELDS, Profile, Term, load_profile, save_profile
+from ..score.engine import Scorer
 from ..store import LABELS, Store
 from .debounce import Debouncer
 from .render import CSS, render_card, render_table
@@ -269,7 +269,7 @@ class Explorer:
     def _learn(self) -> None:
         """Retrain the learned model on the current labels when alpha uses it and the labels
         changed, then re-rank. Runs on its own throttle: labelling never waits for it."""
-        from ..learn import Learner
+        from ..score.learn import Learner
         labels = frozenset(self._labels.items())
         if self.alpha.value == 0 or labels == self._learned_on:
             return
@@ -471,7 +471,7 @@ class Explorer:
     def suggest(self, n: int | None = None) -> list[str]:
         """List the unlabelled papers most worth labelling next (active learning, with the
         strategy box's choice) in the table, best first."""
-        from ..learn import suggest_next
+        from ..score.learn import suggest_next
         try:
             suggested = suggest_next(self.papers, self._label_frame(), n or max(self.rows.value, 50),
                                      self.strategy.value)

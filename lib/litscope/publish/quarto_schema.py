@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from ruamel.yaml import YAML, YAMLError
 
-from .errors import PublishError
+from ..errors import PublishError
 
 SCHEMA_FILE = "schema-1.10.18.json"
 

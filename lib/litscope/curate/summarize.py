@@ -1,6 +1,6 @@
 """Structured summaries and translations of papers: by any OpenAI-compatible LLM, or offline.
 
-`summarize` asks the configured endpoint (see `litscope.llm`) for a JSON summary in the
+`summarize` asks the configured endpoint (see `litscope.curate.llm`) for a JSON summary in the
 sections digests use — tldr, motivation, method, result, conclusion — and caches every
 answer in the store keyed by (paper, version, model, `PROMPT_VERSION`, kind, language), so
 a repeated run makes no request. Without an endpoint it falls back to an extractive summary
@@ -22,11 +22,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import TfidfVectorizer
 from tqdm.auto import tqdm
 
-from .config import LLMSettings
-from .errors import LLMError
+from ..config import LLMSettings
+from ..errors import LLMError
 from .llm import LLMClient, RequestFailed, endpoint_configured
-from .schema import CURATED_FIELDS, SUMMARY_FIELDS, validate_papers
-from .store import Store
+from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, validate_papers
+from ..store import Store
 
 #: Part of every cache key: change it whenever a prompt changes, so answers are asked anew.
 PROMPT_VERSION = "1"

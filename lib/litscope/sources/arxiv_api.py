@@ -27,10 +27,10 @@ from arxiv._feed import ParsedFeed, parse as parse_feed
 from lxml import etree
 from tqdm.auto import tqdm
 
-from .config import ArxivSettings, Project, ProjectConfig, parse_day
-from .errors import ConfigError, FetchError
-from .schema import papers_frame, split_arxiv_id
-from .store import Store
+from ..config import ArxivSettings, Project, ProjectConfig, parse_day
+from ..errors import ConfigError, FetchError
+from ..schema import papers_frame, split_arxiv_id
+from ..store import Store
 
 USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
 TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
@@ -42,7 +42,7 @@ _STRICT_XML = etree.XMLParser(resolve_entities=False, no_network=True)
 @cache
 def arxiv_categories() -> dict[str, str]:
     """The arXiv category taxonomy shipped with litscope: category id -> name."""
-    text = (Path(__file__).parent / "data" / "arxiv_categories.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "data" / "arxiv_categories.txt").read_text(encoding="utf-8")
     return dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
 
 

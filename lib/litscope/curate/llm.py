@@ -20,8 +20,8 @@ from typing import Any, Callable, Mapping, TypeVar
 import openai
 from pydantic import BaseModel, ValidationError
 
-from .config import LLMSettings
-from .errors import LLMError
+from ..config import LLMSettings
+from ..errors import LLMError
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .config import load_yaml_model
-from .errors import CurateError
-from .schema import SUMMARY_FIELDS, normalize_text, validate_papers
+from ..config import load_yaml_model
+from ..errors import CurateError
+from ..schema import SUMMARY_FIELDS, normalize_text, validate_papers
 
 __all__ = ["Taxonomy", "load_taxonomy", "assign_taxonomy", "TopicSuggester", "cluster_topics",
            "paper_documents"]

@@ -1,10 +1,10 @@
 """Score corpora larger than memory, or on a cluster, with Dask: the same engine per partition.
 
 A paper's score depends only on that paper (and the profile), so scoring each partition of a
-Dask DataFrame on its own (`map_partitions`) gives exactly what `litscope.score` gives on the
+Dask DataFrame on its own (`map_partitions`) gives exactly what `litscope.score.engine` gives on the
 whole corpus at once::
 
-    from litscope.scale import score_partitions, top
+    from litscope.score.scale import score_partitions, top
     scored = score_partitions("papers/", "profile.yml", now="2025-12-06")  # lazy: + score, excluded
     best = top("papers/", "profile.yml", k=100)                              # pandas, with rank
 
@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 
 from .profile import Profile, load_profile
-from .score import SCORE_COLUMNS, Scorer
+from .engine import SCORE_COLUMNS, Scorer
 
 try:
     import dask.dataframe as dd
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ImportError("litscope.scale needs Dask: pip install 'litscope[dask]'") from exc
+    raise ImportError("litscope.score.scale needs Dask: pip install 'litscope[dask]'") from exc
 
 
 def _profile(profile: Profile | str | Path) -> Profile:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Sequence
 
-from ..errors import SchemaError
-from ..schema import split_arxiv_id
+from ...errors import SchemaError
+from ...schema import split_arxiv_id
 
 #: A field label: a regex matching the start of a line (the label itself) and the field it opens.
 Label = tuple[re.Pattern[str], str]

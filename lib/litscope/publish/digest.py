@@ -3,7 +3,7 @@
 and the arxiv_rss_bot README (seed 002: numbered papers with authors, category, date,
 score, arXiv id, abstract and a collapsible summary).
 
-Text is written as it is, so that `litscope.importers.read_digest` reads the digest back,
+Text is written as it is, so that `litscope.sources.digests.read_digest` reads the digest back,
 except that anything that would open an HTML tag (``<script``, ``</details>``) is escaped
 (attribute-free formatting tags such as ``<br>`` and ``<li>`` stay).
 """
@@ -17,10 +17,10 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .config import parse_day
-from .errors import PublishError
-from .publish.markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
-from .schema import SUMMARY_FIELDS, validate_papers
+from ..config import parse_day
+from ..errors import PublishError
+from .markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
+from ..schema import SUMMARY_FIELDS, validate_papers
 
 DigestFormat = Literal["daily", "bot"]
 FORMATS: tuple[str, ...] = ("daily", "bot")

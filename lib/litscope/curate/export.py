@@ -16,8 +16,8 @@ import pandas as pd
 import rispy
 from bibtexparser import model
 
-from .errors import CurateError
-from .schema import COLUMNS, LIST_COLUMNS, validate_papers
+from ..errors import CurateError
+from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
 
 __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris"]
 

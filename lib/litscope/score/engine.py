@@ -10,7 +10,7 @@ A paper's score is then
 
 where ``tf`` is the profile's count scaling (log2(1 + n) by default), ``decay`` halves the
 score every `half_life_days` since publication, ``learned`` is an optional relevance
-probability from a trained model (`litscope.learn`) and ``K`` is the largest absolute
+probability from a trained model (`litscope.score.learn`) and ``K`` is the largest absolute
 keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K + alpha *
 learned`` while scores stay in keyword units. Changing a weight touches only the papers
 that match that term; adding a term scans the text for that term only.
@@ -20,7 +20,7 @@ over the lower-cased UTF-8 text, then checked with vectorised NumPy tests for wo
 boundaries, phrase separators and plural endings; regular expressions run per paper
 (with Python's `re`, on the papers that contain the literal text every match needs).
 Large corpora: read them with `read_papers` (Parquet), or score them per partition with
-Dask (`litscope.scale`). The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
+Dask (`litscope.score.scale`). The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
 """
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ try:
 except ImportError:                                 # pragma: no cover - Python 3.10
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
-from .errors import ProfileError, SchemaError, ScoreError
+from ..errors import ProfileError, SchemaError, ScoreError
 from .profile import FIELDS, Profile, Shape, Term, load_profile
-from .schema import LIST_COLUMNS
+from ..schema import LIST_COLUMNS
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's lower-cased text and

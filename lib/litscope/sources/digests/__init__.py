@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ..errors import ImportFormatError, SchemaError
-from ..schema import SUMMARY_FIELDS, content_id, papers_frame, validate_papers
+from ...errors import ImportFormatError, SchemaError
+from ...schema import SUMMARY_FIELDS, content_id, papers_frame, validate_papers
 from . import bilingual, bot, daily, topics
 from ._mojibake import repair_mojibake
 

@@ -33,8 +33,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from .config import check_categories
-from .errors import ProfileError
+from ..config import check_categories
+from ..errors import ProfileError
 
 FieldName = Literal["title", "abstract", "comment", "authors"]
 #: The paper fields a profile scores; `authors` is the authors' names joined by ", ".

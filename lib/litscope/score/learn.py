@@ -34,7 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
 from tqdm.auto import tqdm
 
-from .errors import LearnError
+from ..errors import LearnError
 
 #: Label values that train the model; "maybe" (and no label) leaves a paper unlabelled.
 TARGETS = {"include": 1, "exclude": 0}

@@ -18,11 +18,11 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .errors import CurateError
-from .schema import COLUMNS, normalize_text, papers_frame, validate_papers
+from ..errors import CurateError
+from ..schema import COLUMNS, normalize_text, papers_frame, validate_papers
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 __all__ = ["find_duplicates", "merge_duplicates", "dedupe", "dedupe_store", "DUPLICATE_COLUMNS",
            "METHODS"]

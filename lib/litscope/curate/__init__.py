@@ -1,0 +1,2 @@
+"""Curating: summaries and translations through an LLM endpoint (`llm`, `summarize`),
+topics, duplicates and exports."""
