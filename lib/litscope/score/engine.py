@@ -15,12 +15,14 @@ keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K
 learned`` while scores stay in keyword units. Changing a weight touches only the papers
 that match that term; adding a term scans the text for that term only.
 
-Keywords and phrases are found with one Aho-Corasick pass (``ahocorasick_rs``) per field
-over the lower-cased UTF-8 text, then checked with vectorised NumPy tests for word
-boundaries, phrase separators and plural endings; regular expressions run per paper
-(with Python's `re`, on the papers that contain the literal text every match needs).
-Large corpora: read them with `read_papers` (Parquet), or score them per partition with
-Dask (`litscope.score.scale`). The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
+Keywords and phrases are matched as sequences of word tokens (`litscope.score.tokens`):
+one compiled pass over each field's UTF-8 bytes finds the tokens that are profile words,
+so the cost does not grow with how often a word occurs inside other words ("RL" in
+"world"). Terms with other characters inside their words ("C++", "3.5") and regular
+expressions run per paper with Python's `re`, on the papers that contain the literal text
+every match needs. Large corpora: read them with `read_papers` (Parquet), or score them
+per partition with Dask (`litscope.score.scale`). The result equals the per-paper regex
+loop that `Term.regex` defines (see the tests).
 """
 from __future__ import annotations
 
@@ -28,11 +30,9 @@ import html
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import ahocorasick_rs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,7 +48,8 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
-from .profile import FIELDS, Profile, Shape, Term, load_profile
+from .profile import FIELDS, Profile, Term, load_profile
+from .tokens import Matcher, tokenizable
 from ..schema import LIST_COLUMNS
 
 Papers = pd.DataFrame | pa.Table
@@ -59,13 +60,6 @@ CHUNK_ROWS = 1 << 15
 SCAN_THREADS = min(4, os.cpu_count() or 1)
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
-_WORD = np.zeros(256, np.uint8)        # 1: ASCII word character, 2: part of a non-ASCII one
-_WORD[np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", np.uint8)] = 1
-_WORD[0x80:] = 2
-_SEPARATOR = np.zeros(256, np.uint8)   # 1: ASCII whitespace or hyphen, 2: non-ASCII
-_SEPARATOR[np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f-", np.uint8)] = 1
-_SEPARATOR[0x80:] = 2
-_UNICODE_HYPHENS = "\u2010\u2011"
 
 
 # -- reading papers --------------------------------------------------------------------------
@@ -116,11 +110,11 @@ def _published_days(papers: Papers) -> np.ndarray:
     return ((stamps - _EPOCH) / pd.Timedelta(days=1)).to_numpy(float, na_value=np.nan)
 
 
-def _bytes(low: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _bytes(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of a block of strings and each string's byte offsets (views)."""
-    _, offsets, data = low.buffers()
-    dtype = np.int64 if pa.types.is_large_string(low.type) else np.int32
-    off = np.frombuffer(offsets, dtype, len(low) + 1, low.offset * np.dtype(dtype).itemsize)
+    _, offsets, data = strings.buffers()
+    dtype = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    off = np.frombuffer(offsets, dtype, len(strings) + 1, strings.offset * np.dtype(dtype).itemsize)
     buf = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
     return buf[off[0]:off[-1]], off.astype(np.int64) - off[0]
 
@@ -157,144 +151,6 @@ def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS)
 
 
 # -- matching --------------------------------------------------------------------------------
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _char_at(buf: np.ndarray, pos: int) -> str:
-    lead = int(buf[pos])
-    width = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-    return bytes(buf[pos:pos + width]).decode("utf-8", "replace")[:1]
-
-
-def _char_before(buf: np.ndarray, pos: int) -> str:
-    start = pos - 1
-    while start > 0 and pos - start < 4 and 0x80 <= buf[start] < 0xC0:
-        start -= 1
-    return bytes(buf[start:pos]).decode("utf-8", "replace")[-1:]
-
-
-def _word_at(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """Whether a word character starts at each `pos` (False at or past `limit`)."""
-    inside = pos < limit
-    code = _WORD[buf[np.minimum(pos, max(len(buf) - 1, 0))]] if len(buf) else np.zeros(len(pos), np.uint8)
-    result = inside & (code == 1)
-    for k in np.flatnonzero(inside & (code == 2)):
-        result[k] = _is_word(_char_at(buf, int(pos[k])))
-    return result
-
-
-def _word_before(buf: np.ndarray, pos: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Whether a word character ends right before each `pos` (False at `start`)."""
-    inside = pos > start
-    code = _WORD[buf[np.maximum(pos - 1, 0)]] if len(buf) else np.zeros(len(pos), np.uint8)
-    result = inside & (code == 1)
-    for k in np.flatnonzero(inside & (code == 2)):
-        result[k] = _is_word(_char_before(buf, int(pos[k])))
-    return result
-
-
-def _equals(buf: np.ndarray, pos: np.ndarray, literal: bytes, limit: np.ndarray) -> np.ndarray:
-    """Whether `literal` occurs at each `pos` and ends by `limit`."""
-    if not literal:
-        return np.ones(len(pos), bool)
-    fits = pos + len(literal) <= limit
-    if not len(buf):
-        return fits & False
-    index = np.minimum(pos[:, None] + np.arange(len(literal)), len(buf) - 1)
-    return fits & (buf[index] == np.frombuffer(literal, np.uint8)).all(axis=1)
-
-
-def _skip_separators(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Advance each position over a run of whitespace/hyphens; also say whether it moved."""
-    pos, moved = pos.copy(), np.zeros(len(pos), bool)
-    active = np.flatnonzero(pos < limit)
-    while active.size:
-        code = _SEPARATOR[buf[pos[active]]]
-        width = (code == 1).astype(np.int64)
-        for k in np.flatnonzero(code == 2):
-            char = _char_at(buf, int(pos[active[k]]))
-            if char.isspace() or char in _UNICODE_HYPHENS:
-                width[k] = len(char.encode())
-        step = width > 0
-        active, width = active[step], width[step]
-        pos[active] += width
-        moved[active] = True
-        active = active[pos[active] < limit[active]]
-    return pos, moved
-
-
-def _first_match_only(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Keep matches that do not overlap an earlier kept one in the same paper (like re.finditer)."""
-    keep = np.ones(len(doc), bool)
-    clash = np.flatnonzero((doc[1:] == doc[:-1]) & (start[1:] < end[:-1]))
-    for paper in np.unique(doc[clash + 1]):
-        last_end = -1
-        for k in np.flatnonzero(doc == paper):
-            keep[k] = start[k] >= last_end
-            last_end = end[k] if keep[k] else last_end
-    return keep
-
-
-class _Literals:
-    """Finds keywords and phrases: Aho-Corasick over first words, NumPy checks for the rest."""
-
-    def __init__(self, shapes: Sequence[Shape]):
-        self.shapes = [([w.encode() for w in s.words], s.required, [x.encode() for x in s.suffixes])
-                       for s in shapes]
-        firsts = sorted({words[0] for words, _, _ in self.shapes})
-        self.first = {w: i for i, w in enumerate(firsts)}
-        self.automaton = ahocorasick_rs.BytesAhoCorasick(
-            firsts, implementation=ahocorasick_rs.Implementation.DFA)
-
-    def find(self, buf: np.ndarray, off: np.ndarray) -> list[np.ndarray]:
-        """For each shape, the paper index of every match (repeated per match, sorted)."""
-        found = np.concatenate([np.zeros((0, 3), np.int64), *self._matches(buf, off)])
-        pattern = found[:, 0].astype(np.int16 if len(self.first) < 2**15 else np.int32)
-        start, end = found[:, 1], found[:, 2]
-        doc = np.searchsorted(off, start, side="right") - 1
-        ok = (end <= off[doc + 1]) & ~_word_before(buf, start, off[doc])
-        order = np.flatnonzero(ok)[np.argsort(pattern[ok], kind="stable")]
-        bounds = np.searchsorted(pattern[order], np.arange(len(self.first) + 1))
-        groups = [order[bounds[i]:bounds[i + 1]] for i in range(len(self.first))]
-        results = []
-        for words, required, suffixes in self.shapes:
-            hits = groups[self.first[words[0]]]
-            results.append(self._complete(buf, off, doc[hits], start[hits], end[hits], words,
-                                          required, suffixes))
-        return results
-
-    def _matches(self, buf: np.ndarray, off: np.ndarray, papers: int = 4096) -> Iterable[np.ndarray]:
-        """(pattern, start, end) of every first-word occurrence, a few papers at a time (the
-        matcher returns Python tuples: converting them in small batches bounds memory)."""
-        for first in range(0, len(off) - 1, papers):
-            lo, hi = off[first], off[min(first + papers, len(off) - 1)]
-            found = self.automaton.find_matches_as_indexes(buf[lo:hi], overlapping=True)
-            found = np.fromiter(chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
-            found[:, 1:] += lo
-            yield found
-
-    @staticmethod
-    def _complete(buf: np.ndarray, off: np.ndarray, doc: np.ndarray, start: np.ndarray,
-                  pos: np.ndarray, words: list[bytes], required: tuple[bool, ...],
-                  suffixes: list[bytes]) -> np.ndarray:
-        """Of the first-word hits, the papers of those that go on to match the whole shape."""
-        for word, needs_gap in zip(words[1:], required):
-            limit = off[doc + 1]
-            after, moved = _skip_separators(buf, pos, limit)
-            ok = (moved | (not needs_gap)) & _equals(buf, after, word, limit)
-            doc, start, pos = doc[ok], start[ok], after[ok] + len(word)
-        limit = off[doc + 1]
-        end = np.full(len(pos), -1)
-        for suffix in suffixes:
-            candidate = pos + len(suffix)
-            ok = (end < 0) & _equals(buf, pos, suffix, limit) & ~_word_at(buf, candidate, limit)
-            end[ok] = candidate[ok]
-        matched = end >= 0
-        doc, start, end = doc[matched], start[matched], end[matched]
-        return doc[_first_match_only(doc, start, end)]
-
-
 def _required_literal(pattern: str) -> str | None:
     """The longest lower-case text every match of a regex contains, for skipping papers
     without it; None when there is none. Leaves out 'i' and 's', which case-fold to
@@ -316,7 +172,7 @@ def _required_literal(pattern: str) -> str | None:
 def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray, np.ndarray]:
     """Papers (indexes in the block) where a regex matches, and how often (non-empty matches),
     running Python's `re` only on papers that contain the regex's required text."""
-    literal = _required_literal(term.pattern)
+    literal = _required_literal(term.regex.pattern)
     rows = np.arange(len(chunk))
     if literal:
         rows = np.flatnonzero(pc.match_substring(low, literal).to_numpy(zero_copy_only=False))
@@ -333,20 +189,21 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], 
     whose column `columns[k]` holds term k's counts (built directly, no COO copies)."""
     if not terms:
         return sp.csc_matrix((len(text), width), dtype=np.int32)
-    literal = [k for k, t in enumerate(terms) if t.kind != "regex"]
-    regex = [k for k, t in enumerate(terms) if t.kind == "regex"]
-    matcher = _Literals([terms[k].shape for k in literal]) if literal else None
+    literal = [k for k, t in enumerate(terms) if t.kind != "regex" and tokenizable(t.shape)]
+    regex = [k for k in range(len(terms)) if k not in set(literal)]
+    matcher = Matcher([terms[k].shape for k in literal]) if literal else None
     rows: list[list[np.ndarray]] = [[] for _ in terms]
     counts: list[list[np.ndarray]] = [[] for _ in terms]
 
     def scan_block(block: tuple[int, pa.Array]) -> tuple[int, list[tuple[int, np.ndarray, np.ndarray]]]:
         first, chunk = block
-        low = pc.utf8_lower(chunk)
         found = []
         if matcher is not None:
-            for k, docs in zip(literal, matcher.find(*_bytes(low))):
-                starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
-                found.append((k, docs[starts] + first, np.diff(np.r_[starts, len(docs)])))
+            matrix = matcher.count(*_bytes(chunk))
+            for j, k in enumerate(literal):
+                lo, hi = matrix.indptr[j], matrix.indptr[j + 1]
+                found.append((k, matrix.indices[lo:hi] + first, matrix.data[lo:hi]))
+        low = pc.utf8_lower(chunk) if regex else None
         for k in regex:
             papers, n = _count_regex(chunk, low, terms[k])
             found.append((k, papers + first, n))
