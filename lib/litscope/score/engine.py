@@ -50,7 +50,6 @@ except ImportError:                                 # pragma: no cover - Python 
 from ..errors import ProfileError, SchemaError, ScoreError
 from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, tokenizable
-from ..schema import LIST_COLUMNS
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's lower-cased text and
@@ -506,9 +505,12 @@ class Scorer:
         return rows[np.lexsort((rows, -values[rows], excluded[rows]))]
 
     def score(self, papers: Papers | None = None, *, now: Any = None,
-              learned: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+              learned: pd.Series | np.ndarray | None = None,
+              columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The papers sorted by rank, with ``score``, ``rank`` (1 = best; <NA> when excluded)
-        and ``excluded``. Passing `papers` compiles against them first."""
+        and ``excluded``; only `columns` of the papers when given. Passing `papers`
+        compiles against them first. Papers given as a pyarrow Table come back in
+        Arrow-backed columns (``pd.ArrowDtype``; lists stay Arrow lists), taken in one copy."""
         if papers is not None:
             self.fit(papers)
         self._require_fit()
@@ -516,7 +518,7 @@ class Scorer:
             self.set_learned(learned)
         values, excluded = self._values(now), self._excluded(now)
         order = self._ordered(values, excluded, np.arange(self.n_papers_))
-        return self._frame(order, values, excluded)
+        return self._frame(order, values, excluded, columns)
 
     def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
         """Row positions of the best `k` papers (default: the profile's top_n) that are not
@@ -535,20 +537,24 @@ class Scorer:
         ties = np.flatnonzero(eligible == threshold)[: k - len(above)]
         return self._ordered(values, excluded, np.concatenate([above, ties]))
 
-    def top(self, k: int | None = None, *, now: Any = None) -> pd.DataFrame:
+    def top(self, k: int | None = None, *, now: Any = None,
+            columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The best `k` papers as a DataFrame (see `top_rows`); no copy of the corpus."""
         rows = self.top_rows(k, now=now)
-        return self._frame(rows, self._values(None), self._excluded(None))
+        return self._frame(rows, self._values(None), self._excluded(None), columns)
 
-    def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray) -> pd.DataFrame:
+    def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray,
+               columns: Sequence[str] | None) -> pd.DataFrame:
         """The papers at `rows` (best first, excluded last) with score, rank and excluded."""
+        names = [c for c in (columns or _names(self.papers_)) if c not in ("score", "rank", "excluded")]
+        missing = [c for c in names if c not in _names(self.papers_)]
+        if missing:
+            raise ScoreError(f"no column {missing[0]!r} among the scored papers' columns "
+                             f"({', '.join(_names(self.papers_))})")
         if isinstance(self.papers_, pa.Table):
-            frame = _take(self.papers_, rows).to_pandas()
-            for column in set(LIST_COLUMNS) & set(frame.columns):
-                frame[column] = [[] if v is None else list(v) for v in frame[column]]
+            frame = _take(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
         else:
-            frame = self.papers_.iloc[rows].reset_index(drop=True)
-        frame = frame.drop(columns=[c for c in ("score", "rank", "excluded") if c in frame])
+            frame = self.papers_[names].iloc[rows].reset_index(drop=True)
         kept = ~excluded[rows]
         frame["score"] = values[rows]
         frame["rank"] = pd.arrays.IntegerArray(np.cumsum(kept), ~kept)
@@ -657,16 +663,25 @@ class Scorer:
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
 
 
-def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    """`table.take(rows)` without concatenating its chunks (which costs a copy of the table)."""
-    batches = table.to_batches()
-    starts = np.cumsum([0] + [b.num_rows for b in batches])
-    which = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(which, kind="stable")
-    parts = [batches[b].take(pa.array(rows[order][which[order] == b] - starts[b]))
-             for b in np.unique(which)]
-    picked = pa.Table.from_batches(parts, schema=table.schema)
-    return picked.take(pa.array(np.argsort(order)))
+def _names(papers: Papers) -> list[str]:
+    return list(papers.column_names if isinstance(papers, pa.Table) else papers.columns)
+
+
+def _take(table: pa.Table, rows: np.ndarray, batch: int = CHUNK_ROWS) -> pa.Table:
+    """`table.take(rows)` in one copy: each output batch gathers its rows chunk by chunk
+    (Arrow's own take would first concatenate the chunks, a second copy of the table)."""
+    chunks = table.to_batches()
+    starts = np.cumsum([0] + [b.num_rows for b in chunks])
+    out = []
+    for lo in range(0, len(rows), batch):
+        wanted = rows[lo:lo + batch]
+        which = np.searchsorted(starts, wanted, side="right") - 1
+        order = np.argsort(which, kind="stable")
+        parts = [chunks[c].take(pa.array(wanted[order][which[order] == c] - starts[c]))
+                 for c in np.unique(which)]
+        picked = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
+        out += picked.take(pa.array(np.argsort(order))).to_batches()
+    return pa.Table.from_batches(out, schema=table.schema)
 
 
 def _finite(value: Any, what: str) -> float:
@@ -702,9 +717,10 @@ def _validated(profile: Profile, name: str, value: Any) -> None:
 
 # -- conveniences ----------------------------------------------------------------------------
 def score(papers: Papers, profile: Profile | str | Path, *, now: Any = None,
-          learned: pd.Series | None = None) -> pd.DataFrame:
-    """Score papers with a profile: the papers sorted by rank with score, rank, excluded."""
-    return Scorer(profile).score(papers, now=now, learned=learned)
+          learned: pd.Series | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Score papers with a profile: the papers (or only `columns` of them) sorted by rank,
+    with score, rank and excluded (see `Scorer.score`)."""
+    return Scorer(profile).score(papers, now=now, learned=learned, columns=columns)
 
 
 def explain(papers: Papers, profile: Profile | str | Path, paper_id: str, *,
