@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import scipy.sparse as sp
 from pydantic import ValidationError
 from tqdm.auto import tqdm
@@ -48,6 +47,7 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
+from ..schema import read_parquet, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, tokenizable
 
@@ -130,23 +130,13 @@ SCORE_COLUMNS = ("id", "title", "abstract", "comment", "authors", "categories",
 
 
 def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS) -> pa.Table:
-    """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit`.
-
-    Reads one row group at a time on one thread: peak memory stays near the size of the
-    data, where `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
-    """
+    """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit` (one
+    row group at a time: see `litscope.schema.read_parquet`)."""
     path = Path(path)
     files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise ScoreError(f"{path}: no Parquet file to read")
-    parts = []
-    for file in files:
-        reader = pq.ParquetFile(file)
-        names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
-        for group in range(reader.num_row_groups):
-            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
-            pa.default_memory_pool().release_unused()   # decoding buffers, before the next
-    return pa.concat_tables(parts, promote_options="permissive")
+    return read_parquet(files, columns)
 
 
 # -- matching --------------------------------------------------------------------------------
@@ -552,7 +542,7 @@ class Scorer:
             raise ScoreError(f"no column {missing[0]!r} among the scored papers' columns "
                              f"({', '.join(_names(self.papers_))})")
         if isinstance(self.papers_, pa.Table):
-            frame = _take(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
+            frame = take_rows(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
         else:
             frame = self.papers_[names].iloc[rows].reset_index(drop=True)
         kept = ~excluded[rows]
@@ -665,23 +655,6 @@ class Scorer:
 
 def _names(papers: Papers) -> list[str]:
     return list(papers.column_names if isinstance(papers, pa.Table) else papers.columns)
-
-
-def _take(table: pa.Table, rows: np.ndarray, batch: int = CHUNK_ROWS) -> pa.Table:
-    """`table.take(rows)` in one copy: each output batch gathers its rows chunk by chunk
-    (Arrow's own take would first concatenate the chunks, a second copy of the table)."""
-    chunks = table.to_batches()
-    starts = np.cumsum([0] + [b.num_rows for b in chunks])
-    out = []
-    for lo in range(0, len(rows), batch):
-        wanted = rows[lo:lo + batch]
-        which = np.searchsorted(starts, wanted, side="right") - 1
-        order = np.argsort(which, kind="stable")
-        parts = [chunks[c].take(pa.array(wanted[order][which[order] == c] - starts[c]))
-                 for c in np.unique(which)]
-        picked = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
-        out += picked.take(pa.array(np.argsort(order))).to_batches()
-    return pa.Table.from_batches(out, schema=table.schema)
 
 
 def _finite(value: Any, what: str) -> float:
