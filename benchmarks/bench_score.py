@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 import litscope
 from litscope.score.profile import Profile, Term, import_bot_config, load_profile
 from litscope.score.engine import Scorer, _bytes, read_papers
-from litscope.score.tokens import Matcher, find_words
+from litscope.score.tokens import Matcher, find_words, token_sequences
 from synth import corpus
 
 HERE = Path(__file__).resolve().parent
@@ -151,8 +151,8 @@ def _index_costs(table, profile: Profile) -> dict:
     """What a persistent per-store term index (postings: paper and position per token)
     would cost and save, measured on this corpus: its size, the sort that builds it, and
     reading the postings a profile needs instead of the text."""
-    words = [t.shape for t in profile.terms if t.kind != "regex"]
-    vocabulary = Matcher(words).vocabulary
+    sequences = [s for s in map(token_sequences, profile.terms) if s is not None]
+    vocabulary = Matcher(sequences).vocabulary
     tokens = hits = 0
     t0 = time.perf_counter()
     for field in ("title", "abstract"):

@@ -167,6 +167,15 @@ def test_regex_is_used_as_given_case_insensitively():
     assert _counts("FP[48]", ["fp8 and FP4", "FP16", "xfp8y"], kind="regex") == [2, 0, 1]
 
 
+def test_regexes_of_whole_words_are_matched_as_tokens(monkeypatch):
+    from litscope.score import engine
+    monkeypatch.setattr(engine, "_count_regex", None)      # no per-paper regex run
+    assert _counts(r"\befficien(t|tly|cy|cies)\b", ["Efficiency, efficiencies", "efficienc",
+                                                       "inefficient", "ſ efficiently"],
+                   kind="regex") == [2, 0, 0, 1]
+    assert _counts(r"(?<!\w)fp[48](?!\w)", ["FP8 or fp4", "fp16"], kind="regex") == [2, 0]
+
+
 def test_regex_prefilter_keeps_letters_that_case_fold_beyond_ascii():
     assert _counts("as", ["aſ", "AS", "a s"], kind="regex") == [1, 1, 0]   # long s
     assert _counts("id", ["ıd", "ID", "d"], kind="regex") == [1, 1, 0]     # dotless i
@@ -366,7 +375,8 @@ GAPS = [" ", " ", " ", "  ", "-", "\n", ", ", ". ", "’", "(", ")", "—", "\u0
 PATTERNS = ["LLM", "rl", "RLHF", "speculative decoding", "fine-tuning", "efficiency", "a a",
             "c++", "naïve", "über", "x_y", "model a", "a-model", "decoding", "state", "σοφοσ",
             "Straße", "id", "kelvin", "gpt-3.5"]
-REGEXES = [r"fp\d", r"l+m", r"\bRL\w*", r"[a-z]+ing", r"(?<!\w)a\b"]
+REGEXES = [r"fp\d", r"l+m", r"\bRL\w*", r"[a-z]+ing", r"(?<!\w)a\b", r"\bfp[48]\b",
+           r"\b(?:LLM|rl)(s|es)?(?!\w)", r"\bſtate\b", r"\bc\+\+"]
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
 CATS = ["cs.CL", "cs.LG", "cs.AI"]
 

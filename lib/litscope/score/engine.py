@@ -18,9 +18,10 @@ that match that term; adding a term scans the text for that term only.
 Keywords and phrases are matched as sequences of word tokens (`litscope.score.tokens`):
 one compiled pass over each field's UTF-8 bytes finds the tokens that are profile words,
 so the cost does not grow with how often a word occurs inside other words ("RL" in
-"world"). Terms with other characters inside their words ("C++", "3.5") and regular
-expressions run per paper with Python's `re`, on the papers that contain the literal text
-every match needs. Large corpora: read them with `read_papers` (Parquet), or score them
+"world"). So are regular expressions that match whole words of a small set
+(``\\befficien(t|cy|cies)\\b``). Terms with other characters inside their words ("C++",
+"3.5") and other regular expressions run per paper with Python's `re`, on the papers that
+contain the literal text every match needs. Large corpora: read them with `read_papers` (Parquet), or score them
 per partition with Dask (`litscope.score.scale`). The result equals the per-paper regex
 loop that `Term.regex` defines (see the tests).
 """
@@ -49,7 +50,7 @@ except ImportError:                                 # pragma: no cover - Python 
 from ..errors import ProfileError, SchemaError, ScoreError
 from ..schema import read_parquet, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
-from .tokens import Matcher, tokenizable
+from .tokens import Matcher, token_sequences
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's lower-cased text and
@@ -178,9 +179,10 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], 
     whose column `columns[k]` holds term k's counts (built directly, no COO copies)."""
     if not terms:
         return sp.csc_matrix((len(text), width), dtype=np.int32)
-    literal = [k for k, t in enumerate(terms) if t.kind != "regex" and tokenizable(t.shape)]
-    regex = [k for k in range(len(terms)) if k not in set(literal)]
-    matcher = Matcher([terms[k].shape for k in literal]) if literal else None
+    sequences = [token_sequences(t) for t in terms]
+    literal = [k for k, s in enumerate(sequences) if s is not None]
+    regex = [k for k, s in enumerate(sequences) if s is None]
+    matcher = Matcher([sequences[k] for k in literal]) if literal else None
     rows: list[list[np.ndarray]] = [[] for _ in terms]
     counts: list[list[np.ndarray]] = [[] for _ in terms]
 

@@ -24,7 +24,7 @@ import functools
 import re
 from dataclasses import dataclass
 from itertools import product
-from typing import Sequence
+from typing import Any, Sequence
 
 import _sre
 import numba
@@ -36,7 +36,12 @@ try:
 except ImportError:                              # pragma: no cover - Python 3.10
     from sre_compile import _ignorecase_fixes as _EXTRA_CASES  # type: ignore[attr-defined,no-redef]
 
-from .profile import Shape
+from .profile import Shape, Term
+
+try:
+    from re import _parser                       # Python >= 3.11
+except ImportError:                              # pragma: no cover - Python 3.10
+    import sre_parse as _parser  # type: ignore[no-redef]
 
 _WORD_RUN = re.compile(r"\w+")
 #: Bytes that may be part of a word: ASCII letters, digits and '_', and every non-ASCII byte.
@@ -73,15 +78,15 @@ def _is_words(text: str) -> bool:
     return bool(text) and _WORD_RUN.fullmatch(text) is not None
 
 
-def tokenizable(shape: Shape) -> bool:
-    """Whether a keyword/phrase is a sequence of whole tokens (its words are word characters)."""
-    words = [fold(w) for w in shape.words] + [fold(shape.words[-1] + s) for s in shape.suffixes]
+def _tokenizable(words: Sequence[str]) -> bool:
+    """Whether (folded) words are made of word characters, none of them case-equal to a
+    character of another kind."""
     return all(_is_words(w) and not set(w) & _CROSS_CLASS for w in words)
 
 
 def variants(shape: Shape) -> list[tuple[str, ...]]:
-    """The token sequences (folded) a tokenizable shape matches: a gap that may be empty
-    gives the words written apart and written together; the last token takes each ending."""
+    """The token sequences (folded) a shape matches: a gap that may be empty gives the
+    words written apart and written together; the last token takes each ending."""
     words = [fold(w) for w in shape.words]
     optional = [i for i, required in enumerate(shape.required) if not required]
     out = []
@@ -95,6 +100,69 @@ def variants(shape: Shape) -> list[tuple[str, ...]]:
                 tokens.append(word)
         out += [(*tokens[:-1], fold(tokens[-1] + suffix)) for suffix in shape.suffixes]
     return out
+
+
+_WORD_CLASS = [(_parser.IN, [(_parser.CATEGORY, _parser.CATEGORY_WORD)])]
+_SMALL = 512
+
+
+def _language(items: Sequence[tuple[Any, Any]]) -> list[str] | None:
+    """The strings a sequence of parsed regex items matches, when they are few; else None."""
+    out = [""]
+    for op, arg in items:
+        if op == _parser.LITERAL:
+            part = [chr(arg)]
+        elif op == _parser.SUBPATTERN and not arg[1] and not arg[2]:
+            part = _language(arg[3])
+        elif op == _parser.BRANCH:
+            options = [_language(branch) for branch in arg[1]]
+            part = None if None in options else [x for o in options for x in o]
+        elif op == _parser.IN and all(o in (_parser.LITERAL, _parser.RANGE) for o, _ in arg):
+            part = [chr(c) for o, a in arg for c in ([a] if o == _parser.LITERAL else range(a[0], a[1] + 1))]
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and arg[1] <= 4:
+            inner = _language(arg[2])
+            part = None if inner is None else \
+                ["".join(p) for k in range(arg[0], arg[1] + 1) for p in product(inner, repeat=k)]
+        else:
+            return None
+        if part is None or len(out) * len(part) > _SMALL:
+            return None
+        out = [a + b for a in out for b in part]
+    return out
+
+
+def _boundary(item: tuple[Any, Any], side: int) -> bool:
+    """Whether a parsed regex item is ``\\b`` or, on that side, ``(?<!\\w)`` / ``(?!\\w)``."""
+    op, arg = item
+    return (op == _parser.AT and arg == _parser.AT_BOUNDARY) or \
+        (op == _parser.ASSERT_NOT and arg[0] == side and list(arg[1]) == _WORD_CLASS)
+
+
+def _regex_words(pattern: str) -> list[str] | None:
+    """The words a regular expression matches when it matches whole tokens of a small set:
+    ``\\b`` or ``(?<!\\w)``, then a finite choice of word-character strings, then ``\\b`` or
+    ``(?!\\w)``; such as ``\\befficien(t|cy|cies)\\b``. None for any other regex."""
+    try:
+        parsed = _parser.parse(pattern, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return None
+    items = list(parsed)
+    if parsed.state.flags & (re.ASCII | re.LOCALE) or len(items) < 3:
+        return None
+    words = _language(items[1:-1]) if _boundary(items[0], -1) and _boundary(items[-1], 1) else None
+    words = None if words is None else sorted({fold(w) for w in words})
+    return words if words and _tokenizable(words) else None
+
+
+def token_sequences(term: Term) -> list[tuple[str, ...]] | None:
+    """The token sequences (folded) a term matches exactly, or None when it must run as a
+    regular expression (words with other characters inside, most regexes)."""
+    if term.kind == "regex":
+        words = _regex_words(term.pattern)
+        return None if words is None else [(w,) for w in words]
+    shape = term.shape
+    words = [fold(w) for w in shape.words] + [fold(shape.words[-1] + s) for s in shape.suffixes]
+    return variants(shape) if _tokenizable(words) else None
 
 
 # -- the vocabulary of a profile -------------------------------------------------------------
@@ -329,10 +397,10 @@ def _first_match_only(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
 
 
 class Matcher:
-    """Counts tokenizable keywords and phrases (`tokenizable`) in blocks of papers."""
+    """Counts terms given as token sequences (`token_sequences`) in blocks of papers."""
 
-    def __init__(self, shapes: Sequence[Shape]):
-        sequences = [variants(s) for s in shapes]
+    def __init__(self, sequences: Sequence[Sequence[tuple[str, ...]]]):
+        """`sequences`: per term, the token sequences it matches (`token_sequences`)."""
         self.vocabulary = Vocabulary([w for vs in sequences for v in vs for w in v])
         index = self.vocabulary.index
         self.sequences = [[[index[w] for w in v] for v in vs] for vs in sequences]
@@ -341,7 +409,7 @@ class Matcher:
                   if len(v) == 1 and j not in self.phrases]
         words, terms = zip(*single) if single else ((), ())
         self.keywords = sp.csr_matrix((np.ones(len(single), np.int32), (words, terms)),
-                                      shape=(len(self.vocabulary.words), len(shapes)))
+                                      shape=(len(self.vocabulary.words), len(sequences)))
 
     def count(self, buf: np.ndarray, off: np.ndarray) -> sp.csc_matrix:
         """Papers x shapes: how often each shape matches in each paper."""
