@@ -584,15 +584,15 @@ class Scorer:
         decay = self._decay(age)
         rows: list[tuple[Any, ...]] = []
         for field in FIELDS:
-            counts = self.counts_[field].getrow(i)
+            columns, counts = _row_of(self.counts_[field], i)
             fw = getattr(self.profile.field_weights, field)
-            for j, n, x in zip(counts.indices, counts.data, self._tf(counts.data)):
+            for j, n, x in zip(columns, counts, self._tf(counts)):
                 term = self.profile.terms[j]
                 rows.append((term.key, field, int(n), term.weight, fw, keep * fw * term.weight * x))
         for kind, matrix, field in (("author", self.author_matrix_, "authors"),
                                     ("category", self.category_matrix_, "categories")):
             boosts = list(getattr(self.profile, f"{kind}_boosts").items())
-            for j in matrix.getrow(i).indices:
+            for j in _row_of(matrix, i)[0]:
                 name, boost = boosts[j]
                 rows.append((f"{kind}: {name}", field, 1, boost, 1.0, keep * boost))
         if decay is not None:
@@ -603,8 +603,7 @@ class Scorer:
             rows.append(("learned", "model", np.nan, self.profile.alpha, np.nan,
                          self.profile.alpha * self._scale(keyword) * self._learned[i]))
         for field in FIELDS:
-            counts = self.exclude_counts_[field].getrow(i)
-            for j, n in zip(counts.indices, counts.data):
+            for j, n in zip(*_row_of(self.exclude_counts_[field], i)):
                 rows.append((f"exclude: {self.profile.exclude[j].key}", field, int(n), np.nan, np.nan, 0.0))
         if not self._in_categories[i]:
             rows.append(("exclude: not in categories", "categories", np.nan, np.nan, np.nan, 0.0))
@@ -653,6 +652,21 @@ class Scorer:
     def _require_fit(self) -> None:
         if not hasattr(self, "counts_"):
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
+
+
+def _row_of(matrix: sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and values of row `i` of a CSC matrix with sorted indices, by a binary
+    search per column (`getrow` would scan every stored value)."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()
+    columns, values = [], []
+    for j in range(matrix.shape[1]):
+        lo, hi = matrix.indptr[j], matrix.indptr[j + 1]
+        k = lo + int(np.searchsorted(matrix.indices[lo:hi], i))
+        if k < hi and matrix.indices[k] == i:
+            columns.append(j)
+            values.append(matrix.data[k])
+    return np.array(columns, np.int64), np.array(values, matrix.dtype)
 
 
 def _names(papers: Papers) -> list[str]:

@@ -102,10 +102,13 @@ class Explorer:
         if isinstance(store_or_papers, pd.DataFrame):
             self.papers = store_or_papers.reset_index(drop=True).copy()
             self.store: Store | _Memory = _Memory(self.papers)
-        else:
-            self.papers = store_or_papers.papers()
+            self.scorer = Scorer(profile).fit(self.papers)
+        else:       # a store's papers as Arrow data, shared by the scorer and the table
+            table = store_or_papers.table()
+            self.papers = table.to_pandas(types_mapper=pd.ArrowDtype)
+            self.papers["tags"] = pd.Series(table["tags"].to_pylist(), dtype=object)  # edited here
             self.store = store_or_papers
-        self.scorer = Scorer(profile).fit(self.papers)
+            self.scorer = Scorer(profile).fit(table)
         self._now = now
         self._lock = threading.RLock()
         self._quiet = False                      # True while widgets are set from code
@@ -577,7 +580,7 @@ class Explorer:
         with self._lock:
             scores = self.scorer.scores(self._now)
             mask = self._eligible(scores) | (self._filter_mask & (scores < self.min_score.value))
-            shown = self.papers[mask].assign(score=scores[mask])
+            shown = self.papers.loc[mask, ["published", "primary_category"]].assign(score=scores[mask])
             terms = term_matches(self.scorer, mask)
         fig = Figure(figsize=(15, 3.8))
         fig.subplots_adjust(left=0.04, right=0.99, bottom=0.24, top=0.9, wspace=0.45)
