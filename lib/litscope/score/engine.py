@@ -271,8 +271,10 @@ class Scorer:
         self.n_papers_ = len(papers)
         self._columns: dict[str, Any] = {}
         self._ids: pd.Index | None = None
-        self.counts_ = self._count(self.profile.terms)
-        self.exclude_counts_ = self._count(self.profile.exclude)
+        both = self._count([*self.profile.terms, *self.profile.exclude])   # one pass per field
+        n_terms = len(self.profile.terms)
+        self.counts_ = {f: m[:, :n_terms].tocsc() for f, m in both.items()}
+        self.exclude_counts_ = {f: m[:, n_terms:].tocsc() for f, m in both.items()}
         self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
         self.category_matrix_ = self._boost_matrix("category_boosts",
                                                    list(self.profile.category_boosts))

@@ -420,9 +420,7 @@ class Matcher:
         counts = (per_word @ self.keywords).tocsc()
         if not self.phrases:
             return counts
-        order = np.argsort(hits.word, kind="stable")
-        bounds = np.searchsorted(hits.word[order], np.arange(len(self.vocabulary.words) + 1))
-        by_word = [order[bounds[i]:bounds[i + 1]] for i in range(len(self.vocabulary.words))]
+        by_word: dict[int, np.ndarray] = {}
         docs = [self._phrase(hits, by_word, self.sequences[j]) for j in self.phrases]
         columns = np.repeat(self.phrases, [len(d) for d in docs])
         phrases = sp.csc_matrix((np.ones(len(columns), np.int32),
@@ -431,19 +429,24 @@ class Matcher:
         return (counts + phrases).tocsc()
 
     @staticmethod
-    def _phrase(hits: Hits, by_word: list[np.ndarray], sequences: list[list[int]]) -> np.ndarray:
-        """The paper of every match of one term (any of its token sequences)."""
-        starts, ends = [], []
+    def _phrase(hits: Hits, by_word: dict[int, np.ndarray], sequences: list[list[int]]) -> np.ndarray:
+        """The paper of every match of one term (any of its token sequences); `by_word`
+        caches the hits of each first word."""
+        starts, ends, docs = [], [], []
         last = len(hits.word_of) - 1
         for sequence in sequences:
-            first = hits.token[by_word[sequence[0]]]
+            if sequence[0] not in by_word:
+                by_word[sequence[0]] = np.flatnonzero(hits.word == sequence[0])
+            first = by_word[sequence[0]]
+            token = hits.token[first]
             for k, word in enumerate(sequence[1:], 1):
-                at = np.minimum(first + k, last)
-                first = first[(first + k <= last) & (hits.word_of[at] == word) & hits.separated[at]]
-            starts.append(first)
-            ends.append(first + len(sequence))
-        first = np.concatenate(starts)
-        order = np.argsort(first, kind="stable")
-        first, end = first[order], np.concatenate(ends)[order]
-        doc = hits.doc[np.searchsorted(hits.token, first)]
-        return doc[_first_match_only(doc, first, end)]
+                at = np.minimum(token + k, last)
+                ok = (token + k <= last) & (hits.word_of[at] == word) & hits.separated[at]
+                first, token = first[ok], token[ok]
+            starts.append(token)
+            ends.append(token + len(sequence))
+            docs.append(hits.doc[first])
+        start = np.concatenate(starts)
+        order = np.argsort(start, kind="stable")
+        doc = np.concatenate(docs)[order]
+        return doc[_first_match_only(doc, start[order], np.concatenate(ends)[order])]
