@@ -53,9 +53,9 @@ from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, token_sequences
 
 Papers = pd.DataFrame | pa.Table
-#: Rows per block when scanning text: bounds the memory a block's lower-cased text and
-#: candidate matches take (~100 MB for abstracts).
-CHUNK_ROWS = 1 << 15
+#: Rows per block when scanning text: bounds the memory a block's token tables take
+#: (~30 MB a thread for abstracts).
+CHUNK_ROWS = 1 << 14
 #: Threads that scan blocks of papers at once.
 SCAN_THREADS = min(4, os.cpu_count() or 1)
 _EPOCH = pd.Timestamp(0, tz="UTC")
