@@ -189,10 +189,12 @@ class Vocabulary:
         self.width = max(map(len, folded), default=0)
         self.word_bytes = np.frombuffer(b"".join(folded) or b"\0", np.uint8)
         self.word_offsets = np.cumsum([0, *map(len, folded)]).astype(np.int64)
-        self.ends = np.zeros((self.width + 1) << 16, bool)   # (length, first, last byte) of a word
-        for word in folded:
+        # (length, first, last byte) -> the one word that has them, -1: none, -2: several
+        self.ends = np.full((self.width + 1) << 16, -1, np.int32)
+        for i, word in enumerate(folded):
             if word:
-                self.ends[(len(word) << 16) | (word[0] << 8) | word[-1]] = True
+                cell = (len(word) << 16) | (word[0] << 8) | word[-1]
+                self.ends[cell] = i if self.ends[cell] == -1 else -2
         size = 1 << max(4, (4 * len(self.words)).bit_length())
         self.slot_keys = np.zeros(size, np.uint64)
         self.slot_words = np.full(size, -1, np.int32)
@@ -314,11 +316,19 @@ def _lookup(buf, classes, starts, ends, ascii, first_token, word_ends, slot_keys
         for t in range(first_token[doc], first_token[doc + 1]):
             start, end = starts[t], ends[t]
             length, word = end - start, -1
+            cell = -1
+            if ascii[t] and length <= width:
+                cell = word_ends[(length << 16) | ((buf[start] | 0x20) << 8) | (buf[end - 1] | 0x20)]
             if not ascii[t]:
                 word = -2
-            elif length <= width and word_ends[(length << 16) | ((buf[start] | 0x20) << 8)
-                                               | (buf[end - 1] | 0x20)]:
-                key = np.uint64(0)                      # hash, then probe the table
+            elif cell >= 0:                             # one candidate: compare the bytes
+                lo = word_offsets[cell]
+                same = True
+                for k in range(length):
+                    same &= (buf[start + k] | 0x20) == word_bytes[lo + k]
+                word = cell if same else -1
+            elif cell == -2:
+                key = np.uint64(0)                      # several: hash, then probe the table
                 for k in range(start, end):
                     key = key * np.uint64(0x100000001B3) + np.uint64(buf[k] | 0x20)
                 slot = ((key >> np.uint64(29)) ^ key) & mask
@@ -336,7 +346,9 @@ def _lookup(buf, classes, starts, ends, ascii, first_token, word_ends, slot_keys
             word_of[t] = word
             if word == -1:
                 continue
-            separated[t] = t > first_token[doc] and _separated(buf, ends[t - 1], start, classes)
+            gap = ends[t - 1] if t > first_token[doc] else -1
+            separated[t] = gap >= 0 and ((gap == start - 1 and classes[buf[gap]] == 2)
+                                         or (gap < start - 1 and _separated(buf, gap, start, classes)))
             if word >= 0:
                 hits[n_hits, 0], hits[n_hits, 1], hits[n_hits, 2] = t, word, doc
                 n_hits += 1
