@@ -142,15 +142,31 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
+def read_text(file: str | Path, error: type[Exception] = ConfigError, hint: str = "") -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
+    file and why: it cannot be read (then `hint`, what to do), or where its first byte that
+    is not UTF-8 sits."""
+    file = Path(file)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise error(f"{file}: cannot read it ({exc.strerror or exc}){hint}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(f"{file}: not UTF-8 text (line {line}, byte {exc.start}: 0x{data[exc.start]:02x}); "
+                    f"save it as UTF-8") from None
+
+
 def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = ConfigError,
                     what: str = "a mapping of settings") -> M:
     """Read a YAML file and validate it with a pydantic `model`; every problem is one
     `error` naming the file (and the line or field)."""
     file = Path(file)
+    text = read_text(file, error)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise error(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark else ""
