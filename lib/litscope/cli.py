@@ -49,16 +49,24 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 
 # -- import ---------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> None:
-    from .sources.digests import read_digest
+    from .sources.digests import describe_cut_off, read_digest
     from .store import Store
     # read every file before touching the store, so one bad file leaves the store as it was
     digests = [(file, read_digest(file, format=args.format)) for file in args.files]
     store = Store(_project(args, required=False).data_dir)
     for file, papers in digests:
         counts = store.add_papers(papers)
-        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers)} papers "
+        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
               f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
+        if papers.attrs.get("cut_off"):
+            _warn(f"{file}: {describe_cut_off(papers.attrs['cut_off'])}")
+        for note in counts.notes():
+            _warn(f"{file}: {note}")
     print(f"The store {store.path} now holds {store.count()} papers.")
+
+
+def _warn(message: str) -> None:
+    print(f"litscope: warning: {message}", file=sys.stderr)
 
 
 # -- list -----------------------------------------------------------------------------------
