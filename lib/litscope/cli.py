@@ -276,9 +276,10 @@ def cmd_score(args: argparse.Namespace) -> None:
     if args.out:
         out, scored = Path(args.out), scorer.score()
         if out.suffix == ".csv":
+            from .curate.export import write_csv
             for column in LIST_COLUMNS:
                 scored[column] = ["; ".join(v) for v in scored[column]]
-            scored.to_csv(out, index=False)
+            write_csv(scored, out)
         elif out.suffix == ".parquet":
             scored.to_parquet(out, index=False)
         else:
