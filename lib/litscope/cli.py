@@ -127,6 +127,7 @@ def _selection(args: argparse.Namespace, store):
 
 
 def _run_llm(args: argparse.Namespace, run: Callable) -> None:
+    from .errors import LLMError
     from .store import Store
     project = _project(args, required=False)
     store = Store(project.data_dir)
@@ -135,6 +136,9 @@ def _run_llm(args: argparse.Namespace, run: Callable) -> None:
     print(report)
     for paper_id, reason in report.failures.items():
         print(f"  {paper_id}: {reason}")
+    if report.all_failed:
+        raise LLMError(f"all {report.failed} papers failed, none got a "
+                       f"{'summary' if report.kind == 'summary' else 'translation'} (reasons above)")
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
