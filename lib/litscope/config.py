@@ -4,11 +4,14 @@ All defaults live in the pydantic models below; `litscope.yml` only says what di
 """
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,7 +23,12 @@ CONFIG_NAME = "litscope.yml"
 ENV_DATA = "LITSCOPE_DATA"
 ENV_ARXIV_URL = "LITSCOPE_ARXIV_URL"
 
+log = logging.getLogger(__name__)
+
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
+#: arXiv asks every client to wait this long between requests, on each of its hosts
+#: (export.arxiv.org's API and OAI-PMH, rss.arxiv.org, oaipmh.arxiv.org, arxiv.org).
+ARXIV_MIN_DELAY = 3.0
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,6 +42,29 @@ def check_categories(value: list[str]) -> list[str]:
     return value
 
 
+def check_polite_delay(url: str, delay: float, setting: str = "arxiv.delay_seconds") -> None:
+    """Enforce arXiv's rule of at least 3 s between requests, for a client of `url` that waits
+    `delay` s (every client of an arXiv endpoint calls this): `ConfigError` for an arXiv host
+    (arxiv.org and its subdomains); for another remote host (a mirror, with rules of its own)
+    a logged note; nothing for this machine (a test's fixture server)."""
+    if delay >= ARXIV_MIN_DELAY:
+        return
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == "arxiv.org" or host.endswith(".arxiv.org"):
+        raise ConfigError(f"{setting}: {delay:g} s is less than the {ARXIV_MIN_DELAY:g} s arXiv asks for "
+                          f"between requests to {host}; set it to {ARXIV_MIN_DELAY:g} or more")
+    if host and host != "localhost" and not _is_loopback(host):
+        log.warning("%s is %g s, less than arXiv's %g s: allowed because %s is not arXiv; make "
+                    "sure it allows that pace", setting, delay, ARXIV_MIN_DELAY, host)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -42,7 +73,7 @@ class ArxivSettings(_Section):
     """How to talk to the arXiv API."""
     base_url: str = "https://export.arxiv.org/api/query"
     page_size: int = Field(100, ge=1, le=2000)
-    delay_seconds: float = Field(3.0, ge=0)   # arXiv asks for >= 3 s between calls
+    delay_seconds: float = Field(3.0, ge=0)   # >= 3 s for arXiv's hosts: check_polite_delay
     retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
     max_backoff_seconds: float = Field(120.0, ge=0)
