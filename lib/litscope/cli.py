@@ -21,7 +21,9 @@ Handler = Callable[[argparse.Namespace], int | None]
 
 
 def _project(args: argparse.Namespace, required: bool = True):
-    return open_project(data=getattr(args, "data", None), required=required)
+    project = open_project(data=getattr(args, "data", None), required=required)
+    project.allow_empty_profile = getattr(args, "allow_empty", False)
+    return project
 
 
 def _store(args: argparse.Namespace, required: bool = True):
@@ -258,10 +260,12 @@ def cmd_score(args: argparse.Namespace) -> None:
     from .schema import LIST_COLUMNS
     from .score.engine import Scorer
     from .store import Store
+    from .score.profile import load_profile
     project = _project(args, required=False)
     store = Store(project.data_dir)
     papers = store.papers()
-    scorer = Scorer(args.profile or project.profile_path).fit(papers)
+    profile = load_profile(args.profile or project.profile_path, allow_empty=args.allow_empty)
+    scorer = Scorer(profile).fit(papers)
     if scorer.profile.alpha > 0:
         from .errors import LearnError
         from .score.learn import Learner
@@ -315,8 +319,9 @@ def cmd_profile_import_bot(args: argparse.Namespace) -> None:
 def cmd_profile_check(args: argparse.Namespace) -> None:
     from .score.profile import load_profile
     path = args.file or _project(args, required=False).profile_path
-    profile = load_profile(path)
-    print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes)")
+    profile = load_profile(path, allow_empty=args.allow_empty)
+    empty = "; it is empty: every paper scores 0" if profile.is_empty else ""
+    print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes){empty}")
 
 
 # -- learn ----------------------------------------------------------------------------------
@@ -366,6 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     def data_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", metavar="DIR", help="the store's folder (default: the project's "
                        "'data:' setting, or $LITSCOPE_DATA)")
+
+    def allow_empty_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-empty", action="store_true",
+                       help="accept a profile without terms or boosts (every paper then scores 0; "
+                            "without this flag such a profile is an error)")
 
     p = command("init", cmd_init, "create a review project",
                 "Create a review project in DIR: litscope.yml (what to fetch), profile.yml (how to\n"
@@ -417,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", metavar="ID", help="show the contributions to one paper's score")
     p.add_argument("--out", metavar="FILE", help="also write all scored papers to FILE (.csv or .parquet)")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("profile", lambda _: profile_parser.print_help() or 2, "check or import scoring profiles",
                 "Check a scoring profile, or turn an arxiv_rss_bot config.json into one.")
@@ -424,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = profile_sub.add_parser("check", help="validate a profile",
                                description="Validate a profile; errors name the field and the line.")
     q.add_argument("file", nargs="?", metavar="FILE", help="the profile (default: the project's)")
+    allow_empty_option(q)
     q.set_defaults(handler=cmd_profile_check)
     q = profile_sub.add_parser(
         "import-bot", help="make a profile from an arxiv_rss_bot config.json",
@@ -467,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render", action="store_true",
                    help="run 'quarto render' on it when Quarto is installed (else say how to get it)")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("digest", cmd_digest, "write the papers of a day as digest markdown",
                 "Write the store's papers submitted on a day (or since a day) as markdown: the\n"
@@ -480,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)
+    allow_empty_option(p)
 
     def llm_options(p: argparse.ArgumentParser, language_default: str | None) -> None:
         p.add_argument("--language", default=language_default, metavar="CODE",
@@ -584,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="update as of this day (default: today, UTC)")
     p.add_argument("--refresh", action="store_true", help="fetch windows again even if fetched before")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
                 "Import the embedded sample corpus (papers from five real digests) into the store,\n"

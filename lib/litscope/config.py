@@ -128,12 +128,14 @@ class ProjectConfig(_Section):
 
 
 class Project:
-    """A review project on disk: its root folder and validated config."""
+    """A review project on disk: its root folder and validated config. `allow_empty_profile`
+    lets `profile()` return a profile that scores nothing (``--allow-empty``)."""
 
     def __init__(self, root: Path, config: ProjectConfig, data_override: str | Path | None = None):
         self.root = Path(root).resolve()
         self.config = config
         self._data_override = data_override
+        self.allow_empty_profile = False
 
     @property
     def data_dir(self) -> Path:
@@ -152,7 +154,7 @@ class Project:
         if not self.profile_path.is_file():
             return None
         from .score.profile import load_profile
-        return load_profile(self.profile_path)
+        return load_profile(self.profile_path, allow_empty=self.allow_empty_profile)
 
     @property
     def arxiv_url(self) -> str:
@@ -173,7 +175,8 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
-def read_text(file: str | Path, error: type[Exception] = ConfigError, hint: str = "") -> str:
+def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it",
+              hint: str = "") -> str:
     """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
     file and why: it cannot be read (then `hint`, what to do), or where its first byte that
     is not UTF-8 sits."""
@@ -181,7 +184,7 @@ def read_text(file: str | Path, error: type[Exception] = ConfigError, hint: str 
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise error(f"{file}: cannot read it ({exc.strerror or exc}){hint}") from None
+        raise error(f"{file}: cannot read {what} ({exc.strerror or exc}){hint}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
