@@ -133,8 +133,8 @@ class AddCounts(dict):
         """One line per paper kept or skipped, for people."""
         return ([f"{pid}: kept the longer {' and '.join(fields)} in the store (the new copy's "
                  f"is cut short)" for pid, fields in self.kept.items()]
-                + [f"{pid}: skipped, its abstract is {stored}'s cut short"
-                   for pid, stored in self.skipped.items()])
+                + [f"{pid}: skipped as a cut-off copy of {stored} (its abstract is the stored one's, "
+                   f"cut short)" for pid, stored in self.skipped.items()])
 
 
 class _Abstracts:
