@@ -18,6 +18,7 @@ from .config import open_project
 from .errors import LitscopeError
 
 Handler = Callable[[argparse.Namespace], int | None]
+log = logging.getLogger(__name__)
 
 
 def _project(args: argparse.Namespace, required: bool = True):
@@ -63,14 +64,10 @@ def cmd_import(args: argparse.Namespace) -> None:
         print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
               f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
         if papers.attrs.get("cut_off"):
-            _warn(f"{file}: {describe_cut_off(papers.attrs['cut_off'])}")
+            log.warning("%s: %s", file, describe_cut_off(papers.attrs["cut_off"]))
         for note in counts.notes():
-            _warn(f"{file}: {note}")
+            log.warning("%s: %s", file, note)
     print(f"The store {store.path} now holds {store.count()} papers.")
-
-
-def _warn(message: str) -> None:
-    print(f"litscope: warning: {message}", file=sys.stderr)
 
 
 # -- list -----------------------------------------------------------------------------------
@@ -617,8 +614,7 @@ class _WarningLines(logging.Handler):
 def _show_warnings() -> None:
     logger = logging.getLogger("litscope")
     if not any(isinstance(h, _WarningLines) for h in logger.handlers):
-        handler = _WarningLines(logging.WARNING)
-        logger.addHandler(handler)
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def _closed_pipe() -> int:
