@@ -18,14 +18,16 @@ import os
 import re
 import threading
 import time
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
-import httpx
 import openai
 from pydantic import BaseModel, ValidationError
 
 from ..config import LLMSettings
 from ..errors import LLMError
+
+if TYPE_CHECKING:
+    import httpx   # the openai client's transport
 
 log = logging.getLogger(__name__)
 
