@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
 from .errors import StoreError
 from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
@@ -377,9 +378,13 @@ class Store:
         select = f"SELECT {', '.join(COLUMNS)} FROM papers"
         with pq.ParquetWriter(tmp, PAPER_SCHEMA) as writer:
             if base is None:
+                (total,) = con.execute("SELECT count(*) FROM papers").fetchone()
                 cursor = con.execute(select + _ORDER)
-                while rows := cursor.fetchmany(self.MIRROR_BATCH):
-                    writer.write_table(to_arrow(_frame(rows)))
+                with tqdm(total=total, unit="paper", desc=f"{self.path.name}: Parquet mirror",
+                          disable=total < self.MIRROR_MIN_PAPERS) as bar:
+                    while rows := cursor.fetchmany(self.MIRROR_BATCH):
+                        writer.write_table(to_arrow(_frame(rows)))
+                        bar.update(len(rows))
             else:
                 changed = [i for (i,) in con.execute(
                     "SELECT DISTINCT id FROM papers_changes WHERE seq > ?", (base[0],))]
