@@ -195,7 +195,7 @@ def take_rows(table: pa.Table, rows: np.ndarray, batch: int = 1 << 15) -> pa.Tab
 
 
 def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> pa.Table:
-    """Parquet files as one Table, one row group at a time on one thread: peak memory
+    """Parquet files as one Table, one row group at a time: peak memory
     stays near the size of the data, where `pyarrow.parquet.read_table` holds ~1.7 times
     as much while decoding."""
     parts = []
@@ -203,6 +203,6 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
         reader = pq.ParquetFile(file)
         names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
         for group in range(reader.num_row_groups):
-            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
+            parts.append(reader.read_row_group(group, columns=names))
             pa.default_memory_pool().release_unused()   # decoding buffers, before the next
     return pa.concat_tables(parts, promote_options="permissive")

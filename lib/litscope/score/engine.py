@@ -173,12 +173,12 @@ def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray
     return rows[counts > 0], counts[counts > 0]
 
 
-def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], width: int,
-          progress: tqdm | None = None) -> sp.csc_matrix:
-    """Count the matches of `terms` in every paper of one field: a papers x `width` matrix
-    whose column `columns[k]` holds term k's counts (built directly, no COO copies)."""
+def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
+          progress: tqdm | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Count the matches of `terms` in every paper of one field: per term, the papers it
+    matches (sorted) and how often."""
     if not terms:
-        return sp.csc_matrix((len(text), width), dtype=np.int32)
+        return []
     sequences = [token_sequences(t) for t in terms]
     literal = [k for k, s in enumerate(sequences) if s is not None]
     regex = [k for k, s in enumerate(sequences) if s is None]
@@ -209,14 +209,21 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], 
                 counts[k].append(n.astype(np.int32))
             if progress is not None:
                 progress.update(n_rows)
-    sizes = np.zeros(width, np.int64)
-    sizes[list(columns)] = [sum(len(r) for r in term_rows) for term_rows in rows]
-    order = np.argsort(columns, kind="stable")
     empty = np.zeros(0, np.int32)
-    indices = np.concatenate([empty, *(r for k in order for r in rows[k])])
-    data = np.concatenate([empty, *(c for k in order for c in counts[k])])
+    return [(np.concatenate([empty, *r]), np.concatenate([empty, *c])) for r, c in zip(rows, counts)]
+
+
+def _csc(n_rows: int, width: int, columns: Sequence[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> sp.csc_matrix:
+    """A papers x `width` count matrix from (column, (rows, counts)) pairs (no COO copies)."""
+    sizes = np.zeros(width, np.int64)
+    ordered = sorted(columns, key=lambda c: c[0])
+    for j, (rows, _) in ordered:
+        sizes[j] = len(rows)
+    empty = np.zeros(0, np.int32)
+    indices = np.concatenate([empty, *(rows for _, (rows, _) in ordered)])
+    data = np.concatenate([empty, *(counts for _, (_, counts) in ordered)])
     indptr = np.r_[0, np.cumsum(sizes)].astype(np.int32 if len(data) < 2**31 else np.int64)
-    return sp.csc_matrix((data, indices, indptr), shape=(len(text), width))
+    return sp.csc_matrix((data, indices, indptr), shape=(n_rows, width))
 
 
 def _indicator(lists: pa.ListArray, keys: Sequence[str], normalise: bool = False,
@@ -271,10 +278,7 @@ class Scorer:
         self.n_papers_ = len(papers)
         self._columns: dict[str, Any] = {}
         self._ids: pd.Index | None = None
-        both = self._count([*self.profile.terms, *self.profile.exclude])   # one pass per field
-        n_terms = len(self.profile.terms)
-        self.counts_ = {f: m[:, :n_terms].tocsc() for f, m in both.items()}
-        self.exclude_counts_ = {f: m[:, n_terms:].tocsc() for f, m in both.items()}
+        self.counts_, self.exclude_counts_ = self._count(self.profile.terms, self.profile.exclude)
         self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
         self.category_matrix_ = self._boost_matrix("category_boosts",
                                                    list(self.profile.category_boosts))
@@ -289,18 +293,23 @@ class Scorer:
         self._recompute()
         return self
 
-    def _count(self, terms: Sequence[Term]) -> dict[str, sp.csc_matrix]:
-        """Per field, the papers x terms match counts (columns of terms not looked for there stay empty)."""
+    def _count(self, *groups: Sequence[Term]) -> list[dict[str, sp.csc_matrix]]:
+        """Per group of terms and field, the papers x terms match counts (columns of terms
+        not looked for there stay empty); all groups are matched in one pass per field."""
+        terms = [t for group in groups for t in group]
+        bounds = np.cumsum([0, *map(len, groups)])
         show = self.progress if self.progress is not None else self.n_papers_ >= 200_000
         fields = {f: [j for j, t in enumerate(terms) if f in t.applies_to()] for f in FIELDS}
         total = self.n_papers_ * sum(1 for cols in fields.values() if cols)
-        counts = {}
+        out: list[dict[str, sp.csc_matrix]] = [{} for _ in groups]
         with tqdm(total=total, disable=not show or not total, unit="paper-field",
                   desc="matching terms") as bar:
             for field, cols in fields.items():
-                counts[field] = _scan(self._text(field), [terms[j] for j in cols], cols,
-                                      len(terms), bar)
-        return counts
+                found = _scan(self._text(field), [terms[j] for j in cols], bar)
+                for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+                    out[g][field] = _csc(self.n_papers_, int(hi - lo),
+                                         [(j - lo, f) for j, f in zip(cols, found) if lo <= j < hi])
+        return out
 
     def _text(self, field: str) -> pa.ChunkedArray:
         """A field's text (authors joined by ", "; nulls as ""), made on first use."""
@@ -427,7 +436,7 @@ class Scorer:
         """Add a term (a `Term`, ``"LLM"``, ``{"LLM": 2}`` ...); scans the text for it only."""
         term = _validated_term(term)
         _validated(self.profile, "terms", [*self.profile.terms, term])
-        new = self._count([term])
+        new, = self._count([term])
         for field, matrix in new.items():
             self.counts_[field] = sp.hstack([self.counts_[field], matrix], format="csc")
             self._add_column(self.counts_[field], len(self.profile.terms) - 1,
