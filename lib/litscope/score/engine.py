@@ -279,6 +279,8 @@ class Scorer:
         self._columns: dict[str, Any] = {}
         self._ids: pd.Index | None = None
         self.counts_, self.exclude_counts_ = self._count(self.profile.terms, self.profile.exclude)
+        for field in FIELDS:     # joined authors, filled-in comments: made again when needed
+            self._columns.pop(field, None)
         self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
         self.category_matrix_ = self._boost_matrix("category_boosts",
                                                    list(self.profile.category_boosts))
@@ -305,7 +307,7 @@ class Scorer:
         with tqdm(total=total, disable=not show or not total, unit="paper-field",
                   desc="matching terms") as bar:
             for field, cols in fields.items():
-                found = _scan(self._text(field), [terms[j] for j in cols], bar)
+                found = _scan(self._text(field), [terms[j] for j in cols], bar) if cols else []
                 for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
                     out[g][field] = _csc(self.n_papers_, int(hi - lo),
                                          [(j - lo, f) for j, f in zip(cols, found) if lo <= j < hi])
