@@ -471,6 +471,7 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     best = Scorer(parse_profile(PROFILE)).score(papers)["id"].head(2).tolist()
     assert [line.split()[0] for line in lines[1:3]] == ["1", "2"]
     assert all(paper_id in text for paper_id, text in zip(best, lines[1:3]))
+    assert lines[-1].startswith("Read the store in ") and ", scored in " in lines[-1]
     assert main(["score", "--explain", "2601.00002"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2601.00002: score") and "speculative decoding" in out
