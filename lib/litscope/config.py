@@ -67,14 +67,12 @@ class LLMSettings(_Section):
 
 
 class SiteSettings(_Section):
-    """The published Quarto website."""
-    title: str | None = None
-    description: str | None = None
-    site_url: str | None = None
-    out: str = "site"
+    """The review's pages on the project's Quarto website (whose title, address and navbar
+    are Quarto's settings, in ``_quarto.yml``)."""
+    out: str = "curated"   # the generated, git-ignored folder of pages inside the project
     curate: Literal["include", "top"] = "top"
     top_n: int = Field(50, ge=1)
-    feed: bool = True
+    feed: bool = True      # an RSS feed of the papers (when _quarto.yml sets website.site-url)
 
 
 class ProjectConfig(_Section):
