@@ -210,7 +210,7 @@ def test_front_page_listing_newest_day_first_with_categories_search_sort_and_fee
     listing = yaml.safe_load((out / LISTING_FILE).read_text(encoding="utf-8"))["listing"]
     assert listing["contents"] == "curated/papers/*.qmd"   # relative to index.qmd beside the folder
     assert listing["filter-ui"] is True and listing["categories"] is True
-    assert listing["sort"] == ["date desc", "score desc"] and listing["sort-ui"] == ["date", "score", "title"]
+    assert "sort" not in listing and listing["sort-ui"] == ["date", "score", "title"]   # by `order`
     # Quarto sorts a custom field only when it is listed in `fields`; as a number when typed
     assert "score" in listing["fields"] and listing["field-types"] == {"score": "number"}
     assert listing["feed"] == {"type": "partial"}
@@ -221,11 +221,20 @@ def test_paper_front_matter(site):
     paper = _meta(out / "papers" / "2512.00001.qmd")
     assert paper == {"title": "Paper 1 on speculative decoding", "date": "2025-12-02",
                      "categories": ["Efficiency", "Decoding", "cs.LG"],
-                     "byline": "Author 1, B. Coauthor, C. Third et al.", "score": 5.0}
+                     "byline": "Author 1, B. Coauthor, C. Third et al.", "score": 5.0, "order": 1}
     # no description: Quarto copies it into the RSS feed unescaped; the feed and the
     # listing take the page's first paragraph, the TL;DR
     html = _html(out / "papers" / "2512.00001.qmd")
     assert re.search(r"<p>(.*?)</p>", html.split("</header>")[-1]).group(1) == "<strong>TL;DR:</strong> TL;DR 1"
+
+
+def test_listings_show_the_newest_day_first_best_first_and_undated_papers_last(tmp_path):
+    papers = _papers()
+    papers.loc[4, "published"] = pd.NaT
+    build_site(papers, tmp_path / "curated")
+    order = {page.stem: _meta(page)["order"] for page in (tmp_path / "curated" / "papers").glob("*.qmd")}
+    # 2025-12-02: papers 1, 3, 5 (scores 5, 3, 1); 2025-12-01: 0, 2 (6, 4); undated: 4
+    assert sorted(order, key=order.get) == [f"2512.0000{i}" for i in (1, 3, 5, 0, 2, 4)]
 
 
 def test_missing_authors_and_dates_show_nothing(tmp_path):

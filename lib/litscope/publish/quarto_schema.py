@@ -71,6 +71,7 @@ DOCUMENT_OPTIONS: dict[str, Any] = {
     "execute": {"$ref": "#/$defs/LitscopeExecute"},
     "freeze": {"anyOf": [_BOOL, {"enum": ["auto"]}]},
     "metadata-files": {"type": "array", "items": _STR},
+    "order": _NUM,
     "ipynb-filters": {"type": "array", "items": _STR},
 }
 

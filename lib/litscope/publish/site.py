@@ -218,14 +218,25 @@ def _slugs(values: Iterable[str], fallback: str) -> list[str]:
     return out
 
 
+def _listing_order(papers: pd.DataFrame) -> list[int]:
+    """Each paper's place in listings: the newest day's papers first, best first within a
+    day, papers without a date last (Quarto lists by the pages' ``order`` by default)."""
+    day = papers["published"].dt.strftime("%Y-%m-%d").fillna("")
+    score = papers["score"] if "score" in papers else pd.Series(0.0, index=papers.index)
+    ranked = pd.DataFrame({"day": day, "score": score.fillna(float("-inf")),
+                           "position": range(len(papers))}, index=papers.index)
+    ranked = ranked.sort_values(["day", "score", "position"], ascending=[False, False, True])
+    order = pd.Series(range(1, len(papers) + 1), index=ranked.index)
+    return order.reindex(papers.index).tolist()
+
+
 def _listing(contents: str | list[str], *, scored: bool, feed: bool, categories: bool,
              listing_id: str) -> dict[str, Any]:
-    """A listing of paper pages: the newest day's papers first, best first within a day."""
+    """A listing of paper pages, in their `_listing_order` (Quarto's default sort)."""
     listing: dict[str, Any] = {
         "id": listing_id,
         "contents": contents,
         "type": "default",
-        "sort": ["date desc", "score desc"] if scored else "date desc",
         "sort-ui": ["date", "score", "title"] if scored else ["date", "title"],
         "filter-ui": True,
         "categories": categories,
@@ -254,7 +265,8 @@ class _SiteWriter:
         self.pages: dict[str, list[str]] = {"papers": [], "topics": [], "days": [], "methods": []}
         self.papers = papers.assign(slug=_slugs(papers["id"], "paper"),
                                     listed=pd.Series(paper_categories(papers), index=papers.index,
-                                                     dtype=object))
+                                                     dtype=object),
+                                    order=_listing_order(papers))
         self.topics = self._topics()
 
     def write(self, kind: str, relative: str, template: str, **context: Any) -> None:
@@ -304,6 +316,7 @@ class _SiteWriter:
             meta["byline"] = byline(row["authors"])
         if self.scored and present(row.get("score")):
             meta["score"] = round(float(row["score"]), 3)
+        meta["order"] = int(row["order"])
         return meta
 
     @staticmethod
