@@ -59,7 +59,7 @@ def _papers(n: int = 6) -> pd.DataFrame:
 
 @pytest.fixture
 def site(tmp_path):
-    report = build_site(_papers(), tmp_path / "curated", settings=SiteSettings(top_n=4), site_url=FEED)
+    report = build_site(_papers(), tmp_path / "curated", settings=SiteSettings(top_n=4, per_day=0), site_url=FEED)
     return tmp_path / "curated", report
 
 
@@ -270,7 +270,7 @@ def test_sample_front_page_lists_a_few_dozen_categories(tmp_path):
     from litscope.score.profile import load_profile
     report = build_site(load_sample(), tmp_path / "curated", profile=load_profile(REPO / "profile.yml"))
     categories = {c for page in _pages(tmp_path / "curated" / "papers") for c in _meta(page).get("categories", [])}
-    assert report.n_papers == 50 and 10 <= len(categories) <= 40
+    assert report.n_papers == 60 and 10 <= len(categories) <= 40
     assert "基础/前沿模型 (含LLM)" in categories and not {"agent", "Agents"} & categories
 
 
@@ -324,7 +324,7 @@ class _FakeScorer:
 
 def test_scorer_explanations_and_highlights(tmp_path):
     papers = _papers().drop(columns=["score", "rank"])
-    build_site(papers, tmp_path / "s", scorer=_FakeScorer(papers), settings=SiteSettings(top_n=6))
+    build_site(papers, tmp_path / "s", scorer=_FakeScorer(papers), settings=SiteSettings(top_n=6, per_day=0))
     html = _html(tmp_path / "s" / "papers" / "2512.00000.qmd")
     assert "<mark>decoding</mark>" in html and "&lt;b&gt;" in html
     assert "<td>a|b &lt;i&gt;</td>" in html and "sum to the score" in html
@@ -345,8 +345,16 @@ def test_curate_include_uses_labels(tmp_path):
         build_site(_papers(), tmp_path / "t", settings=SiteSettings(curate="include"), labels=labels[:0])
 
 
+def test_the_best_of_each_day_join_the_best_of_all():
+    papers = _papers(8)   # scores 8..1; days alternate, 2025-12-01 has the best
+    chosen, how = select_papers(papers, SiteSettings(top_n=2, per_day=2))
+    assert list(chosen["id"]) == ["2512.00000", "2512.00001", "2512.00002", "2512.00003"]
+    assert "2 best of each submission day" in how
+    assert len(select_papers(papers, SiteSettings(top_n=2, per_day=0))[0]) == 2
+
+
 def test_unscored_papers_are_published_newest_first():
-    chosen, how = select_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2))
+    chosen, how = select_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2, per_day=0))
     assert list(chosen["published"].dt.day) == [2, 2] and "newest" in how
 
 
@@ -360,13 +368,13 @@ def test_no_papers_give_the_pages_without_a_listing(tmp_path):
 # -- replacing the folder -------------------------------------------------------------------
 def test_rebuild_replaces_the_folder_and_an_unchanged_build_touches_nothing(tmp_path):
     out = tmp_path / "curated"
-    build_site(_papers(), out, settings=SiteSettings(top_n=5))
-    report = build_site(_papers(), out, settings=SiteSettings(top_n=2))
+    build_site(_papers(), out, settings=SiteSettings(top_n=5, per_day=0))
+    report = build_site(_papers(), out, settings=SiteSettings(top_n=2, per_day=0))
     assert sorted(p.name for p in (out / "papers").iterdir()) == ["2512.00000.qmd", "2512.00001.qmd"]
     assert report.changed > 0 and "papers/2512.00004.qmd" not in (out / MANIFEST).read_text()
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     inode = out.stat().st_ino
-    again = build_site(_papers(), out, settings=SiteSettings(top_n=2))
+    again = build_site(_papers(), out, settings=SiteSettings(top_n=2, per_day=0))
     assert again.changed == 0 and "(unchanged)" in again.summary()
     assert out.stat().st_ino == inode and {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
     assert [p.name for p in tmp_path.iterdir()] == ["curated"]   # no staging folder left
@@ -417,14 +425,14 @@ main(["publish"])
 def project(tmp_path, monkeypatch):
     """A project with 6 papers whose pages folder holds the pages of the top 5."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "litscope.yml").write_text("site: {top_n: 5}\n", encoding="utf-8")
+    (tmp_path / "litscope.yml").write_text("site: {top_n: 5, per_day: 0}\n", encoding="utf-8")
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
     assert main(["publish"]) == 0
     return tmp_path
 
 
 def _publish_top(project: Path, n: int) -> subprocess.Popen:
-    (project / "litscope.yml").write_text(f"site: {{top_n: {n}}}\n", encoding="utf-8")
+    (project / "litscope.yml").write_text(f"site: {{top_n: {n}, per_day: 0}}\n", encoding="utf-8")
     return subprocess.Popen([sys.executable, "-c", "from litscope.cli import main; main(['publish'])"],
                             cwd=project, stdout=subprocess.DEVNULL)
 
@@ -432,7 +440,7 @@ def _publish_top(project: Path, n: int) -> subprocess.Popen:
 @pytest.mark.parametrize("point", ["writing", "before-swap", "after-exchange", "between-renames"])
 def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, point, tmp_path_factory):
     before = _tree(project / "curated")
-    (project / "litscope.yml").write_text("site: {top_n: 2}\n", encoding="utf-8")
+    (project / "litscope.yml").write_text("site: {top_n: 2, per_day: 0}\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-c", _KILLED_PUBLISH, point], cwd=project, capture_output=True)
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
     after_kill = _tree(project / "curated") if (project / "curated").exists() else None
@@ -442,7 +450,7 @@ def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, po
         assert after_kill == before                                          # the previous pages, whole
     assert main(["publish"]) == 0
     clean = tmp_path_factory.mktemp("clean")
-    build_site(Store(project / "data").papers(), clean / "curated", settings=SiteSettings(top_n=2),
+    build_site(Store(project / "data").papers(), clean / "curated", settings=SiteSettings(top_n=2, per_day=0),
                listing_prefix="curated/")
     assert _tree(project / "curated") == _tree(clean / "curated")            # no orphan pages
     assert sorted(p.name for p in project.iterdir()) == ["curated", "data", "litscope.yml"]
@@ -594,7 +602,7 @@ def test_site_for_the_embedded_sample(tmp_path):
     from litscope.sample import load_sample
     sample = load_sample()
     sample["score"] = range(len(sample))
-    report = build_site(sample, tmp_path / "s", settings=SiteSettings(top_n=60))
+    report = build_site(sample, tmp_path / "s", settings=SiteSettings(top_n=60, per_day=0))
     assert report.pages["topics"] and len(report.pages["papers"]) == 60
     for page in _pages(tmp_path / "s"):
         assert "{{<" not in page.read_text(encoding="utf-8")
@@ -682,7 +690,7 @@ def test_site_scored_by_a_profile(tmp_path, profile):
     from litscope.score.engine import Scorer
     papers = _papers()
     scorer = Scorer(profile).fit(papers.drop(columns=["score", "rank"]))
-    report = build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3))
+    report = build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3, per_day=0))
     best = scorer.score().iloc[0]
     assert report.pages["papers"][0] == f"papers/{best['id']}.qmd"
     page = tmp_path / "s" / report.pages["papers"][0]
@@ -700,7 +708,7 @@ def test_site_scored_by_a_profile(tmp_path, profile):
 
 def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
     out = tmp_path / "s"
-    build_site(hostile_papers(), out, profile=profile, settings=SiteSettings(top_n=3))
+    build_site(hostile_papers(), out, profile=profile, settings=SiteSettings(top_n=3, per_day=0))
     assert check_site(out) == []
     for page in _pages(out):
         html = _html(page)

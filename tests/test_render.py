@@ -76,7 +76,7 @@ def test_review_renders_without_warnings(review):
 
 def test_review_is_one_site_of_papers_topics_days_methods_notebooks_and_own_pages(review):
     site = review.site
-    assert len(list((site / "curated" / "papers").glob("*.html"))) == 50
+    assert len(list((site / "curated" / "papers").glob("*.html"))) == 60
     for page in ("index.html", "review.html", "curated/topics/index.html", "curated/days/index.html",
                  "curated/methods.html", "index.xml", "search.json"):
         assert (site / page).is_file(), page
@@ -93,7 +93,7 @@ def test_front_page_lists_the_newest_day_first_under_a_few_dozen_categories(revi
     categories = re.findall(r'<div class="category" data-category="[^"]*">(.*?) <span', page)
     assert 10 <= len(categories) - 1 <= 40 and "基础/前沿模型 (含LLM)" in categories
     listed = re.findall(r'<h3 class="no-anchor listing-title">\s*<a href="\./curated/papers/([^"]+)\.html"', page)
-    assert len(listed) == 50
+    assert len(listed) == 60
     papers = {p.stem: split_front_matter(p.read_text(encoding="utf-8"))[0]
               for p in (review.root / "curated" / "papers").glob("*.qmd")}
     keys = [(str(papers[slug].get("date", "")), papers[slug]["score"]) for slug in listed]
@@ -117,7 +117,7 @@ def test_review_feed_and_search(review):
                                                   for e in feed.entries)
     index = json.loads((review.site / "search.json").read_text(encoding="utf-8"))
     hrefs = {entry["href"].split("#")[0] for entry in index}
-    assert "notebooks/03-curate.html" in hrefs and sum(h.startswith("curated/papers/") for h in hrefs) == 50
+    assert "notebooks/03-curate.html" in hrefs and sum(h.startswith("curated/papers/") for h in hrefs) == 60
     _no_secret(review)
 
 

@@ -143,7 +143,7 @@ def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path
     assert summarised.all()
     assert set(papers["summary_source"]) == {"imported", "extractive"}
     assert (tmp_path / "digests" / "2025-12-05.md").is_file()
-    assert check_site(tmp_path) == [] and len(list((tmp_path / "curated" / "papers").iterdir())) == 50
+    assert check_site(tmp_path) == [] and len(list((tmp_path / "curated" / "papers").iterdir())) == 60
     assert "Quarto is not installed" in out or "Render the website" in out
     assert "RSS feed: none" in out                # init left website.site-url unset
     assert "Next:" in out and "905 new" in out

@@ -72,6 +72,7 @@ class SiteSettings(_Section):
     out: str = "curated"   # the generated, git-ignored folder of pages inside the project
     curate: Literal["include", "top"] = "top"
     top_n: int = Field(50, ge=1)
+    per_day: int = Field(10, ge=0)   # with 'top', also the best per_day of each submission day
     feed: bool = True      # an RSS feed of the papers (when _quarto.yml sets website.site-url)
 
 

@@ -178,7 +178,9 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
                   *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
     """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how.
 
-    With ``curate: top``, papers the profile excludes or that score below `min_score` are left out."""
+    With ``curate: top``: the ``top_n`` best, and the ``per_day`` best of each submission
+    day (so that a day's picks are not crowded out by the best papers of all time); papers
+    the profile excludes or that score below `min_score` are left out."""
     if settings.curate == "include":
         include = set() if labels is None else set(labels.loc[labels["label"] == "include", "id"])
         chosen = papers[papers["id"].isin(include)]
@@ -202,7 +204,12 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
             how = (f"No profile was given, so the {min(settings.top_n, len(papers))} newest papers "
                    f"are published (site.top_n).")
     if settings.curate == "top":
-        chosen = chosen.head(settings.top_n)
+        days = chosen["published"].dt.strftime("%Y-%m-%d")
+        of_days = chosen[days.notna()].groupby(days[days.notna()], sort=False).head(settings.per_day)
+        picked = chosen.index.isin(chosen.index[:settings.top_n]) | chosen.index.isin(of_days.index)
+        if settings.per_day and len(of_days):
+            how += f" So are the {settings.per_day} best of each submission day (site.per_day)."
+        chosen = chosen[picked]
     return chosen.reset_index(drop=True), how
 
 
