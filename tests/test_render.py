@@ -96,7 +96,7 @@ def test_front_page_lists_the_newest_day_first_under_a_few_dozen_categories(revi
     assert len(listed) == 60
     papers = {p.stem: split_front_matter(p.read_text(encoding="utf-8"))[0]
               for p in (review.root / "curated" / "papers").glob("*.qmd")}
-    keys = [(str(papers[slug].get("date", "")), papers[slug]["score"]) for slug in listed]
+    keys = [(str(papers[slug].get("date", "")), float(papers[slug]["score"])) for slug in listed]
     assert keys == sorted(keys, reverse=True)   # newest day first (undated last), best first
     assert "(authors unknown)" not in page and "(no abstract)" not in page
 

@@ -252,8 +252,6 @@ def _listing(contents: str | list[str], *, scored: bool, feed: bool, categories:
         "date-format": "YYYY-MM-DD",
         "page-size": 25,
     }
-    if scored:
-        listing["field-types"] = {"score": "number"}
     if feed:
         listing["feed"] = {"type": "partial"}
     return trusted(listing)
@@ -322,7 +320,9 @@ class _SiteWriter:
         if byline(row["authors"]):
             meta["byline"] = byline(row["authors"])
         if self.scored and present(row.get("score")):
-            meta["score"] = round(float(row["score"]), 3)
+            # three decimals always: the listing's sort (list.js) compares the digits after
+            # the point as a whole number, so 22.302 would come before 22.34
+            meta["score"] = Markup(f"{float(row['score']):.3f}")
         meta["order"] = int(row["order"])
         return meta
 
