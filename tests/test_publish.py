@@ -179,7 +179,10 @@ def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
     assert "6 paper pages" in run.stdout and (tmp_path / "curated" / "papers" / "2512.00005.qmd").is_file()
     assert check_site(tmp_path) == []
     again = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
-    assert "(unchanged)" in again.stdout
+    assert "(unchanged)" in again.stdout and "render:" not in again.stdout
+    (tmp_path / "litscope.yml").write_text("site: {out: pages}\n", encoding="utf-8")
+    moved = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
+    assert "does not list 'pages/**/*.qmd'" in moved.stdout   # _quarto.yml renders curated/ only
 
 
 # -- the pages ------------------------------------------------------------------------------
@@ -211,7 +214,8 @@ def test_front_page_listing_newest_day_first_with_categories_search_sort_and_fee
     assert listing["contents"] == "curated/papers/*.qmd"   # relative to index.qmd beside the folder
     assert listing["filter-ui"] is True and listing["categories"] is True
     assert "sort" not in listing and listing["sort-ui"] == ["date", "score", "title"]   # by `order`
-    assert "score" in listing["fields"]   # Quarto sorts by a custom field only when it lists it
+    # Quarto sorts by a custom field only when it lists it, both ways when it is a number
+    assert "score" in listing["fields"] and listing["field-types"] == {"score": "number"}
     assert listing["feed"] == {"type": "partial"}
 
 

@@ -117,7 +117,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="session")
-def site(request) -> Iterator[tuple[str, "Rendered"]]:
+def site(request) -> Iterator[tuple]:
     """The rendered review website, served on 127.0.0.1: its base URL and the render."""
     import functools
     import threading

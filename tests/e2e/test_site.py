@@ -8,8 +8,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from litscope.publish.quarto_schema import split_front_matter
 from litscope.store import Store
 

@@ -252,6 +252,8 @@ def _listing(contents: str | list[str], *, scored: bool, feed: bool, categories:
         "date-format": "YYYY-MM-DD",
         "page-size": 25,
     }
+    if scored:   # sorts both ways, by the pages' number
+        listing["field-types"] = {"score": "number"}
     if feed:
         listing["feed"] = {"type": "partial"}
     return trusted(listing)
@@ -681,10 +683,16 @@ def publish_project(project: Project, *, out: str | Path | None = None, store: S
                            f"import') or fetch ('litscope fetch') first")
     settings = project.config.site
     target = Path(out) if out is not None else project.path(settings.out)
-    return build_site(papers, target, settings=settings, profile=project.profile(),
-                      labels=store.labels(), notes=store.notes(),
-                      site_url=quarto_config(project.root, "website").get("site-url"),
-                      listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
+    report = build_site(papers, target, settings=settings, profile=project.profile(),
+                        labels=store.labels(), notes=store.notes(),
+                        site_url=quarto_config(project.root, "website").get("site-url"),
+                        listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
+    render = quarto_config(project.root, "project").get("render")
+    pages = f"{Path(settings.out).as_posix()}/**/*.qmd"
+    if out is None and isinstance(render, list) and pages not in render:
+        report.warnings.append(f"_quarto.yml's project: render: does not list {pages!r}, so Quarto will "
+                               f"not render the pages litscope wrote; add it")
+    return report
 
 
 def find_quarto() -> str | None:
