@@ -66,6 +66,8 @@ def test_review_website_in_chromium(site, browser, artifacts):
         page.goto(base + path, wait_until="load")
         page.wait_for_timeout(500)
         assert page.locator("nav.navbar").count() == 1, path
+        if kind == "notebook-explorer":   # the Explorer, as a static snapshot
+            page.locator(".litscope-explorer-snapshot").evaluate("el => el.scrollIntoView()")
         page.screenshot(path=artifacts / f"site-{number}-{kind}.png", full_page=kind == "home")
         shown[kind] = page.title()
     assert errors == [], errors

@@ -367,7 +367,7 @@ class _SiteWriter:
                 lines.append(f"<b>{label}:</b> " + html_text(row[key]))
         if not lines:
             return Markup("")
-        return raw_html('<div class="litscope-paper-details">\n'
+        return raw_html('<div class="litscope-paper-details" style="margin-bottom:1em">\n'
                         + "\n".join(f"<div>{line}</div>" for line in lines) + "\n</div>")
 
     def write_paper(self, row: dict[str, Any]) -> None:
