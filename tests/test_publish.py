@@ -141,7 +141,7 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     project = config["project"]
     assert project["type"] == "website" and project["pre-render"] == "_litscope.py pages"
     out = yaml.safe_load((REPO / "litscope.yml").read_text(encoding="utf-8"))["site"]["out"]
-    assert project["render"] == ["*.qmd", "notebooks/*.ipynb", f"{out}/**/*.qmd"]
+    assert project["render"] == ["/*.qmd", "/notebooks/*.ipynb", f"/{out}/**/*.qmd"]   # not lib/**
     assert config["execute"] == {"enabled": True, "freeze": "auto"}
     navbar = json.dumps(config["website"]["navbar"])
     for page in ("index.qmd", f"{out}/topics/index.qmd", f"{out}/days/index.qmd", f"{out}/methods.qmd",
@@ -182,7 +182,7 @@ def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
     assert "(unchanged)" in again.stdout and "render:" not in again.stdout
     (tmp_path / "litscope.yml").write_text("site: {out: pages}\n", encoding="utf-8")
     moved = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
-    assert "does not list 'pages/**/*.qmd'" in moved.stdout   # _quarto.yml renders curated/ only
+    assert "does not list '/pages/**/*.qmd'" in moved.stdout   # _quarto.yml renders curated/ only
 
 
 # -- the pages ------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ _STAGING = ".litscope-staging-"
 _STAGING_SUFFIX = re.compile(r"(\d+)-[0-9a-f]{8}(?:-old)?")
 QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (litscope[publish]) on a "
                "connected machine or from https://quarto.org/docs/get-started/, then run "
-               "'quarto render' in {root}")
+               "'litscope publish --render' in {root} (it runs 'quarto render' with this Python, "
+               "which the notebooks need)")
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
                     "field_weight": "Field weight", "contribution": "Contribution"}
 _KIND_NAMES = {"papers": ("paper page", "paper pages"), "topics": ("topic page", "topic pages"),
@@ -688,7 +689,7 @@ def publish_project(project: Project, *, out: str | Path | None = None, store: S
                         site_url=quarto_config(project.root, "website").get("site-url"),
                         listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
     render = quarto_config(project.root, "project").get("render")
-    pages = f"{Path(settings.out).as_posix()}/**/*.qmd"
+    pages = f"/{Path(settings.out).as_posix()}/**/*.qmd"
     if out is None and isinstance(render, list) and pages not in render:
         report.warnings.append(f"_quarto.yml's project: render: does not list {pages!r}, so Quarto will "
                                f"not render the pages litscope wrote; add it")
