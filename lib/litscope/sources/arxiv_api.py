@@ -27,7 +27,7 @@ from arxiv._feed import ParsedFeed, parse as parse_feed
 from lxml import etree
 from tqdm.auto import tqdm
 
-from ..config import ArxivSettings, Project, ProjectConfig, parse_day
+from ..config import ArxivSettings, Project, ProjectConfig, check_polite_delay, parse_day
 from ..errors import ConfigError, FetchError
 from ..schema import papers_frame, split_arxiv_id
 from ..store import Store
@@ -66,6 +66,7 @@ class ArxivClient(arxiv.Client):
         super().__init__(page_size=self.settings.page_size, delay_seconds=self.settings.delay_seconds,
                          num_retries=self.settings.retries)
         self.base_url = base_url or self.settings.base_url
+        check_polite_delay(self.base_url, self.settings.delay_seconds)
         self.query_url_format = self.base_url + "?{}"
         self.requests = 0            # HTTP requests made, retries included
         self.total_results = 0       # what the last first page announced
