@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..config import parse_day
 from ..errors import PublishError
-from .markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
+from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
 from ..schema import SUMMARY_FIELDS, validate_papers
 
 DigestFormat = Literal["daily", "bot"]
@@ -71,10 +71,7 @@ def _value(value: Any) -> Any:
 
 def _url(paper: dict[str, Any]) -> Markup:
     """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``."""
-    url = safe_url(paper["abs_url"])
-    if url is None and not paper["id"].startswith("h:"):
-        url = safe_url(f"https://arxiv.org/abs/{paper['id']}")
-    return url or safe_url(paper["pdf_url"]) or Markup("#")
+    return paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
 
 
 def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
