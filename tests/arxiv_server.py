@@ -1,4 +1,6 @@
-"""A local stand-in for the arXiv API (export.arxiv.org/api/query) for tests.
+"""A local stand-in for arXiv for tests: the search API (export.arxiv.org/api/query), the
+listing feeds (``/rss/CATS``, ``/atom/CATS``, see arxiv_feeds.py) and OAI-PMH (``/oai``, see
+arxiv_oai.py), all serving one corpus.
 
 It answers ``search_query`` (``cat:`` terms, alone or OR-ed in parentheses,
 ``submittedDate:[.. TO ..]`` and ``ti:/abs:/all:`` terms joined by AND), ``id_list``,
@@ -19,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+import arxiv_feeds
 
 FEED_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<feed xmlns="http://www.w3.org/2005/Atom" '
@@ -151,6 +155,7 @@ class ArxivServer:
     clock: Callable[[], float] = time.monotonic   # what `Request.time` is measured with
     requests: list[Request] = field(default_factory=list)
     faults: list[Fault | None] = field(default_factory=list)   # None: answer normally
+    feed_day: date | None = None   # the day whose announcement the feeds list (default: the last)
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -173,6 +178,15 @@ class ArxivServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/api/query"
+
+    @property
+    def feed_url(self) -> str:
+        """The listing feeds' base: append ``cs.CL+cs.LG``."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/rss/"
+
+    @property
+    def oai_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/oai"
 
     def start(self) -> "ArxivServer":
         self._thread.start()
@@ -249,6 +263,22 @@ class ArxivServer:
                      f"  <opensearch:itemsPerPage>{size}</opensearch:itemsPerPage>"]
         return FEED_HEAD + "\n".join(head + [e.xml() for e in shown]) + "\n</feed>\n"
 
+    def listing_day(self) -> date:
+        """The feed day on show: `feed_day`, else the last day the corpus announces on."""
+        return self.feed_day or max(arxiv_feeds.announced_on(e.updated) for e in self.entries)
+
+    def feed(self, path: str) -> str:
+        kind, name = path.strip("/").split("/", 1)
+        day = self.listing_day()
+        items = arxiv_feeds.listing(self.entries, name.split("+"), day)
+        return (arxiv_feeds.rss if kind == "rss" else arxiv_feeds.atom)(items, name, day)
+
+    def answer(self, path: str, params: dict[str, str]) -> str:
+        """The body of a normal answer to a request for `path`."""
+        if path.startswith(("/rss/", "/atom/")):
+            return self.feed(path)
+        return self.page(params)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -262,7 +292,7 @@ class ArxivServer:
         if fault is None or fault.kind == "slow":
             if fault:
                 time.sleep(fault.seconds)
-            body = self.page(params)
+            body = self.answer(parts.path, params)
         elif fault.kind == "status":
             status = HTTPStatus(fault.status)
             headers = {"Content-Type": "text/html"} | ({"Retry-After": fault.retry_after} if fault.retry_after else {})
@@ -271,8 +301,9 @@ class ArxivServer:
             status = HTTPStatus.BAD_REQUEST
             body = FEED_HEAD + _error_entry(fault.message) + "\n</feed>\n"
         elif fault.kind == "malformed":
-            page = self.page(params)
-            body = page[:page.index("<entry>") + 30] if "<entry>" in page else page[:120]
+            page = self.answer(parts.path, params)
+            cut = next((page.index(tag) for tag in ("<entry>", "<item>", "<record>") if tag in page), 90)
+            body = page[:cut + 30]
         else:
             body = self.page(params, entries=False, total=fault.kind != "no_total")
         data = body.encode("utf-8")

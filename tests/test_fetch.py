@@ -25,38 +25,6 @@ DAY = "2025-12-01"
 WINDOW_DEC_1 = "cat:cs.CL AND submittedDate:[202512010000 TO 202512012359]"
 
 
-class FakeClock:
-    """A monotonic clock that only moves when the client sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(arxiv_server):
-    clock = FakeClock()
-    arxiv_server.clock = clock
-    return clock
-
-
-@pytest.fixture
-def client(arxiv_server, clock):
-    """A client with the default politeness settings (3 s apart, 5 s first back-off) except
-    small pages, on the fake clock."""
-    def make(**settings) -> ArxivClient:
-        return ArxivClient(ArxivSettings(**{"page_size": 2, **settings}), arxiv_server.url,
-                           clock=clock, sleep=clock.sleep)
-    return make
-
-
 def gaps(requests) -> list[float]:
     return [round(b.time - a.time, 6) for a, b in zip(requests, requests[1:])]
 
