@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import arxiv_feeds
+import arxiv_oai
 
 FEED_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<feed xmlns="http://www.w3.org/2005/Atom" '
@@ -129,7 +130,7 @@ _TEXT: dict[str, Callable[[Entry], str]] = {
 @dataclass
 class Fault:
     """A scripted answer: an HTTP error, broken content, or a slow reply."""
-    kind: str                      # "status", "rejected", "malformed", "no_total", "no_entries", "slow"
+    kind: str   # "status", "rejected", "malformed", "no_total", "no_entries", "slow", "oai_error", "die"
     status: int = 503
     retry_after: str | None = None
     seconds: float = 0.0
@@ -156,6 +157,8 @@ class ArxivServer:
     requests: list[Request] = field(default_factory=list)
     faults: list[Fault | None] = field(default_factory=list)   # None: answer normally
     feed_day: date | None = None   # the day whose announcement the feeds list (default: the last)
+    oai_page_size: int = 1000      # records per ListRecords answer, as arXiv gives
+    oai_counts: bool = True        # tokens carry cursor and completeListSize
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -221,6 +224,14 @@ class ArxivServer:
         """Answer with the right totalResults but no entries (a known arXiv hiccup)."""
         self._script(Fault("no_entries"), times, after)
 
+    def oai_error(self, code: str, times: int = 1, after: int = 0) -> None:
+        """Answer with an OAI-PMH error `code` (HTTP 200, as OAI-PMH does)."""
+        self._script(Fault("oai_error", message=code), times, after)
+
+    def die(self, after: int = 0) -> None:
+        """After `after` normal answers, drop the connection and shut down for good."""
+        self._script(Fault("die"), 1, after)
+
     def slow(self, seconds: float, times: int = 1, after: int = 0) -> None:
         """Wait `seconds` before answering."""
         self._script(Fault("slow", seconds=seconds), times, after)
@@ -277,6 +288,8 @@ class ArxivServer:
         """The body of a normal answer to a request for `path`."""
         if path.startswith(("/rss/", "/atom/")):
             return self.feed(path)
+        if path == "/oai":
+            return arxiv_oai.list_records(self.entries, params, self.oai_page_size, self.oai_counts)
         return self.page(params)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -297,6 +310,11 @@ class ArxivServer:
             status = HTTPStatus(fault.status)
             headers = {"Content-Type": "text/html"} | ({"Retry-After": fault.retry_after} if fault.retry_after else {})
             body = f"<html><body><h1>{status.value} {status.phrase}</h1></body></html>"
+        elif fault.kind == "oai_error":
+            body = arxiv_oai.error(params, fault.message, f"Scripted {fault.message}")
+        elif fault.kind == "die":
+            threading.Thread(target=self.stop, daemon=True).start()
+            return
         elif fault.kind == "rejected":
             status = HTTPStatus.BAD_REQUEST
             body = FEED_HEAD + _error_entry(fault.message) + "\n</feed>\n"
