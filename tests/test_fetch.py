@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -399,10 +399,12 @@ def test_project_gives_store_url_and_settings(arxiv_server, tmp_path, monkeypatc
 
 
 # -- the command line -----------------------------------------------------------------------
-def litscope_cli(project: Path, server_url: str, *args: str) -> subprocess.CompletedProcess:
+def litscope_cli(project: Path, server_url: str, *args: str, command: str = "fetch") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITSCOPE_")}
-    env["LITSCOPE_ARXIV_URL"] = server_url
-    return subprocess.run([str(Path(sys.executable).parent / "litscope"), "fetch", *args,
+    root = server_url.removesuffix("/api/query")
+    env.update(LITSCOPE_ARXIV_URL=server_url, LITSCOPE_ARXIV_FEED_URL=f"{root}/rss/",
+               LITSCOPE_ARXIV_OAI_URL=f"{root}/oai")
+    return subprocess.run([str(Path(sys.executable).parent / "litscope"), command, *args,
                            "--data", str(project / "data")],
                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
 
@@ -445,3 +447,42 @@ def test_cli_reports_bad_arguments_in_one_line(arxiv_server, project, args, mess
     done = litscope_cli(project, arxiv_server.url, *args)
     assert done.returncode == 2 and done.stderr.startswith(message)
     assert done.stderr.count("\n") == 1 and arxiv_server.requests == []
+
+
+def test_cli_reads_the_announcement_with_new(arxiv_server, project):
+    arxiv_server.feed_day = date(2025, 12, 2)
+    done = litscope_cli(project, arxiv_server.url, "--new", "--cat", "cs.CL", "--cat", "cs.LG")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("arXiv's announcement of 2025-12-02 for cs.CL+cs.LG: 7 papers (7 new, "
+                                  "0 cross, 0 replace, 0 replace-cross); 1 feed request and 2 metadata requests")
+    store = litscope.Store(project / "data")
+    assert store.count() == 7 and set(store.announcements()["type"]) == {"new"}
+    again = litscope_cli(project, arxiv_server.url, "--new", "--since", DAY)
+    assert again.returncode == 2 and again.stderr.startswith("litscope: error: --since does not go with --new")
+
+
+def test_cli_harvests_in_bulk_and_resumes(arxiv_server, project):
+    arxiv_server.oai_page_size = 4
+    arxiv_server.fail(503, times=9, after=2)
+    failed = litscope_cli(project, arxiv_server.url, "--bulk", "--since", DAY)
+    assert failed.returncode == 2 and failed.stderr.count("\n") == 1
+    assert "2 pages of set cs:cs:CL are stored: run the same command again to resume" in failed.stderr
+    arxiv_server.faults.clear()
+    done = litscope_cli(project, arxiv_server.url, "--bulk", "--since", DAY)
+    assert done.returncode == 0, done.stderr
+    assert "(resumed after page 2)" in done.stdout
+    assert litscope.Store(project / "data").count() == len({e.id for e in arxiv_server.entries if "cs.CL" in e.categories})
+    assert litscope_cli(project, arxiv_server.url, "--bulk").stderr.startswith("litscope: error: --bulk needs --since")
+
+
+def test_cli_imports_the_snapshot_into_parquet(arxiv_server, project):
+    import arxiv_snapshot
+    arxiv_snapshot.write(project / "arxiv-metadata-oai-snapshot.json", 300)
+    done = litscope_cli(project, arxiv_server.url, "arxiv-metadata-oai-snapshot.json", "--cat", "cs.CL",
+                        "--since", "2023-01-02", command="import")
+    assert done.returncode == 0, done.stderr
+    assert "300 lines" in done.stdout and f"written to {project / 'data' / 'snapshot'}" in done.stdout
+    assert list((project / "data" / "snapshot").glob("part-*.parquet"))
+    bad = litscope_cli(project, arxiv_server.url, "arxiv-metadata-oai-snapshot.json", "--cat", "cs.XX",
+                       command="import")
+    assert bad.returncode == 2 and "unknown arXiv category 'cs.XX'" in bad.stderr
