@@ -114,8 +114,21 @@ def record(entry, metadata_prefix: str) -> str:
         "<metadata>", FORMATS[metadata_prefix](entry), "</metadata>", "</record>"])
 
 
-def list_records(entries, params: dict[str, str], page_size: int, counts: bool = True) -> str:
-    """The answer to one ListRecords request (`counts`: give cursor and completeListSize)."""
+def _chosen(entries, state: dict) -> list:
+    latest = {}
+    for entry in entries:                     # one record per paper: its newest version
+        if entry.id not in latest or entry.version > latest[entry.id].version:
+            latest[entry.id] = entry
+    return [e for e in sorted(latest.values(), key=lambda e: (datestamp(e), e.id))
+            if (not state["set"] or any(state["set"] in sets_of(c) for c in e.categories))
+            and (not state["from"] or str(datestamp(e)) >= state["from"])
+            and (not state["until"] or str(datestamp(e)) <= state["until"])]
+
+
+def list_records(entries, params: dict[str, str], page_size: int, counts: bool = True,
+                 cache: dict | None = None) -> str:
+    """The answer to one ListRecords request (`counts`: give cursor and completeListSize;
+    `cache` keeps each list between the requests for its parts)."""
     if params.get("verb") != "ListRecords":
         return error(params, "badVerb", f"Illegal verb {params.get('verb')!r}: this fixture lists records")
     if "resumptionToken" in params:
@@ -127,14 +140,9 @@ def list_records(entries, params: dict[str, str], page_size: int, counts: bool =
                  "from": params.get("from"), "until": params.get("until"), "offset": 0}
     if state["metadataPrefix"] not in FORMATS:
         return error(params, "cannotDisseminateFormat", f"{state['metadataPrefix']!r} is not supported")
-    latest = {}
-    for entry in entries:                     # one record per paper: its newest version
-        if entry.id not in latest or entry.version > latest[entry.id].version:
-            latest[entry.id] = entry
-    chosen = [e for e in sorted(latest.values(), key=lambda e: (datestamp(e), e.id))
-              if (not state["set"] or any(state["set"] in sets_of(c) for c in e.categories))
-              and (not state["from"] or str(datestamp(e)) >= state["from"])
-              and (not state["until"] or str(datestamp(e)) <= state["until"])]
+    key = (id(entries), len(entries), state["metadataPrefix"], state["set"], state["from"], state["until"])
+    cache = {} if cache is None else cache
+    chosen = cache[key] if key in cache else cache.setdefault(key, _chosen(entries, state))
     if not chosen:
         return error(params, "noRecordsMatch", "The combination of the values of the from, until, set and "
                                                "metadataPrefix arguments results in an empty list.")

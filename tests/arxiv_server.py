@@ -162,6 +162,7 @@ class ArxivServer:
 
     def __post_init__(self):
         self._lock = threading.Lock()
+        self._oai_lists: dict = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -289,7 +290,7 @@ class ArxivServer:
         if path.startswith(("/rss/", "/atom/")):
             return self.feed(path)
         if path == "/oai":
-            return arxiv_oai.list_records(self.entries, params, self.oai_page_size, self.oai_counts)
+            return arxiv_oai.list_records(self.entries, params, self.oai_page_size, self.oai_counts, self._oai_lists)
         return self.page(params)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
