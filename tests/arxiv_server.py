@@ -344,3 +344,15 @@ def _error_entry(message: str) -> str:
             f"  <entry>\n    <id>http://arxiv.org/api/errors#{anchor}</id>\n    <title>Error</title>\n"
             f"    <summary>{escape(message)}</summary>\n    <updated>2025-12-08T00:00:00-05:00</updated>\n"
             f"    <author><name>arXiv api core</name></author>\n  </entry>")
+
+
+if __name__ == "__main__":   # serve the fixture corpus by hand: python tests/arxiv_server.py
+    import sys
+    server = ArxivServer(feed_day=date.fromisoformat(sys.argv[1]) if len(sys.argv) > 1 else None).start()
+    root = server.url.removesuffix("/api/query")
+    print(f"export LITSCOPE_ARXIV_URL={server.url} LITSCOPE_ARXIV_FEED_URL={root}/rss/ "
+          f"LITSCOPE_ARXIV_OAI_URL={root}/oai", flush=True)
+    try:
+        server._thread.join()
+    except KeyboardInterrupt:
+        server.stop()

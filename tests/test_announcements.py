@@ -70,8 +70,8 @@ def test_fetch_new_stores_announce_types_and_fills_metadata_in_one_request(arxiv
     paper = store.papers().set_index("id").loc["2512.00001"]           # from the API: dates, comment
     assert paper["published"].isoformat() == "2025-12-01T09:00:11+00:00" and paper["comment"] == "9 pages, 2 figures"
     assert df.attrs["report"].startswith("arXiv's announcement of 2025-12-02 for cs.CL+cs.LG: 7 papers "
-                                         "(7 new, 0 cross, 0 replace, 0 replace-cross); 1 feed request and "
-                                         "1 metadata request for 7 papers")
+                                         "(7 new, 0 cross, 0 replace, 0 replace-cross); 1 feed request, "
+                                         "1 metadata request (id_list) for the 7 not in the store at that version")
 
 
 def test_a_second_reading_before_the_rebuild_costs_nothing_and_replacements_refill(arxiv_server, client, store):

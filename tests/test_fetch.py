@@ -454,7 +454,7 @@ def test_cli_reads_the_announcement_with_new(arxiv_server, project):
     done = litscope_cli(project, arxiv_server.url, "--new", "--cat", "cs.CL", "--cat", "cs.LG")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("arXiv's announcement of 2025-12-02 for cs.CL+cs.LG: 7 papers (7 new, "
-                                  "0 cross, 0 replace, 0 replace-cross); 1 feed request and 2 metadata requests")
+                                  "0 cross, 0 replace, 0 replace-cross); 1 feed request, 2 metadata requests (id_list)")
     store = litscope.Store(project / "data")
     assert store.count() == 7 and set(store.announcements()["type"]) == {"new"}
     again = litscope_cli(project, arxiv_server.url, "--new", "--since", DAY)

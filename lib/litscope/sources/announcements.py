@@ -24,7 +24,7 @@ from ..errors import FetchError
 from ..schema import papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import ArxivClient, Refused, Retry
-from .arxiv_api import _check_categories, _client, fetch_ids
+from .arxiv_api import _check_categories, _client, _plural, fetch_ids
 from .schedule import FEED_UPDATES, changed_since, last_update
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
@@ -175,23 +175,31 @@ def fetch_new(categories: str | Iterable[str], *, project: Project | None = None
         filled = fetch_ids(missing, client=client) if missing else papers_frame([])
     client.bar = None
     unfilled = sorted(set(missing) - set(filled["id"]))
-    papers = papers_frame(pd.concat([filled, listed[~listed["id"].isin(filled["id"])]], ignore_index=True))
-    by_id = announced.set_index("id")
-    papers["announce_type"], papers["announced"] = papers["id"].map(by_id["type"]), papers["id"].map(by_id["day"])
+    # what the store holds at the announced version stays as it is; the feed's thinner copy
+    # stands in only for papers the API does not list yet
+    fresh = papers_frame(pd.concat([filled, listed[listed["id"].isin(unfilled)]], ignore_index=True))
     stored = ""
     if store is not None:
-        counts = store.add_papers(papers, announcements=announced,
+        counts = store.add_papers(fresh, announcements=announced,
                                   checked=[(key, str(day), len(announced), now.isoformat(timespec="seconds"))])
         stored = f"; {counts['added']} new, {counts['updated']} updated in {store.path}"
+        papers = store.papers(ids=announced["id"])
+    else:
+        papers = papers_frame(pd.concat([fresh, listed[~listed["id"].isin(fresh["id"])]], ignore_index=True))
+    by_id = announced.set_index("id")
+    papers["announce_type"], papers["announced"] = papers["id"].map(by_id["type"]), papers["id"].map(by_id["day"])
     types = announced["type"].value_counts()
     requests_made = client.requests - before
+    metadata = (f"{_plural(requests_made - 1, 'metadata request')} (id_list) for the {len(missing)} not in the "
+                f"store at that version" if missing else "no metadata request (all in the store already)"
+                if len(announced) else "nothing announced")
     papers.attrs["requests"] = requests_made
     papers.attrs["announcements"] = announced
     papers.attrs["report"] = (
         f"arXiv's announcement of {day or 'an unknown day'} for {'+'.join(categories)}: "
         f"{len(announced)} papers (" + ", ".join(f"{types.get(t, 0)} {t}" for t in ANNOUNCE_TYPES) + "); "
-        f"1 feed request and {requests_made - 1} metadata request{'s' * (requests_made != 2)} for "
-        f"{len(missing)} papers not in the store at that version"
+        f"1 feed request, {metadata}"
         + (f" ({len(unfilled)} not yet in the API: kept as the feed lists them)" if unfilled else "")
-        + f"; {requests_made} requests (~{requests_made * client.settings.delay_seconds:.0f} s){stored}.")
+        + f"; {_plural(requests_made, 'request')} (~{requests_made * client.settings.delay_seconds:.0f} s)"
+        + f"{stored}.")
     return papers

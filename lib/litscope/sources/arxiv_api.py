@@ -373,7 +373,7 @@ def fetch(categories: str | Iterable[str], query: str | None = None, since: str 
     searches = pages = 0
     requests_before = client.requests
     with client.progress(None, "arXiv requests"), \
-            tqdm(unit="paper", desc="papers", disable=None) as papers_bar:
+            tqdm(unit="result", desc="results", disable=None) as papers_bar:
         while queue:
             run = queue.pop(0)
             remaining = None if max_results is None else max_results - len(results)

@@ -32,7 +32,7 @@ from ..schema import papers_frame
 from ..store import Store
 from ._http import ArxivClient, Refused, Retry
 from .announcements import split_authors
-from .arxiv_api import _check_categories, _client, _day
+from .arxiv_api import _check_categories, _client, _day, _plural
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 FORMAT_NS = {"arXivRaw": "http://arxiv.org/OAI/arXivRaw/", "arXiv": "http://arxiv.org/OAI/arXiv/"}
@@ -133,8 +133,8 @@ class HarvestReport:
     kept: int = 0
 
     def __str__(self) -> str:
-        return "\n".join([*self.lines, f"{self.records} records in {self.pages} pages, {self.kept} papers kept; "
-                                       f"{self.requests} requests."])
+        return "\n".join([*self.lines, f"{_plural(self.records, 'record')} in {_plural(self.pages, 'page')}, "
+                                       f"{_plural(self.kept, 'paper')} kept; {_plural(self.requests, 'request')}."])
 
 
 def _keep(records: list[dict], categories: set[str], first: date, last: date | None) -> pd.DataFrame:
@@ -197,7 +197,8 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
     start = {"verb": "ListRecords", "metadataPrefix": metadata_format, "set": spec, "from": first.isoformat()}
     saved = None if refresh else store.harvest(key)
     if saved and saved["done"]:
-        return f"set {spec}: harvested before ({saved['records']} records in {saved['pages']} pages), 0 requests."
+        return (f"set {spec}: harvested before ({_plural(saved['records'], 'record')} in "
+                f"{_plural(saved['pages'], 'page')}), nothing to ask.")
     checkpoint = dict(saved) if saved else {"key": key, "token": None, "pages": 0, "records": 0}
     note = f"resumed after page {checkpoint['pages']}" if saved and saved["token"] else "from the start"
     params = {"verb": "ListRecords", "resumptionToken": saved["token"]} if saved and saved["token"] else start
@@ -234,6 +235,6 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
             params = {"verb": "ListRecords", "resumptionToken": page.token}
     client.bar = None
     report.kept += kept
-    return (f"set {spec}: {checkpoint['records']} records in {checkpoint['pages']} pages ({note}); "
-            f"{kept} papers first submitted from {first}{f' to {last}' if last else ''} in "
+    return (f"set {spec}: {_plural(checkpoint['records'], 'record')} in {_plural(checkpoint['pages'], 'page')} "
+            f"({note}); {_plural(kept, 'paper')} first submitted from {first}{f' to {last}' if last else ''} in "
             f"{', '.join(sorted(wanted)) or 'any category'} stored.")
