@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import arxiv
 import requests
+from lxml import etree
 from tqdm.auto import tqdm
 
 from ..config import ArxivSettings
@@ -27,6 +28,8 @@ from ..errors import FetchError
 
 USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
 T = TypeVar("T")
+#: Parses arXiv's documents strictly (a cut-off page is an error, not a shorter page), offline.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 #: Waits at least this long get a countdown bar of their own.
 _VISIBLE_WAIT = 5.0
 
@@ -70,7 +73,7 @@ class ArxivClient:
         """GET `url` with `params` (or POST `data`) and return ``check(response)``.
 
         `check` raises `Retry` for an answer worth asking again (a malformed page) and
-        `Refused` for a final one. A `Retry` that `retry` refuses ends at once.
+        `Refused` for a final one.
         """
         shown = (f"{url}?{urlencode(params)}" if params else url) if data is None else \
             f"{url} (POST {', '.join(f'{k}=' + _short(v) for k, v in data.items())})"
@@ -80,7 +83,7 @@ class ArxivClient:
             except Refused as refusal:
                 raise FetchError(f"{refusal}: {shown}", shown, attempt) from None
             except Retry as problem:
-                if attempt > self.settings.retries or not retry(problem):
+                if attempt > self.settings.retries:
                     raise FetchError(f"{what}: {problem} at {shown} (gave up after {attempt} "
                                      f"attempts; try again later)", shown, attempt) from None
                 wait = self._backoff(attempt, problem, shown, what)

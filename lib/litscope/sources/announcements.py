@@ -23,7 +23,7 @@ from ..config import Project
 from ..errors import FetchError
 from ..schema import papers_frame, split_arxiv_id
 from ..store import Store
-from ._http import ArxivClient, Refused, Retry
+from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .arxiv_api import _check_categories, _client, _plural, fetch_ids
 from .schedule import FEED_UPDATES, changed_since, last_update
 
@@ -32,7 +32,6 @@ _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas
        "dc": "http://purl.org/dc/elements/1.1/"}
 _PREFIX = re.compile(r"^\s*arXiv:(\S+)\s+Announce Type:\s*([\w-]+)\s*(?:Abstract:\s*)?", re.S)
 _AND = re.compile(r",?\s+and\s+|,\s*")
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def feed_key(categories: Iterable[str]) -> str:
@@ -71,7 +70,7 @@ def parse_listing(content: bytes) -> tuple[date | None, pd.DataFrame, pd.DataFra
     `Retry` for a document that is not a complete feed.
     """
     try:
-        root = etree.fromstring(content, _XML)
+        root = etree.fromstring(content, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise Retry(f"malformed XML ({exc.msg})") from None
     if root.tag == "rss":

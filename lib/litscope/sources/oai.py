@@ -30,7 +30,7 @@ from ..config import Project
 from ..errors import FetchError
 from ..schema import papers_frame
 from ..store import Store
-from ._http import ArxivClient, Refused, Retry
+from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .announcements import split_authors
 from .arxiv_api import _check_categories, _client, _day, _plural
 
@@ -38,7 +38,6 @@ OAI = "http://www.openarchives.org/OAI/2.0/"
 FORMAT_NS = {"arXivRaw": "http://arxiv.org/OAI/arXivRaw/", "arXiv": "http://arxiv.org/OAI/arXiv/"}
 _PHYSICS = {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin",
             "nucl-ex", "nucl-th", "physics", "quant-ph"}
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def oai_set(category: str) -> str:
@@ -85,7 +84,7 @@ def parse_page(content: bytes, metadata_format: str) -> Page:
     is not a complete OAI-PMH document and `Refused` for an OAI-PMH error (other than
     noRecordsMatch, an empty list)."""
     try:
-        root = etree.fromstring(content, _XML)
+        root = etree.fromstring(content, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise Retry(f"malformed XML ({exc.msg})") from None
     if root.tag != f"{{{OAI}}}OAI-PMH":
