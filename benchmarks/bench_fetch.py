@@ -147,11 +147,11 @@ def announcement_cases(tmp: Path) -> list[str]:
 
 
 def bulk_case(tmp: Path) -> tuple[list[str], dict]:
-    days = [date(2025, 1, 1) + timedelta(days=d) for d in range(math.ceil(BULK / 650))]
-    entries = [e for e in corpus(days, others=0, seed=2) if "cs.LG" in e.categories][:BULK]
-    while len(entries) < BULK:                     # top up to exactly BULK cs.LG records
-        extra = corpus([days[-1] + timedelta(days=len(entries))], others=0, seed=len(entries))
-        entries += [e for e in extra if "cs.LG" in e.categories][:BULK - len(entries)]
+    entries, day = [], date(2025, 1, 1)
+    while len(entries) < BULK:                     # day after day until BULK cs.LG records
+        entries += [e for e in corpus([day], others=0, seed=day.toordinal()) if "cs.LG" in e.categories]
+        day += timedelta(days=1)
+    entries = entries[:BULK]
     server = ArxivServer(entries=entries).start()
     try:
         start = time.perf_counter()

@@ -98,6 +98,16 @@ def test_a_search_covers_at_most_days_per_request_days(arxiv_server, client, sto
     assert windows[("cat:cs.LG", "2025-12-03")] == 2 and len(windows) == 10
 
 
+def test_a_run_over_arxivs_result_cap_is_split_in_halves(arxiv_server, client, store, monkeypatch):
+    from litscope.sources import arxiv_api
+    monkeypatch.setattr(arxiv_api, "QUERY_LIMIT", 5)      # arXiv's is 30,000 results per query
+    df = fetch("cs.CL", since=DAY, until="2025-12-05", client=client(page_size=100), store=store)
+    assert days_asked(arxiv_server) == [("20251201", "20251205"), ("20251201", "20251202"), ("20251201", "20251201"),
+                                        ("20251202", "20251202"), ("20251203", "20251205"),
+                                        ("20251203", "20251203"), ("20251204", "20251205")]
+    assert len(df) == 17 and store.completed_days("cat:cs.CL") == {f"2025-12-0{d}" for d in range(1, 6)}
+
+
 def test_query_narrows_each_window(arxiv_server, client):
     df = fetch("cs.CL", query='abs:"kv-cache  compression"', since=DAY, until="2025-12-02",
                client=client())
@@ -112,7 +122,7 @@ def test_max_results_stops_early(arxiv_server, client, store):
     assert len(df) == 3
     assert [r.params["start"] for r in arxiv_server.requests] == ["0", "2"]
     assert store.windows().empty        # a window cut short is not complete
-    assert "stopped at max_results" in df.attrs["report"]
+    assert "stopped early (at max_results" in df.attrs["report"]
 
 
 # -- by id -----------------------------------------------------------------------------------

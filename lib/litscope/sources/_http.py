@@ -14,8 +14,9 @@ import itertools
 import math
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlencode
 
 import arxiv
@@ -134,7 +135,9 @@ class ArxivClient:
             return
         self.waited += seconds
         if seconds < _VISIBLE_WAIT or self.bar is None or self.bar.disable:
+            self._note(f"waiting {seconds:.1f} s for arXiv's pace")
             self._sleep(seconds)
+            self._note("")
             return
         with tqdm(total=round(seconds), unit="s", desc="waiting (arXiv's pace)", leave=False,
                   disable=None) as countdown:
@@ -147,12 +150,18 @@ class ArxivClient:
 
     def _note(self, text: str) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
+            self.bar.set_postfix_str(text)
 
-    def progress(self, total: int | None, desc: str) -> tqdm:
-        """A requests bar for one command; the client counts each request on it."""
-        self.bar = tqdm(total=total, unit="request", desc=desc, disable=None)
-        return self.bar
+    @contextmanager
+    def progress(self, total: int | None, desc: str) -> Iterator[tqdm]:
+        """A requests bar for one command: the client counts each request on it and shows
+        its waits for arXiv's pace."""
+        with tqdm(total=total, unit="request", desc=desc, disable=None) as bar:
+            self.bar = bar
+            try:
+                yield bar
+            finally:
+                self.bar = None
 
 
 def _short(value) -> str:

@@ -172,7 +172,6 @@ def fetch_new(categories: str | Iterable[str], *, project: Project | None = None
         day, announced, listed = client.request(url, _feed_page, what="arXiv feed")
         missing = _to_fill(store, announced)
         filled = fetch_ids(missing, client=client) if missing else papers_frame([])
-    client.bar = None
     unfilled = sorted(set(missing) - set(filled["id"]))
     # what the store holds at the announced version stays as it is; the feed's thinner copy
     # stands in only for papers the API does not list yet

@@ -318,7 +318,8 @@ def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_pa
     tail = (f"{_plural(n_papers, 'paper')}, {_plural(requests_made, 'request')} "
             f"(~{requests_made * delay:.0f} s at {delay:g} s apart)")
     if any(w.truncated or (w.asked and not w.fetched) for w in windows):
-        tail += "; stopped at max_results, days it cut short will be fetched again next time"
+        tail += ("; stopped early (at max_results, or at arXiv's cap of 30,000 results for one day): "
+                 "days it cut short will be fetched again next time")
     if stored:
         tail += f"; {stored}"
     return ". ".join([*clauses, tail]) + "."
@@ -382,7 +383,6 @@ def fetch(categories: str | Iterable[str], query: str | None = None, since: str 
             searches, pages = searches + 1, pages + asked
             queue[:0] = split
             results.extend(found)
-    client.bar = None
 
     papers = papers_from_results(results)
     stored = None

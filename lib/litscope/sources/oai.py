@@ -232,7 +232,6 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
             if page.token is None:
                 break
             params = {"verb": "ListRecords", "resumptionToken": page.token}
-    client.bar = None
     report.kept += kept
     return (f"set {spec}: {_plural(checkpoint['records'], 'record')} in {_plural(checkpoint['pages'], 'page')} "
             f"({note}); {_plural(kept, 'paper')} first submitted from {first}{f' to {last}' if last else ''} in "
