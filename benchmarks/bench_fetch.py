@@ -46,9 +46,10 @@ WORDS = ("language model attention decoding speculative cache retrieval agent re
          "benchmark training inference efficient sparse quantization token context reasoning").split()
 
 
-def corpus(days: list[date], per_day: int = 650, others: int = 350, seed: int = 0) -> list[Entry]:
-    """A day's submissions at a busy review's volume, and papers of other categories."""
-    rng, entries, n = random.Random(seed), [], 0
+def corpus(days: list[date], per_day: int = 650, others: int = 350, seed: int = 0, first: int = 0) -> list[Entry]:
+    """A day's submissions at a busy review's volume, and papers of other categories;
+    numbered from `first` (ids stay distinct within a month)."""
+    rng, entries, n = random.Random(seed), [], first
     for day in days:
         for k in range(per_day + others):
             n += 1
@@ -62,7 +63,7 @@ def corpus(days: list[date], per_day: int = 650, others: int = 350, seed: int = 
             version = 1 + (rng.random() < 0.2)
             words = " ".join(rng.choice(WORDS) for _ in range(170))
             entries.append(Entry(
-                id=f"{day:%y%m}.{n:05d}", version=version, published=when,
+                id=f"{day:%y%m}.{n % 100_000:05d}", version=version, published=when,
                 updated=when + timedelta(days=version - 1), title=" ".join(words.split()[:10]).title(),
                 authors=[(f"Author {rng.randrange(5000)}", None) for _ in range(rng.randint(1, 8))],
                 abstract=words, primary=cats[0], categories=cats,
@@ -149,7 +150,8 @@ def announcement_cases(tmp: Path) -> list[str]:
 def bulk_case(tmp: Path) -> tuple[list[str], dict]:
     entries, day = [], date(2025, 1, 1)
     while len(entries) < BULK:                     # day after day until BULK cs.LG records
-        entries += [e for e in corpus([day], others=0, seed=day.toordinal()) if "cs.LG" in e.categories]
+        entries += [e for e in corpus([day], others=0, seed=day.toordinal(), first=(day - date(2025, 1, 1)).days * 650)
+                    if "cs.LG" in e.categories]
         day += timedelta(days=1)
     entries = entries[:BULK]
     server = ArxivServer(entries=entries).start()
