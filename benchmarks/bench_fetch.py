@@ -201,7 +201,8 @@ def parse_cases(tmp: Path) -> tuple[list[str], dict]:
     server.feed_day, server.oai_page_size = date(2025, 12, 3), 1000
     from arxiv._feed import parse as parse_atom
     documents = {
-        "Atom (API page)": (server.page({"search_query": "cat:cs.LG OR cat:cs.CL", "max_results": "2000"}),
+        "Atom (API page)": (server.page({"search_query": "(" + " OR ".join(f"cat:{c}" for c in CATEGORIES) + ")",
+                                         "max_results": "2000"}),
                             lambda b: parse_atom(b).results),
         "RSS (listing feed)": (server.feed("/rss/" + "+".join(CATEGORIES)), lambda b: parse_listing(b)[1]),
         "OAI-PMH (arXivRaw page)": (server.answer("/oai", {"verb": "ListRecords", "metadataPrefix": "arXivRaw"}),
