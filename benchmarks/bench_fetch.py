@@ -187,10 +187,12 @@ def _timed(function, repeats: int = 3) -> float:
 
 
 def _snapshot_child(lines: Path, out: Path, **filters) -> tuple[int, float, int]:
-    """Import the snapshot in a fresh process: papers kept, seconds, peak RSS in KiB."""
-    code = ("import resource, time; from litscope.sources.snapshot import import_snapshot; "
+    """Import the snapshot in a fresh process: papers kept, seconds, peak RSS in KiB (VmHWM:
+    getrusage's maxrss would carry the parent's peak across exec)."""
+    code = ("import re, time; from pathlib import Path; from litscope.sources.snapshot import import_snapshot; "
             f"t = time.perf_counter(); r = import_snapshot({str(lines)!r}, {str(out)!r}, **{filters!r}); "
-            "print(r.kept, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(r.kept, time.perf_counter() - t, "
+            "re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1))")
     kept, seconds, peak = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                          check=True).stdout.split()
     return int(kept), float(seconds), int(peak)
