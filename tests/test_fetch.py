@@ -158,6 +158,20 @@ def test_requests_are_three_seconds_apart_by_default(arxiv_server, client, clock
     assert clock.sleeps == [3.0] * 4
 
 
+@pytest.mark.parametrize("call, host", [
+    (lambda c: litscope.fetch_new("cs.CL", client=c), "rss.arxiv.org"),
+    (lambda c: litscope.harvest("cs.CL", DAY, client=c, store=litscope.Store(c.tmp)), "arxiv.org"),
+])
+def test_the_feed_and_oai_hosts_are_refused_a_delay_under_3_s_too(call, host, tmp_path):
+    from litscope.errors import ConfigError
+    client = ArxivClient(ArxivSettings(delay_seconds=1), "http://127.0.0.1:9/api/query")   # a local API
+    client.tmp = tmp_path
+    client._session.request = lambda *a, **k: pytest.fail("the check must come before any request")
+    with pytest.raises(ConfigError, match=rf"arxiv\.delay_seconds: 1 s is less than the 3 s arXiv asks for "
+                                          rf"between requests to {host}"):
+        call(client)
+
+
 def test_spacing_holds_on_the_real_clock(arxiv_server):
     client = ArxivClient(ArxivSettings(page_size=2, delay_seconds=0.2), arxiv_server.url)
     fetch("cs.CL", since=DAY, until=DAY, client=client)

@@ -3,8 +3,11 @@
 The `openai` package's own retries are switched off (``max_retries=0``) so that the policy
 lives in one object here: back-off on 429, 408/409, 5xx, timeouts and dropped connections,
 honouring ``Retry-After`` (a 429 pauses every thread, since the limit is per key), with an
-injectable clock and sleep. The API key is read from the environment variable named in
-`LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every message.
+injectable clock and sleep. An answer that is not the chat completion promised (an HTML
+page, broken JSON, no choices, no content) is a failure of the endpoint like a 5xx: retried,
+and retried again on the next run. The API key is read from the environment variable named
+in `LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every
+message and answer (an endpoint may echo it), so it is never printed or stored.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import os
 import re
 import threading
 import time
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -23,13 +26,23 @@ from pydantic import BaseModel, ValidationError
 from ..config import LLMSettings
 from ..errors import LLMError
 
+if TYPE_CHECKING:
+    import httpx   # the openai client's transport
+
 log = logging.getLogger(__name__)
 
 #: Statuses worth another attempt; 401/403/404 mean a wrong key, model or URL for every paper.
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 ABORT_STATUS = frozenset({401, 403, 404})
+#: Shorter "keys" (``EMPTY``, ``ollama``) are placeholders for local servers, not secrets:
+#: masking them would garble answers.
+MIN_SECRET_LENGTH = 8
 
 Answer = TypeVar("Answer", bound=BaseModel)
+
+
+class _BadAnswer(Exception):
+    """An HTTP 200 that is not a chat completion with content; says what it is instead."""
 
 
 class RequestFailed(LLMError):
@@ -112,7 +125,7 @@ class LLMClient:
 
     def redact(self, text: str) -> str:
         """`text` with the API key masked."""
-        return text.replace(self._key, "***") if self._key else text
+        return text.replace(self._key, "***") if len(self._key) >= MIN_SECRET_LENGTH else text
 
     def chat(self, messages: list[dict[str, str]]) -> str:
         """The assistant's reply to `messages`, retrying transient failures per the settings."""
@@ -126,8 +139,11 @@ class LLMClient:
                 raise LLMError(str(self._fatal))
             retry_after = None
             try:
-                response = self._client.chat.completions.create(model=s.model, messages=messages,
-                                                                 **extra)
+                raw = self._client.chat.completions.with_raw_response.create(
+                    model=s.model, messages=messages, **extra)
+                return self._reply(raw.http_response)
+            except _BadAnswer as exc:
+                problem = f"the answer from {self.endpoint} {exc}"
             except openai.APIStatusError as exc:
                 self._count()
                 problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
@@ -144,10 +160,6 @@ class LLMClient:
             except openai.APIConnectionError as exc:
                 self._count()
                 problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
-            else:
-                usage = response.usage
-                self._count(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)
-                return (response.choices[0].message.content or "") if response.choices else ""
             if attempt == attempts:
                 raise RequestFailed(f"{problem} (gave up after {attempts} attempts)", attempt,
                                     retryable=True)
@@ -163,6 +175,30 @@ class LLMClient:
                 self._pause_all(delay)
             else:
                 self._sleep(delay)
+
+    def _reply(self, response: httpx.Response) -> str:
+        """The assistant's text in a chat completion (the key masked), counting its tokens;
+        `_BadAnswer` when the response is not one."""
+        try:
+            body = response.json()
+        except ValueError as exc:
+            kind = response.headers.get("content-type", "no content type").split(";")[0].strip()
+            self._count()
+            if "json" not in kind:
+                raise _BadAnswer(f"is {kind}, not JSON") from None
+            raise _BadAnswer(f"is broken JSON ({exc})") from None
+        usage = body.get("usage") if isinstance(body, dict) else None
+        usage = usage if isinstance(usage, dict) else {}
+        self._count(*(n if isinstance(n, int) else 0
+                      for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))))
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise _BadAnswer("is not a chat completion (no choices)")
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str) or not content.strip():
+            raise _BadAnswer("has no message content")
+        return self.redact(content)
 
     def ask_json(self, messages: list[dict[str, str]], schema: type[Answer]) -> Answer:
         """A reply validated against `schema`; an invalid one is shown to the model and asked

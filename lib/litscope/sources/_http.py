@@ -24,7 +24,7 @@ import requests
 from lxml import etree
 from tqdm.auto import tqdm
 
-from ..config import ArxivSettings
+from ..config import ArxivSettings, check_polite_delay
 from ..errors import FetchError
 
 USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
@@ -65,6 +65,9 @@ class ArxivClient:
         self.waited = 0.0
         self.bar: tqdm | None = None   # the running command's requests bar, if any
         self._session = requests.Session()
+        # URLs whose delay passed check_polite_delay: the API's at once, the others when asked
+        check_polite_delay(self.base_url, self.settings.delay_seconds)
+        self._checked = {self.base_url}
         self._clock, self._sleep = clock, sleep
         self._ready_at = -math.inf   # clock time before which no request may start
 
@@ -76,6 +79,9 @@ class ArxivClient:
         `check` raises `Retry` for an answer worth asking again (a malformed page) and
         `Refused` for a final one.
         """
+        if url not in self._checked:   # whichever of arXiv's hosts it asks, once
+            check_polite_delay(url, self.settings.delay_seconds)
+            self._checked.add(url)
         shown = (f"{url}?{urlencode(params)}" if params else url) if data is None else \
             f"{url} (POST {', '.join(f'{k}=' + _short(v) for k, v in data.items())})"
         for attempt in itertools.count(1):
