@@ -75,7 +75,7 @@ def test_an_interrupted_harvest_resumes_without_repeating_stored_pages(arxiv_ser
     token = arxiv_server.requests[-1].params["resumptionToken"]
     revived = ArxivServer(entries=arxiv_server.entries, oai_page_size=4).start()   # on another port
     try:
-        resumed = ArxivClient(ArxivSettings(delay_seconds=0), oai_url=revived.oai_url)
+        resumed = ArxivClient(ArxivSettings(delay_seconds=0), revived.url, oai_url=revived.oai_url)
         report = harvest("cs.CL", SINCE, client=resumed, store=store)
         assert revived.requests[0].params == {"verb": "ListRecords", "resumptionToken": token}
         assert len(revived.requests) == math.ceil(len(cl_papers(arxiv_server)) / 4) - 2
