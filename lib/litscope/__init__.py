@@ -36,7 +36,8 @@ _EXPORTS = {
     "TopicSuggester": "curate.topics", "cluster_topics": "curate.topics",
     "find_duplicates": "curate.dedupe", "merge_duplicates": "curate.dedupe", "dedupe": "curate.dedupe",
     "export": "curate.export", "select_papers": "curate.export",
-    "build_site": "publish", "render_site": "publish", "publish_project": "publish",
+    "build_site": "publish", "render_project": "publish", "publish_project": "publish",
+    "show": "publish",
     "render_digest": "publish.digest",
     "update": "update", "run_demo": "demo",
 }

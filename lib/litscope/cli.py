@@ -107,20 +107,27 @@ def cmd_list(args: argparse.Namespace) -> None:
 # -- publish and digest ---------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> None:
     from .errors import PublishError
-    from .publish import QUARTO_HELP, find_quarto, publish_project, render_site
+    from .publish import QUARTO_HELP, find_quarto, publish_project, render_project
     from .publish.quarto_schema import check_site
     project = _project(args, required=False)
-    out = Path(args.out) if args.out else project.path(project.config.site.out)
-    print(publish_project(project, out=out).summary())
+    if args.render and args.out:
+        raise PublishError("--render renders the review project, whose pages are in site.out; "
+                           "leave out --out")
+    if args.render and not (project.root / "_quarto.yml").is_file():
+        raise PublishError(f"--render: no _quarto.yml in {project.root}; 'litscope init' writes a "
+                           f"review project with one")
+    report = publish_project(project, out=args.out)
+    print(report.summary())
     if args.check:
-        problems = check_site(out)
+        checked = report.out if args.out else project.root
+        problems = check_site(checked)
         if problems:
-            raise PublishError(f"{out}: {len(problems)} problem(s) against Quarto 1.10's schema: "
+            raise PublishError(f"{checked}: {len(problems)} problem(s) against Quarto 1.10's schema: "
                                + "; ".join(problems[:5]))
-        print(f"Checked {out}: _quarto.yml and every page's front matter follow Quarto 1.10's schema.")
+        print(f"Checked {checked}: every Quarto file and page front matter follows Quarto 1.10's schema.")
     if args.render:
-        print(f"Rendered the website into {render_site(out)}" if find_quarto()
-              else QUARTO_HELP.format(out=out))
+        print(f"Rendered the website into {render_project(project.root)}" if find_quarto()
+              else QUARTO_HELP.format(root=project.root))
 
 
 def cmd_digest(args: argparse.Namespace) -> None:
@@ -371,7 +378,7 @@ def cmd_update(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
-    run_demo(project=_project(args, required=False))
+    run_demo(project=_project(args, required=False), render=args.render)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -509,19 +516,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10, metavar="K", help="k of recall@k and precision@k (default 10)")
     data_option(p)
 
-    p = command("publish", cmd_publish, "write the curated review as a Quarto website project",
-                "Write the curated papers as a Quarto website project: a listing with categories,\n"
-                "search, sorting and an RSS feed (when site.site_url is set), a page per paper,\n"
-                "topic and day, and a methods page with the profile and plots. Which papers:\n"
-                "site.curate in litscope.yml ('top': the site.top_n best by score; 'include': the\n"
-                "papers labelled include). Files litscope wrote before are replaced; others stay.\n\n"
-                "example: litscope publish --out site/ --check --render")
-    p.add_argument("--out", metavar="DIR", help="the project folder to write (default: site.out, 'site')")
+    p = command("publish", cmd_publish, "write the curated papers' pages of the review website",
+                "Write the curated papers as pages of the review project's Quarto website, into\n"
+                "its generated folder site.out ('curated/'): a page per paper, topic and day, a\n"
+                "methods page with the profile and plots, and the front page's listing (index.qmd\n"
+                "shows it, with categories, search, sorting and an RSS feed when _quarto.yml sets\n"
+                "website.site-url). 'quarto render' in the project runs this first by itself.\n"
+                "Which papers: site.curate in litscope.yml ('top': the site.top_n best by score;\n"
+                "'include': the papers labelled include). The folder is replaced whole; a run\n"
+                "that changes nothing rewrites nothing.\n\n"
+                "example: litscope publish --check --render")
+    p.add_argument("--out", metavar="DIR", help="write the pages into DIR instead (default: site.out, 'curated')")
     p.add_argument("--check", action="store_true",
                    help="validate _quarto.yml and every page's front matter against Quarto 1.10's "
                         "schema (no Quarto needed)")
     p.add_argument("--render", action="store_true",
-                   help="run 'quarto render' on it when Quarto is installed (else say how to get it)")
+                   help="then render the whole website with 'quarto render' (notebooks run on this "
+                        "Python) when Quarto is installed, else say how to get it")
     data_option(p)
     allow_empty_option(p)
 
@@ -648,7 +659,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
                 "Import the embedded sample corpus (papers from five real digests) into the store,\n"
-                "score it with the example profile, and write the digest and the review website.")
+                "score it with the example profile, and write the digest and the review website's\n"
+                "pages; --render then renders the website with Quarto (its notebooks run too).")
+    p.add_argument("--render", action="store_true", help="render the website with Quarto afterwards")
     data_option(p)
     return parser
 

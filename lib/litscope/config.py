@@ -109,14 +109,13 @@ class LLMSettings(_Section):
 
 
 class SiteSettings(_Section):
-    """The published Quarto website."""
-    title: str | None = None
-    description: str | None = None
-    site_url: str | None = None
-    out: str = "site"
+    """The review's pages on the project's Quarto website (whose title, address and navbar
+    are Quarto's settings, in ``_quarto.yml``)."""
+    out: str = "curated"   # the generated, git-ignored folder of pages inside the project
     curate: Literal["include", "top"] = "top"
     top_n: int = Field(50, ge=1)
-    feed: bool = True
+    per_day: int = Field(10, ge=0)   # with 'top', also the best per_day of each submission day
+    feed: bool = True      # an RSS feed of the papers (when _quarto.yml sets website.site-url)
 
 
 class ProjectConfig(_Section):

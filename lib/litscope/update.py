@@ -3,7 +3,7 @@
 `update` chains the stages the way a digest bot runs them, on a review project: fetch
 (arXiv's latest announcement by default, or the configured window) → score with the project's profile → summarise the window's papers
 (through the LLM endpoint when one is configured, extractively otherwise) → write the
-day's digest → rebuild the website project. Every stage is idempotent — fetched windows
+day's digest → rewrite the website's pages. Every stage is idempotent — fetched windows
 cost no request, cached summaries no LLM call, unchanged files are not rewritten — so a
 second run on the same day changes nothing and says so.
 """
@@ -109,11 +109,11 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
         report.lines.append(f"Digest: {report.digest} ({len(window)} papers, "
                             f"{'written' if report.digest_changed else 'unchanged'})")
 
-    # 4. rebuild the website project from the whole store
+    # 4. rewrite the website's pages from the whole store ('quarto render' renders them)
     if store.count():
         site = publish_project(project, store=store)
         report.site, report.site_changed = site.out, site.changed
-        report.lines.append(f"Site: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
+        report.lines.append(f"Site pages: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
     return report
 
 
