@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lab bench e2e clean help
+.PHONY: demo test lab site bench e2e clean help
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -21,7 +21,7 @@ $(VENV)/.installed-%: pyproject.toml
 
 demo: $(VENV)/.installed-notebook  ## set up, then run the workflow on the embedded sample
 	@test -x $(BIN)/quarto || timeout 120 $(PIP) -e '.[publish]' 2>/dev/null \
-		|| echo "Quarto could not be installed (litscope[publish]); the website project is written but not rendered."
+		|| echo "Quarto could not be installed (litscope[publish]); the website's pages are written, not rendered."
 	@$(BIN)/litscope demo
 
 test: $(VENV)/.installed-dev  ## set up, then run the tests
@@ -30,13 +30,16 @@ test: $(VENV)/.installed-dev  ## set up, then run the tests
 lab: $(VENV)/.installed-notebook  ## open the notebooks in JupyterLab
 	@$(BIN)/jupyter lab notebooks/
 
-e2e: $(VENV)/.installed-dev $(VENV)/.installed-e2e  ## JupyterLab in headless Chromium drives the Explorer
+site: $(VENV)/.installed-notebook  ## render the review website with Quarto (the notebooks run too)
+	@$(BIN)/litscope publish --render
+
+e2e: $(VENV)/.installed-dev $(VENV)/.installed-e2e  ## headless Chromium: the Explorer in JupyterLab, the rendered website
 	@tests/e2e/ensure_chromium.sh
 	@LITSCOPE_E2E=1 $(BIN)/python -m pytest -q tests/e2e
-	@echo "Screenshots of the Explorer in JupyterLab: tests/e2e/artifacts/"
+	@echo "Screenshots of the Explorer in JupyterLab and of the website's pages: tests/e2e/artifacts/"
 
 bench: $(VENV)/.installed-bench  ## run the benchmarks, write benchmarks/RESULTS.md
 	@$(BIN)/python benchmarks/run.py
 
 clean:  ## remove the venv and generated outputs
-	rm -rf $(VENV) data site _site .pytest_cache
+	rm -rf $(VENV) data curated digests exports _site _freeze .quarto .pytest_cache

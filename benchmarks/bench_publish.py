@@ -1,11 +1,16 @@
-"""Publishing: time to write the Quarto website project and the digests for the embedded sample.
+"""Publishing: time to write the review website's pages and the digests for the embedded
+sample, and for real Quarto (when installed) to render a website of those pages.
 
 `build_site` includes scoring with the example profile, every page, the figures and the
 schema check of all YAML; the baseline is Pandoc converting the same pages to HTML (the
-least a render of them costs), measured in the same run.
+least a render of them costs), measured in the same run. The Quarto render is of a project
+that `litscope init` writes, its notebooks not executed (the render tests execute them).
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,8 +20,10 @@ import pypandoc
 from litscope.config import SiteSettings
 from litscope.publish.digest import render_digest
 from litscope.score.profile import load_profile
-from litscope.publish import build_site
+from litscope.project import init_project
+from litscope.publish import build_site, find_quarto
 from litscope.sample import load_sample
+from litscope.store import Store
 
 PROFILE = Path(__file__).resolve().parents[1] / "lib" / "litscope" / "project" / "profile.yml"
 
@@ -31,7 +38,8 @@ def run() -> str:
             with tempfile.TemporaryDirectory() as tmp:
                 start = time.perf_counter()
                 report = build_site(papers, Path(tmp) / "site", profile=profile,
-                                    settings=SiteSettings(top_n=top_n, site_url="https://example.org/"))
+                                    settings=SiteSettings(top_n=top_n, per_day=0),
+                                    site_url="https://example.org/")
                 times.append(time.perf_counter() - start)
                 if repeat == 0:
                     start = time.perf_counter()
@@ -42,6 +50,7 @@ def run() -> str:
         rows.append(f"| {report.n_papers} | {report.n_pages} ({kinds}) | {min(times):.2f} s | "
                     f"{min(times) / report.n_pages * 1000:.1f} ms | {pandoc:.2f} s | "
                     f"{min(times) / pandoc:.2f} |")
+    rendered = _quarto_render(papers)
     digest = []
     for fmt in ("daily", "bot"):
         start = time.perf_counter()
@@ -57,4 +66,28 @@ def run() -> str:
         *rows,
         "",
         f"Digest of all {len(papers)} papers: {', '.join(digest)}.",
+        "",
+        rendered,
     ])
+
+
+def _quarto_render(papers) -> str:
+    """`quarto render` of an initialised project of the sample, its notebooks not executed."""
+    quarto = find_quarto()
+    if quarto is None:
+        return "Quarto is not installed: no render measured."
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "review"
+        init_project(root)
+        config = root / "_quarto.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace("enabled: true", "enabled: false"),
+                          encoding="utf-8")
+        Store(root / "data").add_papers(papers)
+        start = time.perf_counter()
+        subprocess.run([quarto, "render"], cwd=root, check=True, capture_output=True,
+                       env={**os.environ, "QUARTO_PYTHON": sys.executable})
+        seconds = time.perf_counter() - start
+        pages = [p for p in (root / "_site").rglob("*.html") if "site_libs" not in p.parts]
+    return (f"`quarto render` of a project of the sample (pre-render included, notebooks not executed): "
+            f"{len(pages)} pages in {seconds:.1f} s, {len(pages) / seconds:.2f} pages/s "
+            f"({quarto}).")

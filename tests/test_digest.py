@@ -1,6 +1,7 @@
 """Digest markdown: the seed formats reproduced, re-importable, and hostile text inert."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -95,6 +96,19 @@ def test_hostile_text_cannot_open_tags_or_break_the_structure(tmp_path, fmt):
     again = read_digest(out)
     assert len(again) == 3
     assert "&lt;script>alert(1)&lt;/script>" in again.set_index("id").loc["2512.00001", "title"]
+
+
+@pytest.mark.parametrize("fmt", ["daily", "bot"])
+def test_links_from_outside_stay_links_only_to_http_addresses(fmt):
+    pypandoc = pytest.importorskip("pypandoc")
+    papers = _one_hostile("[x](javascript:alert(4)) [ok](https://example.org/ok) ![i](data:x)\n\n"
+                          "[ref][r] [r]: javascript:alert(8)\n\n[r]: vbscript:alert(9)")
+    papers["title"] = pd.array(["A [t](javascript:alert(10)) title"], dtype="string")
+    html = pypandoc.convert_text(render_digest(papers, fmt), "html", format="markdown")
+    hrefs = re.findall(r'(?:href|src)="([^"]*)"', html)
+    assert hrefs and all(h.startswith(("https://", "http://", "#")) for h in hrefs), hrefs
+    assert "https://example.org/ok" in hrefs or fmt == "daily"   # the daily digest shows no summary
+    assert "[t](javascript:alert(10))" in html                      # the text is still there
 
 
 def test_formatting_tags_in_summaries_stay():

@@ -34,7 +34,8 @@ def test_notebook_is_stored_without_outputs(name):
     assert code, f"{name} has no code"
     for cell in code:
         assert cell.outputs == [] and cell.execution_count is None, \
-            f"{name}: a cell is stored with outputs; clear them before committing"
+            f"{name}: a cell is stored with outputs (quarto render saves them into the notebook); clear " \
+            f"them before committing: jupyter nbconvert --clear-output --inplace notebooks/*.ipynb"
     assert "widgets" not in notebook.metadata
     assert notebook.metadata.kernelspec.name == "python3"
     assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
@@ -66,7 +67,7 @@ def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
     root, data = review
     monkeypatch.setenv("LITSCOPE_DATA", str(data))
     monkeypatch.setenv("LITSCOPE_ARXIV_URL", "http://127.0.0.1:9/api/query")  # nothing listens
-    guarded = [REPO / "data", REPO / "profile.yml", REPO / "site", REPO / "litscope.yml",
+    guarded = [REPO / "data", REPO / "profile.yml", REPO / "curated", REPO / "litscope.yml",
                REPO / "digests", NOTEBOOKS]
     before = [_fingerprint(p) for p in guarded]
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -83,5 +84,5 @@ def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
         assert {p.name for p in (root / "exports").iterdir()} == {"review.bib", "review.ris",
                                                                   "review.csv", "review.jsonl"}
     if name.startswith("04"):
-        assert (root / "site" / "_quarto.yml").is_file() and (root / "site" / "methods.qmd").is_file()
+        assert (root / "curated" / "_listing.yml").is_file() and (root / "curated" / "methods.qmd").is_file()
         assert list((root / "digests").glob("*.md"))

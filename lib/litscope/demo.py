@@ -2,8 +2,8 @@
 
 Import the sample (papers of five real digests) into the project's store → score it with
 the project's profile → summarise extractively the papers no digest summarised → write the
-digest of the latest day → write (and, when Quarto is installed, render) the website
-project. Running it again changes nothing that is already there.
+digest of the latest day → write the review's pages into the project's website (and, with
+`render`, render the website with Quarto). Running it again changes nothing already there.
 """
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ class DemoReport:
     rendered: Path | None = None
 
 
-def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None = None,
+def run_demo(project: Project, *, out: TextIO | None = None, render: bool = False,
              progress: bool | None = None) -> DemoReport:
     """Run the workflow on the embedded sample into `project`; prints what it did to `out`.
 
-    `render`: run ``quarto render`` on the site (default: when Quarto is installed).
+    `render`: then run ``quarto render`` on the project (its notebooks too, on this Python).
     """
     from .publish.digest import render_digest
-    from .publish import QUARTO_HELP, find_quarto, publish_project, render_site, score_papers
+    from .publish import QUARTO_HELP, find_quarto, publish_project, render_project, score_papers
     from .report import format_table
     from .sample import load_sample
     from .store import Store
@@ -80,19 +80,24 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool | None
     site = publish_project(project, store=store)
     report.site = site.out
     say(f"5. {site.summary()}")
-    render = find_quarto() is not None if render is None else render
-    if render:
-        report.rendered = render_site(site.out)
-        say(f"   Rendered it with Quarto: open {report.rendered / 'index.html'}")
+    has_site = (project.root / "_quarto.yml").is_file()
+    if render and has_site and find_quarto():
+        report.rendered = render_project(project.root)
+        say(f"   Rendered the website with Quarto: open {report.rendered / 'index.html'}")
+    elif not has_site:
+        say(f"   {project.root} has no _quarto.yml: 'litscope init' makes a review project with its website.")
+    elif find_quarto():
+        say("   Render the website (the notebooks run too): 'litscope publish --render', or "
+            "'QUARTO_PYTHON=.venv/bin/python quarto render' here.")
     else:
-        say("   " + QUARTO_HELP.format(out=site.out) + ".")
+        say("   " + QUARTO_HELP.format(root=project.root) + ".")
 
     say()
     say("Outputs:")
     say(f"  store    {report.store}")
     if report.digest:
         say(f"  digest   {report.digest}")
-    say(f"  website  {report.site}" + (f" (HTML in {report.rendered})" if report.rendered else ""))
+    say(f"  pages    {report.site}" + (f" (the website's HTML in {report.rendered})" if report.rendered else ""))
     lab = "make lab" if (project.root / "Makefile").is_file() else "jupyter lab notebooks/"
     say(f"Next: '{lab}' opens the notebooks (notebooks/01-fetch-and-import.ipynb first) with the "
         f"Explorer; 'litscope --help' lists the commands.")

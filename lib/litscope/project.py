@@ -1,7 +1,8 @@
 """Scaffold a review project (`litscope init`).
 
 The templates are the repository's own project files (the repository is itself a review
-project); the package ships them under ``litscope/project/``.
+project); the package ships them under ``litscope/project/``. A project is one Quarto
+website: ``_quarto.yml`` runs ``_litscope.py`` before rendering to write the curated pages.
 """
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ TEMPLATE_FILES = (
     (CONFIG_NAME, CONFIG_NAME),
     ("profile.yml", "profile.yml"),
     ("_quarto.yml", "_quarto.yml"),
+    ("_litscope.py", "_litscope.py"),
     ("index.qmd", "index.qmd"),
+    ("review.qmd", "review.qmd"),
     ("gitignore", ".gitignore"),
+    ("notebooks/_metadata.yml", "notebooks/_metadata.yml"),
 )
 
-
-SITE_URL_LINE = re.compile(r"^(\s*site_url:\s*)\S.*$", re.M)
+#: The sample review's address in _quarto.yml: a new review has none yet.
+SITE_URL_LINE = re.compile(r"^(\s*)site-url:\s*\S.*$", re.M)
 
 
 def _templates() -> Path:
@@ -51,9 +55,9 @@ def init_project(directory: str | Path, *, force: bool = False,
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         text = github_workflow() if src is None else src.read_text(encoding="utf-8")
-        if rel == Path(CONFIG_NAME):   # the sample review's address is not the new one's
-            text = SITE_URL_LINE.sub(r"\1null  # set it (e.g. https://you.github.io/review/) "
-                                     r"to get an RSS feed", text)
+        if rel == Path("_quarto.yml"):   # the sample review's address is not the new one's
+            text = SITE_URL_LINE.sub(r"\1# site-url: https://you.github.io/review/  # where the site "
+                                     r"is published; set it to get an RSS feed", text)
         target.write_text(text, encoding="utf-8")
         written.append(rel)
     (root / "data").mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
-"""Fixtures for the browser test: a real JupyterLab on 127.0.0.1 and headless Chromium.
+"""Fixtures for the browser tests: a real JupyterLab, the rendered review website served
+on 127.0.0.1, and headless Chromium.
 
 `make e2e` runs these tests (it sets LITSCOPE_E2E=1 after ensure_chromium.sh has made sure
 Debian's Chromium is there); `make test` leaves them out. JupyterLab serves a copy of the
 review project in a temporary folder, with its own store, settings and runtime folders,
-so nothing in the repository or the user's Jupyter set-up changes.
+so nothing in the repository or the user's Jupyter set-up changes. The website is the one
+`tests/test_render.py` rendered, when it rendered these very inputs; else it is rendered.
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from typing import Iterator
 
 import pytest
 
-collect_ignore = [] if os.environ.get("LITSCOPE_E2E") == "1" else ["test_lab.py"]
+collect_ignore = [] if os.environ.get("LITSCOPE_E2E") == "1" else ["test_lab.py", "test_site.py"]
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))   # the render helpers the render tests use (sites.py)
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -111,6 +114,29 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def site(request) -> Iterator[tuple]:
+    """The rendered review website, served on 127.0.0.1: its base URL and the render."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from sites import render_review
+    rendered = render_review(Path(request.config.cache.mkdir("litscope-sites")), reuse=True)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(rendered.site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", rendered
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

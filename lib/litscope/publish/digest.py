@@ -5,7 +5,8 @@ score, arXiv id, abstract and a collapsible summary).
 
 Text is written as it is, so that `litscope.sources.digests.read_digest` reads the digest back,
 except that anything that would open an HTML tag (``<script``, ``</details>``) is escaped
-(attribute-free formatting tags such as ``<br>`` and ``<li>`` stay).
+(attribute-free formatting tags such as ``<br>`` and ``<li>`` stay), and a Markdown link
+from outside stays a link only to an http(s) address (``[x](javascript:...)`` shows as text).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from ..config import parse_day
 from ..errors import PublishError
-from .markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
+from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
 from ..schema import SUMMARY_FIELDS, validate_papers
 
 DigestFormat = Literal["daily", "bot"]
@@ -29,13 +30,18 @@ FORMATS: tuple[str, ...] = ("daily", "bot")
 _TAG_START = re.compile(r"<(?!/?(?:br|p|hr|ul|ol|li|b|i|em|strong|sub|sup|code)\s*/?>)(?=[A-Za-z/!?])",
                         re.IGNORECASE)
 _CATEGORY = re.compile(r"[^\w.\-]+")
+# A link's "](" or a reference definition's "[" whose target is not an http(s) address.
+_UNSAFE_LINK = re.compile(r"\]\((?!\s*<?https?://)", re.IGNORECASE)
+_UNSAFE_DEFINITION = re.compile(r"^( {0,3})\[(?=[^\]\n]*\]:(?![ \t]*<?https?://))", re.IGNORECASE | re.M)
 #: The fields a daily digest's details hold, in order (its TL;DR sits above them).
 _DETAILS = ("motivation", "method", "result", "conclusion", "abstract")
 
 
 def _neutral(text: Any) -> str:
-    """`text` with every ``<`` that could open an HTML tag (bar plain formatting tags) as ``&lt;``."""
-    return _TAG_START.sub("&lt;", clean_text(text))
+    """`text` with every ``<`` that could open an HTML tag (bar plain formatting tags) as
+    ``&lt;``, and every Markdown link to anything but an http(s) address escaped."""
+    text = _TAG_START.sub("&lt;", clean_text(text))
+    return _UNSAFE_DEFINITION.sub(r"\1\\[", _UNSAFE_LINK.sub(r"]\\(", text))
 
 
 def _finalize(value: Any) -> str:
@@ -65,10 +71,7 @@ def _value(value: Any) -> Any:
 
 def _url(paper: dict[str, Any]) -> Markup:
     """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``."""
-    url = safe_url(paper["abs_url"])
-    if url is None and not paper["id"].startswith("h:"):
-        url = safe_url(f"https://arxiv.org/abs/{paper['id']}")
-    return url or safe_url(paper["pdf_url"]) or Markup("#")
+    return paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
 
 
 def _record(row: dict[str, Any], number: int) -> dict[str, Any]:

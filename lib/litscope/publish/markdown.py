@@ -1,9 +1,20 @@
-"""Text from outside (titles, abstracts, names, notes) made inert for Quarto Markdown.
+"""Text from outside (titles, abstracts, names, notes) made inert wherever Quarto reads it.
 
-Every string a page shows goes through `escape_markdown` (body text and YAML values alike:
-Pandoc reads metadata strings as Markdown too), so that HTML, shortcodes (``{{< >}}``),
-math, citations, headings, rules and YAML blocks in the text stay text. HTML litscope
-makes itself (highlighted abstracts, summaries) goes through `raw_html`.
+Every piece of outside text reaches a page through exactly one function per context:
+
+- `escape_markdown` / `escape_inline`: Markdown of a page's body;
+- `meta_text`: a string in front matter (title, subtitle, byline, ...). Pandoc reads it as
+  Markdown, and Quarto then looks for shortcodes in the parsed text: a `<` or `>` of the
+  text becomes an inline of its own, so that no shortcode delimiter survives parsing;
+- `category_text`: a listing category (Quarto writes categories into HTML, JavaScript and
+  Pandoc's native format unescaped);
+- `html_text`: text inside raw HTML that litscope builds; `raw_html` fences such HTML;
+- `safe_url`: a link target (http and https only).
+
+`front_matter` applies `meta_text` and `category_text` to every string it is given, so
+no field can skip them; litscope's own settings (listing options, dates) are marked
+`Markup`. Nothing from outside goes into a page's ``description``: Quarto copies that
+field into the RSS feed unescaped, so the feed takes the page's first paragraph instead.
 """
 from __future__ import annotations
 
@@ -13,27 +24,37 @@ import unicodedata
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
+import pandas as pd
 import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# Characters with a meaning anywhere in Pandoc/Quarto Markdown: raw HTML and autolinks
-# (<>), entities (&), shortcodes and attributes ({}), links, spans and footnotes ([]^),
-# emphasis (*_), code (`), math ($), citations and cross-references (@), headings and
-# ids (#), tables and line blocks (|), sub/strikeout (~), escapes (\).
 #: How pages and digests label the structured summary fields.
 SUMMARY_LABELS = {"tldr": "TL;DR", "motivation": "Motivation", "problem": "Problem",
                   "analysis": "Analysis", "method": "Method", "result": "Result",
                   "conclusion": "Conclusion", "contribution": "Contribution"}
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>&#|$@~^])")
+# Characters with a meaning anywhere in Pandoc/Quarto Markdown: raw HTML and autolinks
+# (<>), entities (&), shortcodes and attributes ({}), links, spans and footnotes ([]^),
+# emphasis (*_), code (`), math ($), citations and cross-references (@), headings and
+# ids (#), tables and line blocks (|), sub/strikeout (~), escapes (\), smart quotes ('").
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>&#|$@~^'\"])")
 # Line starts that open a block: lists (- + 1. 1)), setext underlines and rules (- =),
 # definition lists and fenced divs (:), Pandoc title blocks (%).
 _LINE_START = re.compile(r"^(?:([-+=:%])|(\d+)([.)]))", re.M)
-_DASHES = re.compile(r"-{2,}")
+# Runs Pandoc or Quarto read: smart dashes and ellipses, and three colons (Quarto warns of
+# a broken fenced div wherever a piece of text holds ":::").
+_RUNS = re.compile(r"-{2,}|\.{3,}|:{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _BACKTICKS = re.compile(r"`+")
 _MARK_TAG = re.compile(r'<mark(?: class="[\w-]*")?(?: title="[^"<>]*")?>|</mark>')
+# In raw HTML, entities for what HTML, Markdown (should Pandoc read the HTML's text) and
+# Quarto's shortcodes give a meaning to.
+_HTML_SPECIAL = re.compile(r"[&<>\"'`*_{}\[\]\\#$@~^|]")
+# A listing category: Quarto joins an item's categories with commas, writes them into
+# the category list as HTML and into Pandoc's native format with backslashes unescaped.
+_CATEGORY_CHARS = str.maketrans({",": "\u201a", "<": "\u2039", ">": "\u203a", "&": "\uff06",
+                                 "\\": "\u29f5"})
 
 
 def clean_text(text: Any) -> str:
@@ -57,10 +78,17 @@ def escape_markdown(text: Any, *, line_start: bool = True) -> str:
     lines = [line.strip() for line in clean_text(text).split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
     text = _SPECIAL.sub(r"\\\1", text)
-    text = _DASHES.sub(lambda m: "\\-" * len(m.group()), text)  # keep "--" from smart dashes
+    text = _RUNS.sub(_break_run, text)
     escaped = _LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}",
                               text)
     return escaped if line_start or "\n" in text else text
+
+
+def _break_run(match: re.Match) -> str:
+    run = match.group()
+    if run[0] == ":":   # each colon after the first its own inline
+        return ":" + "[:]{}" * (len(run) - 1)
+    return "".join("\\" + c for c in run)
 
 
 def escape_inline(text: Any, *, line_start: bool = True) -> str:
@@ -68,14 +96,32 @@ def escape_inline(text: Any, *, line_start: bool = True) -> str:
     return escape_markdown(one_line(text), line_start=line_start)
 
 
-def _inert_html(fragment: str) -> str:
-    """Raw HTML that Quarto will not read shortcodes or fences in (braces, backticks)."""
-    return fragment.replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
+def meta_text(text: Any) -> str:
+    """A front-matter string that Quarto shows as exactly `text`, shortcodes never run.
+
+    Quarto finds shortcodes in front matter after Pandoc has parsed it, by looking for a
+    piece of text ending in ``{{<`` or starting with ``>}}``, so escaping alone does not
+    help; every ``<`` and ``>`` is put in an empty span, which keeps them apart."""
+    return escape_inline(text).replace("\\<", "[\\<]{}").replace("\\>", "[\\>]{}")
+
+
+def category_text(text: Any, limit: int = 80) -> str:
+    """A listing category that shows as `text`, with the few characters Quarto cannot carry
+    in a category (comma, ``<``, ``>``, ``&``, backslash) replaced by look-alikes."""
+    return one_line(text).translate(_CATEGORY_CHARS)[:limit].strip()
+
+
+def html_text(text: Any) -> str:
+    """`text` on one line for the inside of litscope's raw HTML: every character that HTML,
+    Markdown or a Quarto shortcode reads is a numeric entity."""
+    return _HTML_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", one_line(text))
 
 
 def raw_html(fragment: str) -> Markup:
-    """A fenced raw-HTML block holding `fragment` (HTML litscope produced and trusts)."""
-    fragment = _inert_html(fragment)
+    """A fenced raw-HTML block holding `fragment` (HTML litscope produced and trusts).
+
+    Quarto runs shortcodes even in raw blocks: an opening ``{{<`` loses its braces."""
+    fragment = fragment.replace("{{<", "&#123;&#123;<")
     fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(fragment)), default=0))
     return Markup(f"{fence}{{=html}}\n{fragment}\n{fence}")
 
@@ -123,15 +169,25 @@ def safe_url(url: Any) -> Markup | None:
     return Markup(quote(url, safe="/:?=&%#.-_~+,;"))
 
 
-def safe_category(text: Any, limit: int = 60) -> str:
-    """A listing category: letters, digits, spaces, dots and hyphens only.
+def paper_url(paper: Mapping[str, Any]) -> Markup | None:
+    """A paper's abstract page: its http(s) ``abs_url``, else arXiv's page for its arXiv id."""
+    url = safe_url(paper["abs_url"])
+    if url is None and not str(paper["id"]).startswith("h:"):
+        url = safe_url(f"https://arxiv.org/abs/{paper['id']}")
+    return url
 
-    Quarto puts categories into HTML attributes and JavaScript strings unescaped, so
-    anything else in them (quotes, brackets, Markdown) is replaced by a space.
-    """
-    text = unicodedata.normalize("NFKC", one_line(text))
-    text = "".join(c if c.isalnum() or c in " .-" else " " for c in text)
-    return " ".join(text.split())[:limit].strip(" .-")
+
+def present(value: Any) -> bool:
+    """Whether a field holds something: not None, NA, NaN, NaT, blank or an empty list."""
+    if isinstance(value, (list, tuple)):
+        return bool(value)
+    return value is not None and value is not pd.NA and value == value and str(value).strip() != ""
+
+
+def byline(authors: Iterable[str], limit: int = 3) -> str:
+    """``"A, B, C et al."`` for a list of author names; empty without any."""
+    names = [one_line(a) for a in authors if one_line(a)]
+    return ", ".join(names[:limit]) + (" et al." if len(names) > limit else "")
 
 
 def slugify(text: Any, fallback: str = "page") -> str:
@@ -164,6 +220,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(str, _Dumper.represent_str)
+_Dumper.add_representer(Markup, _Dumper.represent_str)
 
 
 def dump_yaml(data: Mapping[str, Any]) -> str:
@@ -172,6 +229,36 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
                      default_flow_style=False, width=4096)
 
 
+def trusted(value: Any) -> Any:
+    """`value` with every string in it marked `Markup`: litscope's own settings, which
+    `metadata_yaml` writes as they are."""
+    if isinstance(value, str):
+        return Markup(value)
+    if isinstance(value, Mapping):
+        return {k: trusted(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [trusted(v) for v in value]
+    return value
+
+
+def _escaped(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return category_text(value) if key == "categories" else meta_text(value)
+    if isinstance(value, Mapping):
+        return {k: _escaped(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v, key) for v in value]
+    return value
+
+
+def metadata_yaml(data: Mapping[str, Any]) -> str:
+    """Page metadata as YAML: every string not marked `Markup` is outside text, written
+    through `category_text` under ``categories`` and `meta_text` everywhere else."""
+    return dump_yaml(_escaped(data))
+
+
 def front_matter(data: Mapping[str, Any]) -> Markup:
-    """A page's ``---`` delimited YAML front matter."""
-    return Markup(f"---\n{dump_yaml(data)}---")
+    """A page's ``---`` delimited front matter (`metadata_yaml`)."""
+    return Markup(f"---\n{metadata_yaml(data)}---")

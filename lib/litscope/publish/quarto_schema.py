@@ -70,6 +70,9 @@ DOCUMENT_OPTIONS: dict[str, Any] = {
     "jupyter": {"anyOf": [_BOOL, _STR, {"type": "object"}]},
     "execute": {"$ref": "#/$defs/LitscopeExecute"},
     "freeze": {"anyOf": [_BOOL, {"enum": ["auto"]}]},
+    "metadata-files": {"type": "array", "items": _STR},
+    "order": _NUM,
+    "ipynb-filters": {"type": "array", "items": _STR},
 }
 
 _EXTRA_DEFS: dict[str, Any] = {
@@ -220,16 +223,23 @@ def _listing_fields(data: dict[str, Any]) -> set[str]:
     return {f for item in listings if isinstance(item, dict) for f in item.get("fields", ())}
 
 
+def _inputs(folder: Path, pattern: str) -> list[Path]:
+    """Files under `folder` matching `pattern` that Quarto reads: none below a folder whose
+    name starts with ``_`` or ``.`` (Quarto's outputs, freezer, caches)."""
+    return [p for p in sorted(folder.rglob(pattern))
+            if not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parent.parts)]
+
+
 def check_site(folder: str | Path) -> list[str]:
-    """Check a Quarto project folder: `_quarto.yml` and every page's front matter.
+    """Check a Quarto website, or a folder of its pages: its ``_quarto.yml`` when it has one,
+    every page's front matter and every metadata file (``_listing.yml``, ``_metadata.yml``).
 
     Keys outside Quarto's schema are allowed in front matter only when some listing of
-    the project declares them in its ``fields`` (custom listing fields such as ``score``).
+    the folder declares them in its ``fields`` (custom listing fields such as ``score``).
     """
     folder = Path(folder)
-    config = folder / "_quarto.yml"
-    if not config.is_file():
-        raise PublishError(f"{folder}: no _quarto.yml here; run 'litscope publish' to write the site")
+    if not folder.is_dir():
+        raise PublishError(f"{folder}: no such folder; run 'litscope publish' to write the pages")
     problems: list[str] = []
 
     def load(path: Path) -> Any:
@@ -241,9 +251,11 @@ def check_site(folder: str | Path) -> list[str]:
             problems.append(f"{path.relative_to(folder)}: invalid YAML ({exc})")
             return None
 
-    problems += [f"_quarto.yml: {e}" for e in check_project_file(load(config))]
-    pages = {p: load(p) for p in sorted(folder.rglob("*.qmd"))
-             if not {"_site", ".quarto"} & set(p.relative_to(folder).parts)}
+    config = folder / "_quarto.yml"
+    if config.is_file():
+        problems += [f"_quarto.yml: {e}" for e in check_project_file(load(config))]
+    pages = {p: load(p) for p in [*_inputs(folder, "*.qmd"), *_inputs(folder, "_*.yml")]
+             if p.name != "_quarto.yml"}
     custom = {f for data in pages.values() if isinstance(data, dict) for f in _listing_fields(data)}
     custom -= set(DOCUMENT_OPTIONS)
     for page, data in pages.items():

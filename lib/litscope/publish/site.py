@@ -1,14 +1,29 @@
-"""Write the curated review as a Quarto website project (`build_site`) and render it."""
+"""Write the curated review's pages into the project's Quarto website (`build_site`).
+
+A review project is one Quarto website: `quarto render` at its root first runs litscope
+(``project: pre-render:`` in ``_quarto.yml``), which writes the pages made from the
+store — a page per paper, per topic and per day, the methods page, and the front page's
+listing — into one generated folder (``site.out``, ``curated/``); then Quarto renders
+them with the notebooks and the person's own pages. The folder is litscope's alone: it is
+built beside itself and swapped in whole, so an interrupted build leaves the previous
+pages as they were, and a build that changes nothing touches nothing.
+"""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import filecmp
 import hashlib
 import json
+import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -24,21 +39,27 @@ from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..schema import SUMMARY_FIELDS, validate_papers
 from ..store import Store
-from .markdown import (SUMMARY_LABELS, dump_yaml, escape_inline, escape_markdown, front_matter,
-                       highlighted_html, markdown_table, markdown_to_html, one_line, raw_html,
-                       safe_category, safe_url, slugify)
+from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
+                       highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
+                       one_line, paper_url, present, raw_html, safe_url, slugify, trusted)
 
-MANIFEST = ".litscope-site.json"
+#: The file that marks a folder as litscope's pages and lists what it wrote.
+MANIFEST = ".litscope-pages.json"
+#: The front page's listing, for ``metadata-files:`` in the project's ``index.qmd``.
+LISTING_FILE = "_listing.yml"
 #: Custom listing fields every paper page carries (Quarto reads them from front matter).
-LISTING_FIELDS = ["date", "title", "byline", "categories", "description", "score"]
+LISTING_FIELDS = ["date", "title", "subtitle", "byline", "categories", "description", "score"]
+#: Beside a pages folder, the folders a build works in: `_STAGING` + name + pid + random.
+_STAGING = ".litscope-staging-"
+_STAGING_SUFFIX = re.compile(r"(\d+)-[0-9a-f]{8}(?:-old)?")
 QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (litscope[publish]) on a "
                "connected machine or from https://quarto.org/docs/get-started/, then run "
-               "'quarto render {out}'")
+               "'litscope publish --render' in {root} (it runs 'quarto render' with this Python, "
+               "which the notebooks need)")
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
                     "field_weight": "Field weight", "contribution": "Contribution"}
-_KIND_NAMES = {"index": ("listing", "listings"), "papers": ("paper page", "paper pages"),
-               "topics": ("topic page", "topic pages"), "days": ("day page", "day pages"),
-               "methods": ("methods page", "methods pages")}
+_KIND_NAMES = {"papers": ("paper page", "paper pages"), "topics": ("topic page", "topic pages"),
+               "days": ("day page", "day pages"), "methods": ("methods page", "methods pages")}
 
 
 @dataclass
@@ -51,7 +72,7 @@ class SiteReport:
     feed: bool
     seconds: float
     warnings: list[str] = field(default_factory=list)
-    changed: int = 0   # files written or removed; 0 when the site was up to date
+    changed: int = 0   # files written or removed; 0 when the pages were up to date
 
     @property
     def n_pages(self) -> int:
@@ -60,8 +81,9 @@ class SiteReport:
     def summary(self) -> str:
         """A few lines for the terminal."""
         kinds = ", ".join(f"{len(v)} {_KIND_NAMES[k][len(v) != 1]}" for k, v in self.pages.items())
-        lines = [f"Wrote the Quarto website project {self.out}: {self.n_pages} pages ({kinds}) "
-                 f"for {self.n_papers} of {self.n_candidates} papers in {self.seconds:.2f} s."]
+        state = f"{self.changed} files changed" if self.changed else "unchanged"
+        lines = [f"Wrote the review's pages into {self.out}: {self.n_pages} pages ({kinds}) for "
+                 f"{self.n_papers} of {self.n_candidates} papers in {self.seconds:.2f} s ({state})."]
         lines.append("RSS feed: index.xml (written by 'quarto render')." if self.feed
                      else "RSS feed: none.")
         lines += [f"warning: {w}" for w in self.warnings]
@@ -88,14 +110,8 @@ def _finalize(value: Any) -> str:
     return escape_markdown(value)
 
 
-def _present(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return bool(value)
-    return value is not None and value is not pd.NA and value == value and str(value).strip() != ""
-
-
 def _text(value: Any) -> str:
-    return str(value) if _present(value) else ""
+    return str(value) if present(value) else ""
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -106,12 +122,41 @@ def _shorten(text: str, limit: int) -> str:
     return cut + " …"
 
 
-def byline(authors: Iterable[str], limit: int = 3) -> str:
-    """``"A, B, C et al."`` for a list of author names."""
-    names = [one_line(a) for a in authors if one_line(a)]
-    if not names:
-        return "(authors unknown)"
-    return ", ".join(names[:limit]) + (" et al." if len(names) > limit else "")
+def _tag_key(tag: str) -> str:
+    """What spellings of one tag share: case, hyphens and spaces, a plural last word."""
+    words = re.sub(r"[\s_-]+", " ", tag.casefold()).strip().split(" ")
+    last = words[-1]
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        words[-1] = last[:-1]
+    return " ".join(words)
+
+
+def paper_categories(papers: pd.DataFrame, most: int = 40) -> list[list[str]]:
+    """Each paper's listing categories: its topic and subtopic as named and its primary
+    arXiv category, then the tags it shares with another paper. Spellings of one tag
+    ("LLM agents", "LLM-Agent") are one, spelled as most papers spell it (a topic's or
+    category's own name first); the front page lists at most `most` categories, the tags
+    most papers carry."""
+    named_rows, tag_rows = [], []
+    spellings: dict[str, Counter] = {}
+    for topic, subtopic, primary, tags in zip(papers["topic"], papers["subtopic"],
+                                              papers["primary_category"], papers["tags"]):
+        named = [one_line(v) for v in (topic, subtopic, primary) if present(v)]
+        tagged = [one_line(t) for tag in tags for t in str(tag).split(";") if one_line(t)]
+        for value in named:
+            spellings.setdefault(_tag_key(value), Counter())[value] += len(papers) + 1
+        for value in tagged:
+            spellings.setdefault(_tag_key(value), Counter())[value] += 1
+        named_rows.append(named)
+        tag_rows.append(tagged)
+    spelled = {key: min(counts, key=lambda v: (-counts[v], v)) for key, counts in spellings.items()}
+    named_keys = {_tag_key(v) for row in named_rows for v in row}
+    shared = Counter(k for row in tag_rows for k in {_tag_key(v) for v in row} - named_keys)
+    room = max(most - len(named_keys), 0)
+    kept = {k for k, n in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:room] if n >= 2}
+    return [list(dict.fromkeys(spelled[_tag_key(v)] for v in [*named, *tagged]
+                               if _tag_key(v) in named_keys or _tag_key(v) in kept))
+            for named, tagged in zip(named_rows, tag_rows)]
 
 
 # -- selecting and scoring ------------------------------------------------------------------
@@ -119,7 +164,7 @@ def score_papers(papers: pd.DataFrame, profile: Any = None,
                  scorer: Any = None) -> tuple[pd.DataFrame, Any]:
     """`papers` with `score`, `rank` and `excluded` from `scorer` (fitted from `profile` if
     needed), and the scorer; `papers` unchanged without either."""
-    if scorer is None and profile is not None:
+    if scorer is None and profile is not None and len(papers):
         from ..score.engine import Scorer
         scorer = Scorer(profile).fit(papers)
     if scorer is None:
@@ -134,11 +179,13 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
                   *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
     """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how.
 
-    With ``curate: top``, papers the profile excludes or that score below `min_score` are left out."""
+    With ``curate: top``: the ``top_n`` best, and the ``per_day`` best of each submission
+    day (so that a day's picks are not crowded out by the best papers of all time); papers
+    the profile excludes or that score below `min_score` are left out."""
     if settings.curate == "include":
         include = set() if labels is None else set(labels.loc[labels["label"] == "include", "id"])
         chosen = papers[papers["id"].isin(include)]
-        if chosen.empty:
+        if chosen.empty and len(papers):
             raise PublishError("site.curate is 'include' but no paper is labelled include: label "
                                "papers in the Explorer (or 'litscope label'), or set site.curate: top "
                                "in litscope.yml")
@@ -158,7 +205,12 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
             how = (f"No profile was given, so the {min(settings.top_n, len(papers))} newest papers "
                    f"are published (site.top_n).")
     if settings.curate == "top":
-        chosen = chosen.head(settings.top_n)
+        days = chosen["published"].dt.strftime("%Y-%m-%d")
+        of_days = chosen[days.notna()].groupby(days[days.notna()], sort=False).head(settings.per_day)
+        picked = chosen.index.isin(chosen.index[:settings.top_n]) | chosen.index.isin(of_days.index)
+        if settings.per_day and len(of_days):
+            how += f" So are the {settings.per_day} best of each submission day (site.per_day)."
+        chosen = chosen[picked]
     return chosen.reset_index(drop=True), how
 
 
@@ -174,14 +226,26 @@ def _slugs(values: Iterable[str], fallback: str) -> list[str]:
     return out
 
 
+def _listing_order(papers: pd.DataFrame) -> list[int]:
+    """Each paper's place in listings: the newest day's papers first, best first within a
+    day, papers without a date last (Quarto lists by the pages' ``order`` by default)."""
+    day = papers["published"].dt.strftime("%Y-%m-%d").fillna("")
+    score = papers["score"] if "score" in papers else pd.Series(0.0, index=papers.index)
+    ranked = pd.DataFrame({"day": day, "score": score.fillna(float("-inf")),
+                           "position": range(len(papers))}, index=papers.index)
+    ranked = ranked.sort_values(["day", "score", "position"], ascending=[False, False, True])
+    order = pd.Series(range(1, len(papers) + 1), index=ranked.index)
+    return order.reindex(papers.index).tolist()
+
+
 def _listing(contents: str | list[str], *, scored: bool, feed: bool, categories: bool,
              listing_id: str) -> dict[str, Any]:
+    """A listing of paper pages, in their `_listing_order` (Quarto's default sort)."""
     listing: dict[str, Any] = {
         "id": listing_id,
         "contents": contents,
         "type": "default",
-        "sort": "score desc" if scored else "date desc",
-        "sort-ui": ["score", "date", "title"] if scored else ["date", "title"],
+        "sort-ui": ["date", "score", "title"] if scored else ["date", "title"],
         "filter-ui": True,
         "categories": categories,
         "fields": LISTING_FIELDS if scored else [f for f in LISTING_FIELDS if f != "score"],
@@ -189,27 +253,28 @@ def _listing(contents: str | list[str], *, scored: bool, feed: bool, categories:
         "date-format": "YYYY-MM-DD",
         "page-size": 25,
     }
-    if scored:
+    if scored:   # sorts both ways, by the pages' number
         listing["field-types"] = {"score": "number"}
     if feed:
         listing["feed"] = {"type": "partial"}
-    return listing
+    return trusted(listing)
 
 
 class _SiteWriter:
-    """Renders every page of one site into a folder."""
+    """Renders every page of the review into a folder."""
 
-    def __init__(self, root: Path, papers: pd.DataFrame, *, settings: SiteSettings, title: str,
-                 scorer: Any, notes: Mapping[str, str], corpus: pd.DataFrame, how: str,
-                 profile: Any):
-        self.root, self.settings, self.title = root, settings, title
+    def __init__(self, root: Path, papers: pd.DataFrame, *, settings: SiteSettings, feed: bool,
+                 listing_prefix: str, scorer: Any, notes: Mapping[str, str], corpus: pd.DataFrame,
+                 how: str, profile: Any):
+        self.root, self.settings, self.feed, self.listing_prefix = root, settings, feed, listing_prefix
         self.scorer, self.notes, self.corpus, self.how, self.profile = scorer, notes, corpus, how, profile
         self.env = _environment()
         self.scored = "score" in papers and papers["score"].notna().any()
-        self.feed = bool(settings.feed and settings.site_url)
-        self.pages: dict[str, list[str]] = {"index": [], "papers": [], "topics": [], "days": [],
-                                            "methods": []}
-        self.papers = papers.assign(slug=_slugs(papers["id"], "paper"))
+        self.pages: dict[str, list[str]] = {"papers": [], "topics": [], "days": [], "methods": []}
+        self.papers = papers.assign(slug=_slugs(papers["id"], "paper"),
+                                    listed=pd.Series(paper_categories(papers), index=papers.index,
+                                                     dtype=object),
+                                    order=_listing_order(papers))
         self.topics = self._topics()
 
     def write(self, kind: str, relative: str, template: str, **context: Any) -> None:
@@ -223,95 +288,98 @@ class _SiteWriter:
     def _topics(self) -> pd.DataFrame:
         frame = self.papers[["id", "topic", "subtopic"]].copy()
         frame = frame[frame["topic"].notna() | frame["subtopic"].notna()]
-        frame["name"] = [one_line(s) if _present(s) else one_line(t)
+        frame["name"] = [one_line(s) if present(s) else one_line(t)
                          for t, s in zip(frame["topic"], frame["subtopic"])]
-        frame["parent"] = [one_line(t) if _present(t) and _present(s) else ""
+        frame["parent"] = [one_line(t) if present(t) and present(s) else ""
                            for t, s in zip(frame["topic"], frame["subtopic"])]
         keys = frame[["parent", "name"]].drop_duplicates().reset_index(drop=True)
         keys["slug"] = _slugs(keys["name"], "topic")
         return frame.merge(keys, on=["parent", "name"])
 
     def build(self) -> None:
-        self.write_config()
-        self.write_index()
+        self.write_listing()
         for row in self.papers.to_dict("records"):
             self.write_paper(row)
         self.write_topics()
         self.write_days()
         self.write_methods()
 
-    def write_config(self) -> None:
-        website: dict[str, Any] = {"title": self.title}
-        if self.settings.description:
-            website["description"] = one_line(self.settings.description)
-        if self.settings.site_url:
-            website["site-url"] = self.settings.site_url
-        website["navbar"] = {"left": [
-            {"href": "index.qmd", "text": "Papers"},
-            {"href": "topics/index.qmd", "text": "Topics"},
-            {"href": "days/index.qmd", "text": "Days"},
-            {"href": "methods.qmd", "text": "Methods"},
-        ]}
-        website["page-footer"] = {"center": "Built with litscope"}
-        config = {"project": {"type": "website", "output-dir": "_site"}, "website": website,
-                  "format": {"html": {"theme": "cosmo", "toc": True}}}
-        (self.root / "_quarto.yml").write_text(dump_yaml(config), encoding="utf-8")
-
-    def write_index(self) -> None:
-        meta = {"title": escape_inline(self.title), "page-layout": "full", "title-block-banner": True,
-                "listing": _listing("papers/*.qmd", scored=self.scored, feed=self.feed,
-                                    categories=True, listing_id="papers")}
-        if self.settings.description:
-            meta["description"] = escape_inline(self.settings.description)
-        intro = Markup(f"{self.how} Browse them by [topic](topics/index.qmd) or [day](days/index.qmd); "
-                       f"the [methods](methods.qmd) page shows how they were chosen.")
-        self.write("index", "index.qmd", "listing_page.qmd.j2", front_matter=front_matter(meta), intro=intro)
+    def write_listing(self) -> None:
+        """The front page's listing of every paper page (``index.qmd`` reads it); without
+        papers, no listing (Quarto warns of one that lists nothing)."""
+        meta = {"listing": _listing(f"{self.listing_prefix}papers/*.qmd", scored=self.scored,
+                                    feed=self.feed, categories=True, listing_id="papers")
+                } if len(self.papers) else {}
+        (self.root / LISTING_FILE).write_text(metadata_yaml(meta), encoding="utf-8")
 
     def _paper_meta(self, row: dict[str, Any]) -> dict[str, Any]:
-        cats = [*row["categories"], *[row[k] for k in ("topic", "subtopic") if _present(row[k])], *row["tags"]]
-        meta: dict[str, Any] = {"title": escape_inline(row["title"])}
-        if _present(row["title_zh"]):
-            meta["subtitle"] = escape_inline(row["title_zh"])
-        if _present(row["published"]):
-            meta["date"] = row["published"].strftime("%Y-%m-%d")
-        meta["description"] = escape_inline(self._description(row))
-        categories = list(dict.fromkeys(c for c in map(safe_category, cats) if c))
-        if categories:
-            meta["categories"] = categories
-        meta["byline"] = escape_inline(byline(row["authors"]))
-        if self.scored and _present(row.get("score")):
-            meta["score"] = round(float(row["score"]), 3)
+        meta: dict[str, Any] = {"title": row["title"]}
+        if present(row["title_zh"]):
+            meta["subtitle"] = row["title_zh"]
+        if present(row["published"]):
+            meta["date"] = Markup(row["published"].strftime("%Y-%m-%d"))
+        if row["listed"]:
+            meta["categories"] = row["listed"]
+        if byline(row["authors"]):
+            meta["byline"] = byline(row["authors"])
+        if self.scored and present(row.get("score")):
+            # three decimals always: the listing's sort (list.js) compares the digits after
+            # the point as a whole number, so 22.302 would come before 22.34
+            meta["score"] = Markup(f"{float(row['score']):.3f}")
+        meta["order"] = int(row["order"])
         return meta
 
     @staticmethod
     def _description(row: dict[str, Any]) -> str:
-        return _shorten(_text(row["tldr"]) or _text(row["abstract"]) or "(no abstract)", 300)
+        return _shorten(_text(row["tldr"]) or _text(row["abstract"]), 300)
 
-    def _links(self, row: dict[str, Any]) -> Markup:
-        abs_url = safe_url(row["abs_url"])
-        if abs_url is None and not row["id"].startswith("h:"):
-            abs_url = safe_url(f"https://arxiv.org/abs/{row['id']}")
-        parts = []
-        label = escape_inline(f"arXiv:{row['id']}" + (f"v{row['version']}" if _present(row["version"]) else ""))
-        parts.append(f"[{label}]({abs_url})" if abs_url else label)
+    def _details(self, row: dict[str, Any], topics: pd.DataFrame) -> Markup:
+        """The lines under the title (authors, links, topics, tags, ...) as raw HTML: not a
+        paragraph, so that the page's first paragraph — what listings and the feed show —
+        is its TL;DR or abstract."""
+        lines = []
+        if row["authors"]:
+            lines.append("<b>Authors:</b> " + html_text(", ".join(map(one_line, row["authors"]))))
+        abs_url = paper_url(row)
+        links = []
+        if not row["id"].startswith("h:"):
+            label = html_text(f"arXiv:{row['id']}" + (f"v{row['version']}" if present(row["version"]) else ""))
+            links.append(f'<a href="{abs_url}">{label}</a>' if abs_url else label)
+        elif abs_url:
+            links.append(f'<a href="{abs_url}">abstract</a>')
         pdf_url = safe_url(row["pdf_url"])
         if pdf_url:
-            parts.append(f"[PDF]({pdf_url})")
-        if _present(row["primary_category"]):
-            parts.append(escape_inline(row["primary_category"]))
-        if _present(row["published"]):
-            parts.append("submitted " + row["published"].strftime("%Y-%m-%d"))
-        doi = one_line(row["doi"])
-        if doi:
-            parts.append(f"DOI {escape_inline(doi)}")
-        return Markup(" · ".join(parts))
+            links.append(f'<a href="{pdf_url}">PDF</a>')
+        if present(row["primary_category"]):
+            links.append(html_text(row["primary_category"]))
+        if present(row["published"]):
+            links.append("submitted " + row["published"].strftime("%Y-%m-%d"))
+        if one_line(row["doi"]):
+            links.append("DOI " + html_text(row["doi"]))
+        if links:
+            lines.append(" · ".join(links))
+        if len(topics):
+            lines.append("<b>Topic:</b> " + ", ".join(
+                f'<a href="../topics/{slug}.html">{html_text(name)}</a>' for name, slug in topics.itertuples(index=False)))
+        if row["tags"]:
+            lines.append("<b>Tags:</b> " + html_text(", ".join(row["tags"])))
+        for key, label in (("comment", "Comment"), ("journal_ref", "Journal reference")):
+            if present(row[key]):
+                lines.append(f"<b>{label}:</b> " + html_text(row[key]))
+        if not lines:
+            return Markup("")
+        return raw_html('<div class="litscope-paper-details" style="margin-bottom:1em">\n'
+                        + "\n".join(f"<div>{line}</div>" for line in lines) + "\n</div>")
 
     def write_paper(self, row: dict[str, Any]) -> None:
+        """A paper's page. Its sections, in order: TL;DR, details, abstract (highlighted),
+        Chinese abstract, summary, curator's note, score; a section on related papers of
+        the review belongs between the summary and the note."""
         paper_id = row["id"]
         abstract_html = None
         explanation = None
         other = None
-        if self.scorer is not None and _present(row["abstract"]):
+        if self.scorer is not None and present(row["abstract"]):
             marked = highlighted_html(self.scorer.highlight(paper_id, field="abstract"), row["abstract"])
             abstract_html = raw_html(f'<p class="abstract">{marked}</p>')
         if self.scorer is not None:
@@ -321,21 +389,18 @@ class _SiteWriter:
                 explanation = markdown_table(table.to_dict("records"), columns)
                 rest = float(row["score"]) - float(table["contribution"].sum())
                 other = rest if abs(rest) > 5e-4 else None
-        sections = [(SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if _present(row[f])]
+        sections = [(SUMMARY_LABELS[f], row[f]) for f in SUMMARY_FIELDS if f != "tldr" and present(row[f])]
         topics = self.topics[self.topics["id"] == paper_id][["name", "slug"]]
         self.write("papers", f"papers/{row['slug']}.qmd", "paper.qmd.j2",
                    front_matter=front_matter(self._paper_meta(row)),
-                   links=self._links(row),
-                   authors=", ".join(map(one_line, row["authors"])) or "(unknown)",
-                   topics=[{"title": t, "slug": Markup(s)} for t, s in topics.itertuples(index=False)],
-                   tags=row["tags"], comment=_text(row["comment"]), journal_ref=_text(row["journal_ref"]),
+                   tldr=_text(row["tldr"]), details=self._details(row, topics),
                    abstract=_text(row["abstract"]), abstract_html=abstract_html,
                    abstract_zh=_text(row["abstract_zh"]),
                    sections=sections,
-                   summary_html=raw_html(markdown_to_html(row["summary"])) if _present(row["summary"]) else None,
+                   summary_html=raw_html(markdown_to_html(row["summary"])) if present(row["summary"]) else None,
                    summary_source=_text(row["summary_source"]), note=self.notes.get(paper_id, ""),
-                   score=float(row["score"]) if self.scored and _present(row.get("score")) else None,
-                   rank=int(row["rank"]) if "rank" in row and _present(row["rank"]) else None,
+                   score=float(row["score"]) if self.scored and present(row.get("score")) else None,
+                   rank=int(row["rank"]) if "rank" in row and present(row["rank"]) else None,
                    n_scored=len(self.corpus), explanation=explanation, other=other,
                    explained=self.scorer is not None)
 
@@ -344,18 +409,18 @@ class _SiteWriter:
         items = []
         for (parent, name, slug), members in groups:
             files = [f"../papers/{s}.qmd" for s in self.papers.loc[self.papers["id"].isin(members["id"]), "slug"]]
-            meta = {"title": escape_inline(name), "page-layout": "full",
+            meta = {"title": name, "page-layout": Markup("full"),
                     "listing": _listing(files, scored=self.scored, feed=False, categories=False,
                                         listing_id="topic-papers")}
             if parent:
-                meta["subtitle"] = escape_inline(parent)
+                meta["subtitle"] = parent
             self.write("topics", f"topics/{slug}.qmd", "listing_page.qmd.j2", front_matter=front_matter(meta),
                        intro=Markup(escape_markdown(f"{len(files)} papers in this topic.")))
             items.append({"title": name, "href": Markup(f"{slug}.qmd"), "note": parent, "count": len(files)})
         intro = ("Topics come from the papers' topic and subtopic fields (set by the curator or "
-                 "imported from topic digests).") if items else "No paper has a topic yet."
+                 "imported from topic digests).") if items else "No published paper has a topic yet."
         self.write("topics", "topics/index.qmd", "index_list.qmd.j2",
-                   front_matter=front_matter({"title": "Topics"}), intro=intro, items=items)
+                   front_matter=front_matter({"title": Markup("Topics")}), intro=intro, items=items)
 
     def write_days(self) -> None:
         dated = self.papers[self.papers["published"].notna()]
@@ -364,25 +429,28 @@ class _SiteWriter:
             groups = []
             for name, group in members.groupby(members["primary_category"].fillna("other"), sort=False):
                 cards = [{"title": r["title"], "slug": Markup(r["slug"]), "byline": byline(r["authors"]),
-                          "score": float(r["score"]) if self.scored and _present(r.get("score")) else None,
+                          "score": float(r["score"]) if self.scored and present(r.get("score")) else None,
                           "tldr": _text(r["tldr"]), "description": self._description(r)}
                          for r in group.to_dict("records")]
                 anchor = "cat-" + slugify(name, "other")
                 groups.append({"name": name, "anchor": Markup(anchor), "attr": Markup(f"{{#{anchor}}}"),
                                "papers": cards})
             groups.sort(key=lambda g: (-len(g["papers"]), g["name"]))
-            meta = {"title": f"Papers of {day}", "date": day}
+            meta = {"title": Markup(f"Papers of {day}"), "date": Markup(day)}
             self.write("days", f"days/{day}.qmd", "day.qmd.j2", front_matter=front_matter(meta),
                        papers=members, groups=groups)
             items.append({"title": day, "href": Markup(f"{day}.qmd"), "note": None, "count": len(members)})
+        intro = ("Published papers by first-submission day (UTC), newest first." if items
+                 else "No published paper has a submission date yet.")
         self.write("days", "days/index.qmd", "index_list.qmd.j2",
-                   front_matter=front_matter({"title": "Days"}),
-                   intro="Published papers by first-submission day (UTC), newest first.", items=items)
+                   front_matter=front_matter({"title": Markup("Days")}), intro=intro, items=items)
 
     def write_methods(self) -> None:
-        figures = {name: Markup(f"figures/{name}.png") for name in ("papers-per-day", "papers-per-category")}
-        _save(plot_papers_per_day(self.corpus), self.root / figures["papers-per-day"])
-        _save(_plot_categories(self.corpus), self.root / figures["papers-per-category"])
+        figures: dict[str, Markup] = {}
+        if len(self.corpus):
+            figures = {name: Markup(f"figures/{name}.png") for name in ("papers-per-day", "papers-per-category")}
+            _save(plot_papers_per_day(self.corpus), self.root / figures["papers-per-day"])
+            _save(_plot_categories(self.corpus), self.root / figures["papers-per-category"])
         if "score" in self.corpus and self.corpus["score"].notna().any():
             figures["score-distribution"] = Markup("figures/score-distribution.png")
             cutoff = float(self.papers["score"].min()) if self.scored else None
@@ -391,9 +459,11 @@ class _SiteWriter:
             figures["top-terms"] = Markup("figures/top-terms.png")
             _save(plot_top_terms(term_matches(self.scorer)), self.root / figures["top-terms"])
         terms = profile_table(self.profile)
+        selection = Markup(self.how) if len(self.corpus) else Markup(
+            "Import a digest ('litscope import') or fetch papers ('litscope fetch'), then render again.")
         self.write("methods", "methods.qmd", "methods.qmd.j2",
-                   front_matter=front_matter({"title": "Methods", "toc": True}),
-                   n_papers=len(self.corpus), selection=Markup(self.how), scored=self.scored,
+                   front_matter=front_matter({"title": Markup("Methods"), "toc": True}),
+                   n_papers=len(self.corpus), selection=selection, scored=self.scored,
                    profile=profile_settings(self.profile),
                    terms=markdown_table(terms.to_dict("records"), {c: c.capitalize() for c in terms})
                    if terms is not None and len(terms) else None,
@@ -447,50 +517,112 @@ def profile_table(profile: Any) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["kind", "term", "weight", "fields"])
 
 
-# -- writing the folder ---------------------------------------------------------------------
-def _sync(staging: Path, out: Path) -> int:
-    """Replace the files a previous build wrote in `out` with `staging`'s, keeping the rest
-    (Quarto's _site, .quarto and _freeze, files the user added). Files whose bytes did not
-    change are left alone; returns how many files were written or removed."""
-    manifest = out / MANIFEST
-    old: list[str] = []
-    if out.exists():
-        if not out.is_dir():
-            raise PublishError(f"{out}: exists and is not a folder; choose another --out")
-        if manifest.is_file():
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-        elif any(out.iterdir()):
-            raise PublishError(f"{out}: this folder has files that 'litscope publish' did not write "
-                               f"(no {MANIFEST}); choose another --out or empty it")
-    new = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-    changed = 0
-    for relative in set(old) - set(new):
-        changed += (out / relative).exists()
-        (out / relative).unlink(missing_ok=True)
-    for relative in new:
-        target = out / relative
-        if target.is_file() and filecmp.cmp(staging / relative, target, shallow=False):
+# -- putting the folder in place ------------------------------------------------------------
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale_staging(out: Path) -> None:
+    """Remove the staging folders that builds of `out` killed before they finished left
+    beside it (those of running builds stay). A build killed between the two renames of a
+    swap without atomic exchange left the previous pages in an ``-old`` folder: they go back."""
+    prefix = f"{_STAGING}{out.name}-"
+    for folder in sorted(out.parent.glob(f"{prefix}*")):
+        match = _STAGING_SUFFIX.fullmatch(folder.name[len(prefix):])
+        if not match or not folder.is_dir() or (int(match[1]) != os.getpid() and _alive(int(match[1]))):
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(staging / relative, target)
-        changed += 1
-    manifest.write_text(json.dumps(new, indent=0), encoding="utf-8")
-    for folder in sorted({(out / r).parent for r in set(old) - set(new)}, reverse=True):
-        if folder != out and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+        if folder.name.endswith("-old") and not out.exists():
+            os.rename(folder, out)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_target(out: Path) -> list[str]:
+    """The files litscope wrote into `out` before ([] when `out` does not exist)."""
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise PublishError(f"{out}: exists and is not a folder; choose another site.out or --out")
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    if any(out.iterdir()):
+        raise PublishError(f"{out}: this folder has files that litscope did not write (no {MANIFEST}); "
+                           f"choose another site.out or --out, or empty it")
+    return []
+
+
+_RENAME_EXCHANGE = 2   # renameat2(2) flag: swap two paths atomically (Linux >= 3.15)
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the folders `a` and `b` in one atomic step where the system can (Linux); False
+    where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Put the finished `staging` folder where `out` is, then remove the previous pages."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if not _exchange(staging, out):   # two renames: a moment without `out`
+        old = staging.with_name(staging.name + "-old")
+        os.rename(out, old)
+        os.rename(staging, out)
+        staging = old
+    shutil.rmtree(staging)
+
+
+def _put_in_place(staging: Path, out: Path, old: list[str]) -> int:
+    """Replace `out` with `staging` unless they hold the same files; returns how many files
+    were added, changed or removed."""
+    new = _files(staging)
+    (staging / MANIFEST).write_text(json.dumps(new, indent=0), encoding="utf-8")
+    changed = len(set(old) ^ set(new)) + sum(
+        1 for f in set(old) & set(new) if not filecmp.cmp(staging / f, out / f, shallow=False))
+    if changed or not (out / MANIFEST).is_file():
+        _swap_in(staging, out)
+    else:
+        shutil.rmtree(staging)
     return changed
 
 
 def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings | None = None,
                profile: Any = None, scorer: Any = None, labels: pd.DataFrame | None = None,
-               notes: pd.DataFrame | Mapping[str, str] | None = None, title: str | None = None,
-               check: bool = True) -> SiteReport:
-    """Write a Quarto website project for the curated `papers` into `out`.
+               notes: pd.DataFrame | Mapping[str, str] | None = None, site_url: str | None = None,
+               listing_prefix: str | None = None, check: bool = True) -> SiteReport:
+    """Write the pages of the curated `papers` into the folder `out` of a Quarto website.
 
     Papers are scored with `scorer` (or a `Scorer` fitted from `profile`), or by a `score`
-    column they carry; `settings.curate` picks the published ones. The project has a listing
-    page, a page per paper, per topic and per day, and a methods page with figures. With
-    `check`, every YAML file written is validated against Quarto's schema.
+    column they carry; `settings.curate` picks the published ones. The folder gets a page
+    per paper, per topic and per day, a methods page with figures, and the front page's
+    listing (`LISTING_FILE`, whose paths start with `listing_prefix`: the folder's name and
+    a slash, for an ``index.qmd`` beside it). The listing has an RSS feed when the website
+    has a `site_url`. With `check`, every YAML written is validated against Quarto's
+    schema. The folder is replaced whole, atomically where the system allows it.
     """
     started = time.perf_counter()
     validate_papers(papers, where="papers to publish")
@@ -500,54 +632,90 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     if isinstance(notes, pd.DataFrame):
         notes = dict(zip(notes["id"], notes["note"]))
     warnings = []
-    if settings.feed and not settings.site_url:
-        warnings.append("no RSS feed: Quarto writes one only when website.site-url is set; set site.site_url "
-                        "in litscope.yml (e.g. https://you.github.io/review/) to get index.xml")
-    out = Path(out)
-    site_title = one_line(title or settings.title or "arXiv review")
-    with tempfile.TemporaryDirectory(prefix="litscope-site-") as tmp:
-        writer = _SiteWriter(Path(tmp), chosen, settings=settings, title=site_title, scorer=scorer,
-                             notes=notes or {}, corpus=frame, how=how, profile=profile)
+    if settings.feed and not site_url:
+        warnings.append("no RSS feed: Quarto writes one only when the website has a site-url; set "
+                        "website.site-url in _quarto.yml (e.g. https://you.github.io/review/) to get index.xml")
+    out = Path(out).absolute()
+    prefix = f"{out.name}/" if listing_prefix is None else listing_prefix
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_staging(out)
+    old = _check_target(out)
+    staging = out.parent / f"{_STAGING}{out.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        writer = _SiteWriter(staging, chosen, settings=settings, feed=bool(settings.feed and site_url),
+                             listing_prefix=prefix, scorer=scorer, notes=notes or {}, corpus=frame,
+                             how=how, profile=profile)
         writer.build()
         if check:
             from .quarto_schema import check_site
-            problems = check_site(tmp)
+            problems = check_site(staging)
             if problems:
-                raise PublishError("the generated site does not follow Quarto's schema (a litscope bug; "
+                raise PublishError("the generated pages do not follow Quarto's schema (a litscope bug; "
                                    "please report it): " + "; ".join(problems[:5]))
-        changed = _sync(Path(tmp), out)
+        changed = _put_in_place(staging, out, old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return SiteReport(out=out, pages=writer.pages, n_papers=len(chosen), n_candidates=len(papers),
                       feed=writer.feed, seconds=time.perf_counter() - started, warnings=warnings,
                       changed=changed)
 
 
-def publish_project(project: Project, *, out: str | Path | None = None,
-                    store: Store | None = None) -> SiteReport:
-    """Build the site of a review project from its store, profile and ``site:`` settings."""
+# -- the review project ---------------------------------------------------------------------
+def quarto_config(root: Path, section: str) -> dict[str, Any]:
+    """One section (``project``, ``website``) of the project's ``_quarto.yml`` ({} without)."""
+    from .quarto_schema import load_yaml
+    config = root / "_quarto.yml"
+    data = load_yaml(config.read_text(encoding="utf-8")) if config.is_file() else None
+    value = data.get(section) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def publish_project(project: Project, *, out: str | Path | None = None, store: Store | None = None,
+                    allow_empty: bool = False) -> SiteReport:
+    """Write the review project's pages from its store, profile and ``site:`` settings into
+    its pages folder (``site.out``), or into `out`. An empty store is an error unless
+    `allow_empty` (Quarto's pre-render step), which writes the pages of no papers."""
     store = store or Store(project.data_dir)
     papers = store.papers()
-    if papers.empty:
+    if papers.empty and not allow_empty:
         raise PublishError(f"the store {store.path} holds no papers: import a digest ('litscope "
                            f"import') or fetch ('litscope fetch') first")
     settings = project.config.site
-    return build_site(papers, out or project.path(settings.out), settings=settings, profile=project.profile(),
-                      labels=store.labels(), notes=store.notes(),
-                      title=settings.title or project.config.title)
+    target = Path(out) if out is not None else project.path(settings.out)
+    report = build_site(papers, target, settings=settings, profile=project.profile(),
+                        labels=store.labels(), notes=store.notes(),
+                        site_url=quarto_config(project.root, "website").get("site-url"),
+                        listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
+    render = quarto_config(project.root, "project").get("render")
+    pages = f"/{Path(settings.out).as_posix()}/**/*.qmd"
+    if out is None and isinstance(render, list) and pages not in render:
+        report.warnings.append(f"_quarto.yml's project: render: does not list {pages!r}, so Quarto will "
+                               f"not render the pages litscope wrote; add it")
+    return report
 
 
 def find_quarto() -> str | None:
-    """The `quarto` executable: on PATH, or beside this Python (``pip install quarto-cli``)."""
+    """The `quarto` executable: $LITSCOPE_QUARTO, on PATH, or beside this Python
+    (``pip install quarto-cli``)."""
+    named = os.environ.get("LITSCOPE_QUARTO")
+    if named:
+        return named if Path(named).is_file() else None
     return shutil.which("quarto") or shutil.which("quarto", path=str(Path(sys.executable).parent))
 
 
-def render_site(out: str | Path, quarto: str | None = None) -> Path:
-    """Run ``quarto render`` on the project in `out`; returns the rendered ``_site`` folder."""
-    out = Path(out)
+def render_project(root: str | Path, quarto: str | None = None) -> Path:
+    """Run ``quarto render`` in the review project `root` (its pre-render step writes the
+    pages; its notebooks run on this Python unless $QUARTO_PYTHON says otherwise); returns
+    the rendered ``_site`` folder."""
+    root = Path(root)
     quarto = quarto or find_quarto()
     if quarto is None:
-        raise PublishError(QUARTO_HELP.format(out=out))
-    result = subprocess.run([quarto, "render", str(out)], check=False)
+        raise PublishError(QUARTO_HELP.format(root=root))
+    env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
+    result = subprocess.run([quarto, "render"], cwd=root, env=env, check=False)
     if result.returncode != 0:
-        raise PublishError(f"'quarto render {out}' failed with exit code {result.returncode} "
+        raise PublishError(f"'quarto render' in {root} failed with exit code {result.returncode} "
                            f"(its messages are above)")
-    return out / "_site"
+    return root / quarto_config(root, "project").get("output-dir", "_site")

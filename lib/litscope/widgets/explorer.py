@@ -251,7 +251,11 @@ class Explorer:
         return row
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The widget, and a static snapshot (status, ranking, card) as ``text/html`` for
+        where no kernel runs it: a rendered notebook page, nbviewer."""
+        snapshot = "".join([CSS, '<div class="litscope-explorer-snapshot">', self.status.value,
+                            self.table.value, self.card.value, "</div>"])
+        return {**self.widget._repr_mimebundle_(**kwargs), "text/html": snapshot}
 
     # -- profile changes ---------------------------------------------------------------------
     def _on_weight(self, key: str) -> None:

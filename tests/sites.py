@@ -1,0 +1,150 @@
+"""Review projects rendered by real Quarto, for the render tests and the browser test.
+
+`render_review` renders what a fresh clone holds after ``make demo`` (the repository's own
+review project, notebooks executed); `render_hostile` renders a project made by
+``litscope init`` whose store holds the hostile papers of `hostile.py`. Both set
+`hostile.SECRET_ENV` in Quarto's environment. A rendered review is kept in a folder named
+by a hash of everything it is made of, so that the browser test can show the site the
+render test just made instead of rendering it again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from hostile import SECRET, SECRET_ENV, hostile_papers
+
+REPO = Path(__file__).resolve().parents[1]
+#: What a clone holds of the review project (besides the library it installs).
+PROJECT_FILES = ["_quarto.yml", "_litscope.py", "index.qmd", "review.qmd", "litscope.yml", "profile.yml",
+                 "notebooks", "taxonomies"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Quarto's own warnings and errors, and Pandoc's it passes on ("[WARNING] ...").
+_PROBLEM = re.compile(r"^(?:WARN|WARNING|ERROR)\b|^\[(?:WARNING|ERROR)\]")
+
+
+@dataclass
+class Rendered:
+    """A rendered project: its folder, Quarto's output, how long the render took."""
+    root: Path
+    output: str
+    seconds: float
+
+    @property
+    def site(self) -> Path:
+        return self.root / "_site"
+
+    @property
+    def pages(self) -> list[Path]:
+        return sorted(p for p in self.site.rglob("*.html") if "site_libs" not in p.parts)
+
+    def problems(self) -> list[str]:
+        """Quarto's warnings and errors in its output (the kernel's own log lines are not)."""
+        lines = [_ANSI.sub("", line).strip() for line in self.output.splitlines()]
+        return [line for line in lines if _PROBLEM.match(line)]
+
+    def figures(self) -> dict[str, float]:
+        return {"seconds": round(self.seconds, 1), "pages": len(self.pages),
+                "pages_per_second": round(len(self.pages) / self.seconds, 2)}
+
+
+def quarto() -> str:
+    """Quarto, or skip: $LITSCOPE_QUARTO, on PATH, or beside this Python."""
+    from litscope.publish import find_quarto
+    found = find_quarto()
+    if found is None:
+        pytest.skip("Quarto is not installed (pip install quarto-cli, quarto.org, or set "
+                    "LITSCOPE_QUARTO): the website is not rendered")
+    return found
+
+
+def render(root: Path) -> Rendered:
+    """``quarto render`` in `root`, notebooks on this Python, the secret in the environment."""
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable, SECRET_ENV: SECRET}
+    started = time.perf_counter()
+    run = subprocess.run([quarto(), "render"], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=1800)
+    rendered = Rendered(root, run.stdout + run.stderr, time.perf_counter() - started)
+    assert run.returncode == 0, f"quarto render failed in {root}:\n{rendered.output[-6000:]}"
+    return rendered
+
+
+def _inputs_hash() -> str:
+    digest = hashlib.sha256(quarto().encode())
+    sources = [REPO / "lib" / "litscope", *(REPO / name for name in PROJECT_FILES)]
+    for source in sources:
+        for path in sorted([source] if source.is_file() else source.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def render_review(cache: Path, reuse: bool) -> Rendered:
+    """The repository's review project as a fresh clone has it, after ``litscope demo``,
+    rendered; with `reuse`, the render kept in `cache` for the same inputs if there is one."""
+    folder = cache / f"review-{_inputs_hash()}"
+    record = folder / "render.json"
+    if reuse and record.is_file():
+        return Rendered(folder / "review", **json.loads(record.read_text(encoding="utf-8")))
+    shutil.rmtree(cache, ignore_errors=True)
+    root = folder / "review"
+    root.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
+    demo = subprocess.run([sys.executable, "-m", "litscope.cli", "demo"], cwd=root, capture_output=True,
+                          text=True, env={k: v for k, v in os.environ.items() if k != "LITSCOPE_DATA"})
+    assert demo.returncode == 0, demo.stderr
+    rendered = render(root)
+    record.write_text(json.dumps({"output": rendered.output, "seconds": rendered.seconds}), encoding="utf-8")
+    return rendered
+
+
+#: The profile of the hostile project: its terms match the hostile text, so that abstracts
+#: are highlighted and scores explained; no minimum score, so that every paper is published.
+HOSTILE_PROFILE = "name: hostile\nterms:\n  - script: 2\n  - alert: 1\n  - /pass+wd/: 1\nmin_score: null\n"
+
+
+def render_hostile(root: Path) -> Rendered:
+    """A project made by ``litscope init`` with a site address, the hostile papers in its
+    store, a note from outside, and one notebook that prints, displays and shows them."""
+    from litscope.cli import main
+    from litscope.store import Store
+    from hostile import ENV, SCRIPT, SHORTCODE
+    assert main(["init", str(root)]) == 0
+    (root / "profile.yml").write_text(HOSTILE_PROFILE, encoding="utf-8")
+    config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
+    config["website"]["site-url"] = "https://example.org/hostile/"
+    for item in config["website"]["navbar"]["left"]:
+        if "menu" in item:
+            item["menu"] = ["notebooks/hostile.ipynb"]
+    (root / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for notebook in (root / "notebooks").glob("0*.ipynb"):
+        notebook.unlink()
+    store = Store(root / "data")
+    store.add_papers(hostile_papers().drop(columns=["score", "rank"]))
+    store.set_note("2512.00001", f"{SCRIPT}\n# note heading\n{SHORTCODE} {ENV}")
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                 "display_name": "Python 3"}})
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Hostile outputs"),
+        nbformat.v4.new_code_cell("import litscope\nfrom IPython.display import HTML, Markdown, display\n"
+                                  "papers = litscope.Store(litscope.open_project().data_dir).papers()\n"
+                                  "print(papers['title'].tolist())\npapers[['id', 'title', 'tldr']]"),
+        nbformat.v4.new_code_cell("litscope.show(papers)"),
+        nbformat.v4.new_code_cell(f"display(Markdown({ENV!r}), HTML('<b>' + {ENV!r} + '</b>'))\n{ENV!r}"),
+    ]
+    nbformat.write(notebook, root / "notebooks" / "hostile.ipynb")
+    return render(root)
