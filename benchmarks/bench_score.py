@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import litscope
 from litscope.score.profile import Profile, Term, import_bot_config, load_profile
 from litscope.score.engine import Scorer, _bytes, read_papers
 from litscope.score.tokens import Matcher, find_words, token_sequences
+from peak import peak_mib
 from synth import corpus
 
 HERE = Path(__file__).resolve().parent
@@ -95,17 +95,6 @@ def _path(n: int) -> Path:
     return corpus(n, seed=1 if n == HELD_OUT else 0)
 
 
-def _peak_mib() -> float:
-    """This process's peak resident memory (VmHWM: ru_maxrss would include the peak of the
-    parent that started it, which Linux carries across exec)."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(mode: str, name: str, path: str) -> dict:
     """What one fresh process measures (printed as JSON)."""
     start = time.perf_counter()
@@ -113,7 +102,7 @@ def _child(mode: str, name: str, path: str) -> dict:
         from litscope.score.scale import top
         best = top(path, PROFILES[name](), k=100, now=NOW)
         return {"dask": time.perf_counter() - start, "best": best["id"].tolist(),
-                "peak": _peak_mib()}
+                "peak": peak_mib()}
     if mode == "floor":
         table = pq.read_table(path, columns=["title", "abstract"])
         for column in table.columns:
@@ -126,7 +115,7 @@ def _child(mode: str, name: str, path: str) -> dict:
         columns = ["id", "title", "published", "primary_category"] if mode == "light" else None
         ranked = litscope.score(table, profile, now=NOW, columns=columns)
         return {mode: time.perf_counter() - start, "read": read - start, "n": len(ranked),
-                "peak": _peak_mib()}
+                "peak": peak_mib()}
     if mode == "index":
         return _index_costs(table, profile)
     scorer = Scorer(profile, progress=False).fit(table)
@@ -134,7 +123,7 @@ def _child(mode: str, name: str, path: str) -> dict:
     best = scorer.top(100, now=NOW)
     done = time.perf_counter()
     out = {"n": len(table), "terms": len(profile.terms), "read": read - start,
-           "match": fit - read, "top": done - fit, "cold": done - start, "peak_cold": _peak_mib(),
+           "match": fit - read, "top": done - fit, "cold": done - start, "peak_cold": peak_mib(),
            "nnz": int(sum(m.nnz for m in scorer.counts_.values())), "best": best["id"].tolist()}
     keys = [t.key for t in profile.terms]
     rng = np.random.default_rng(0)
@@ -151,7 +140,7 @@ def _child(mode: str, name: str, path: str) -> dict:
         t0 = time.perf_counter()
         scorer.add_term(term)
         out[kind] = time.perf_counter() - t0
-    out["peak"] = _peak_mib()
+    out["peak"] = peak_mib()
     return out
 
 

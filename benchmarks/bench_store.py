@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from peak import peak_mib
 from synth import CACHE, corpus
 
 HERE = Path(__file__).resolve().parent
@@ -52,17 +52,6 @@ def store_dir(n: int = SIZE, seed: int = SEED) -> Path:
     return root
 
 
-def _peak_mib() -> float:
-    """This process's peak resident memory (VmHWM: ru_maxrss would include the peak of the
-    parent that started it, which Linux carries across exec)."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(mode: str, root: Path) -> dict:
     """What one fresh process measures (printed as JSON)."""
     from litscope.score.engine import SCORE_COLUMNS
@@ -80,16 +69,16 @@ def _child(mode: str, root: Path) -> dict:
         for _, path in store._mirrors():
             path.unlink()
         store.table(["id"])
-        return {"seconds": time.perf_counter() - start, "peak": _peak_mib()}
+        return {"seconds": time.perf_counter() - start, "peak": peak_mib()}
     if mode == "parquet":       # the same columns straight from the corpus file
         pq.read_table(corpus(SIZE, SEED), columns=list(SCORE_COLUMNS))
         return {"seconds": time.perf_counter() - start}
     if mode == "table":
         table = store.table(SCORE_COLUMNS)
-        return {"seconds": time.perf_counter() - start, "rows": table.num_rows, "peak": _peak_mib()}
+        return {"seconds": time.perf_counter() - start, "rows": table.num_rows, "peak": peak_mib()}
     if mode == "papers":
         papers = store.papers()
-        return {"seconds": time.perf_counter() - start, "rows": len(papers), "peak": _peak_mib()}
+        return {"seconds": time.perf_counter() - start, "rows": len(papers), "peak": peak_mib()}
     if mode == "explorer":
         from litscope.widgets import Explorer
         explorer = Explorer(store, PROFILE, debounce=0, plots=False, now="2025-12-06")
@@ -100,7 +89,7 @@ def _child(mode: str, root: Path) -> dict:
             t0 = time.perf_counter()
             explorer.term_rows[key].weight.value = 1.0 + (i % 5) * 0.5
             times.append(time.perf_counter() - t0)
-        return {"open": opened, "slider": statistics.median(times), "peak": _peak_mib()}
+        return {"open": opened, "slider": statistics.median(times), "peak": peak_mib()}
     raise ValueError(mode)
 
 
