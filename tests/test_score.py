@@ -167,6 +167,15 @@ def test_regex_is_used_as_given_case_insensitively():
     assert _counts("FP[48]", ["fp8 and FP4", "FP16", "xfp8y"], kind="regex") == [2, 0, 1]
 
 
+def test_regexes_of_whole_words_are_matched_as_tokens(monkeypatch):
+    from litscope.score import engine
+    monkeypatch.setattr(engine, "_count_regex", None)      # no per-paper regex run
+    assert _counts(r"\befficien(t|tly|cy|cies)\b", ["Efficiency, efficiencies", "efficienc",
+                                                       "inefficient", "ſ efficiently"],
+                   kind="regex") == [2, 0, 0, 1]
+    assert _counts(r"(?<!\w)fp[48](?!\w)", ["FP8 or fp4", "fp16"], kind="regex") == [2, 0]
+
+
 def test_regex_prefilter_keeps_letters_that_case_fold_beyond_ascii():
     assert _counts("as", ["aſ", "AS", "a s"], kind="regex") == [1, 1, 0]   # long s
     assert _counts("id", ["ıd", "ID", "d"], kind="regex") == [1, 1, 0]     # dotless i
@@ -174,6 +183,25 @@ def test_regex_prefilter_keeps_letters_that_case_fold_beyond_ascii():
 
 def test_punctuation_in_keywords():
     assert _counts("c++", ["c++ code", "C++", "c+"]) == [1, 1, 0]
+    assert _counts("gpt-3.5", ["GPT-3.5", "gpt 3.5", "gpt-3,5", "gpt-3.55"]) == [1, 1, 0, 0]
+
+
+def test_case_folding_beyond_ascii_matches_like_re_ignorecase():
+    assert _counts("state", ["ſtate", "STATE", "\u017fTATE", "ſtates"]) == [1, 1, 1, 1]   # long s
+    assert _counts("kelvin", ["\u212aelvin", "KELVIN"]) == [1, 1]                      # Kelvin sign
+    assert _counts("id", ["ıd", "İd", "ID"]) == [1, 1, 1]                          # dotless, dotted i
+    assert _counts("σοφος", ["ΣΟΦΟΣ", "σοφοσ", "Σοφος"]) == [1, 1, 1]               # final sigma
+    assert _counts("straße", ["STRASSE", "STRAẞE", "straßes"]) == [0, 1, 1]
+    assert _counts("naïve bayes", ["NAÏVE-Bayes", "nai\u0308ve bayes"]) == [1, 0]  # a combining mark splits
+    assert _counts("ι", ["\u0345", "Ι", "ι"]) == [1, 1, 1]      # iota takes the regex path
+
+
+def test_words_are_cut_where_python_word_characters_end():
+    assert _counts("llm", ["LLM’s", "LLM—based", "LLM\u00a0x", "xLLM", "LLMé", "LLM\u0301"]) == \
+        [1, 1, 1, 0, 0, 1]
+    assert _counts("speculative decoding", ["speculative\u00a0decoding", "speculative\u2010decoding",
+                                            "speculative\u2014decoding", "speculative \u3000decoding"]) == \
+        [1, 1, 0, 1]
 
 
 # -- scores, ranks, explanations -------------------------------------------------------------
@@ -340,12 +368,15 @@ def test_scores_the_embedded_profiles_on_real_digests(seeds_dir):
 # -- randomised profiles and corpora ---------------------------------------------------------
 WORDS = ["llm", "LLMs", "LLMA", "llmes", "rl", "RLHF", "speculative", "Decoding", "decodings",
          "fine", "tuning", "finetuning", "efficiency", "Efficiencies", "a", "model", "naïve",
-         "Über", "x_y", "fp8", "FP4", "c++", "中文", "αβ", "é"]
+         "Über", "x_y", "fp8", "FP4", "c++", "中文", "αβ", "é", "ſtate", "STATE", "ΣΟΦΟΣ", "σοφος",
+         "straße", "STRASSE", "ıd", "İD", "\u212aelvin", "e\u0301", "3.5"]
 GAPS = [" ", " ", " ", "  ", "-", "\n", ", ", ". ", "’", "(", ")", "—", "\u00a0", "\u2010", "_",
-        "/", ""]
+        "/", "", "\u3000", "\u0345"]
 PATTERNS = ["LLM", "rl", "RLHF", "speculative decoding", "fine-tuning", "efficiency", "a a",
-            "c++", "naïve", "über", "x_y", "model a", "a-model", "decoding"]
-REGEXES = [r"fp\d", r"l+m", r"\bRL\w*", r"[a-z]+ing", r"(?<!\w)a\b"]
+            "c++", "naïve", "über", "x_y", "model a", "a-model", "decoding", "state", "σοφοσ",
+            "Straße", "id", "kelvin", "gpt-3.5"]
+REGEXES = [r"fp\d", r"l+m", r"\bRL\w*", r"[a-z]+ing", r"(?<!\w)a\b", r"\bfp[48]\b",
+           r"\b(?:LLM|rl)(s|es)?(?!\w)", r"\bſtate\b", r"\bc\+\+"]
 NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
 CATS = ["cs.CL", "cs.LG", "cs.AI"]
 
@@ -440,6 +471,7 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     best = Scorer(parse_profile(PROFILE)).score(papers)["id"].head(2).tolist()
     assert [line.split()[0] for line in lines[1:3]] == ["1", "2"]
     assert all(paper_id in text for paper_id, text in zip(best, lines[1:3]))
+    assert lines[-1].startswith("Read the store in ") and ", scored in " in lines[-1]
     assert main(["score", "--explain", "2601.00002"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2601.00002: score") and "speculative decoding" in out

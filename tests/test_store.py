@@ -185,3 +185,50 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     with sqlite3.connect(store.path) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert set(store.sources()["source"]) == {"alpha", "beta"}
+
+
+# -- the Parquet mirror of a big store --------------------------------------------------------
+def _from_sqlite(store):
+    """The papers as the SQLite table holds them (the mirror must say the same)."""
+    return store.papers(ids=[i for (i,) in store._query("SELECT id FROM papers")])
+
+
+def test_parquet_mirror_follows_every_write(sample_store, monkeypatch):
+    monkeypatch.setattr(type(sample_store), "MIRROR_MIN_PAPERS", 0)
+    store = sample_store
+    pd.testing.assert_frame_equal(store.papers(), _from_sqlite(store))   # built from SQLite
+    first = store._mirrors()
+    assert len(first) == 1
+    ids = store.papers()["id"].tolist()
+    store.tag(ids[0], add=["mirror"])
+    store.update_many({ids[1]: {"topic": "Agents"}, ids[2]: {"tldr": "short"}})
+    store.add_papers(papers_frame([_paper("2512.99999", tags=["new"])]))
+    merged = papers_frame(store.papers(ids=[ids[3]]).assign(title="Merged title"))
+    store.merge_papers(merged, {ids[4]: ids[3]})
+    with store.transaction() as con:               # a write that knows nothing of the mirror
+        con.execute("UPDATE papers SET title = 'Edited by hand' WHERE id = ?", (ids[5],))
+    papers = store.papers()
+    pd.testing.assert_frame_equal(papers, _from_sqlite(store))
+    row = papers.set_index("id")
+    assert row.loc[ids[0], "tags"][-1] == "mirror" and row.loc[ids[1], "topic"] == "Agents"
+    assert row.loc[ids[3], "title"] == "Merged title" and ids[4] not in row.index
+    assert row.loc[ids[5], "title"] == "Edited by hand" and "2512.99999" in row.index
+    assert [p for _, p in store._mirrors()] != [p for _, p in first]     # written anew ...
+    assert len(store._mirrors()) == 1                                    # ... replacing the old
+    assert store._query("SELECT count(*) FROM papers_changes")[0][0] == 0  # log folded in
+    table = store.table(["id", "title", "authors"])
+    assert table.column_names == ["id", "title", "authors"] and table.num_rows == len(papers)
+    assert table["id"].to_pylist() == papers["id"].tolist()
+
+
+def test_parquet_mirror_is_rebuilt_when_the_change_log_is_gone(sample_store, monkeypatch):
+    monkeypatch.setattr(type(sample_store), "MIRROR_MIN_PAPERS", 0)
+    store = sample_store
+    store.papers()
+    paper = store.papers()["id"].iloc[0]
+    store.tag(paper, add=["x"])
+    with store.transaction() as con:             # as if another reader folded the log in
+        con.execute("DELETE FROM papers_changes")
+    assert store.papers().set_index("id").loc[paper, "tags"][-1] == "x"
+    with pytest.raises(StoreError, match="no column 'nope'"):
+        store.table(["id", "nope"])

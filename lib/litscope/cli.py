@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -287,14 +288,20 @@ def cmd_score(args: argparse.Namespace) -> None:
     from .errors import ScoreError
     from .report import format_table
     from .schema import LIST_COLUMNS
-    from .score.engine import Scorer
+    from .score.engine import SCORE_COLUMNS, Scorer
     from .store import Store
     from .score.profile import load_profile
     project = _project(args, required=False)
     store = Store(project.data_dir)
-    papers = store.papers()
+    started = time.perf_counter()
     profile = load_profile(args.profile or project.profile_path, allow_empty=args.allow_empty)
-    scorer = Scorer(profile).fit(papers)
+    scorer = Scorer(profile)
+    # The learned blend needs the papers as a DataFrame; scoring alone reads only the
+    # columns it shows (all of them for --out) from the store's Parquet mirror.
+    papers = store.papers() if scorer.profile.alpha > 0 else \
+        store.table(None if args.out else SCORE_COLUMNS)
+    read = time.perf_counter()
+    scorer.fit(papers)
     if scorer.profile.alpha > 0:
         from .errors import LearnError
         from .score.learn import Learner
@@ -317,10 +324,13 @@ def cmd_score(args: argparse.Namespace) -> None:
         if out.suffix == ".csv":
             from .curate.export import write_csv
             for column in LIST_COLUMNS:
-                scored[column] = ["; ".join(v) for v in scored[column]]
+                scored[column] = ["; ".join(v or []) for v in scored[column]]
             write_csv(scored, out)
-        elif out.suffix == ".parquet":
-            scored.to_parquet(out, index=False)
+        elif out.suffix == ".parquet":   # without pandas' metadata, which cannot name list dtypes
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+            pq.write_table(pa.Table.from_pandas(scored, preserve_index=False)
+                           .replace_schema_metadata(None), out)
         else:
             raise ScoreError(f"--out {out}: name a .csv or .parquet file")
         print(f"Wrote {len(scored)} scored papers to {out}")
@@ -329,6 +339,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     cut = scorer.profile.min_score
     print(f"{len(best)} of {scorer.n_papers_} papers listed (best first; excluded papers"
           f"{'' if cut is None else f' and scores below {cut:g}'} left out).")
+    print(f"Read the store in {read - started:.2f} s, scored in {time.perf_counter() - read:.2f} s.")
 
 
 def cmd_profile_import_bot(args: argparse.Namespace) -> None:

@@ -4,24 +4,36 @@ Why SQLite and not DuckDB: the store takes many tiny writes (a label per click i
 Explorer, a window mark per fetch) from several processes at once (a notebook kernel and
 ``litscope update``). SQLite in WAL mode lets each of them write short transactions while
 the others read, and waits for the lock (``busy_timeout``); DuckDB holds a whole-file lock
-per process, so an open notebook would shut the CLI out. Analytics at scale (1M papers)
-run on Parquet, not on the store.
+per process, so an open notebook would shut the CLI out.
+
+Reading a big store: decoding a million rows of SQLite (JSON lists, ISO dates) takes
+minutes, so `Store.table` reads a Parquet copy of the papers table beside the store (the
+mirror, ``litscope.papers/``). Triggers log the id of every paper any write inserts,
+changes or deletes; a read that finds papers changed since the mirror was written folds
+those rows in (or rebuilds it from SQLite when the log does not reach back) and writes a
+new mirror, so the mirror is never stale whichever code path or process wrote.
 """
 from __future__ import annotations
 
 import bisect
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
 from .errors import StoreError
-from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, SUMMARY_FIELDS, TIME_COLUMNS,
-                     papers_frame, validate_papers)
+from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
+                     TIME_COLUMNS, from_arrow, papers_frame, read_parquet, take_rows, to_arrow,
+                     validate_papers)
 
 STORE_FILE = "litscope.sqlite"
 LABELS = ("include", "exclude", "maybe")
@@ -68,6 +80,15 @@ CREATE TABLE IF NOT EXISTS labels (
 CREATE TABLE IF NOT EXISTS notes (
     paper_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS papers_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS papers_inserted AFTER INSERT ON papers
+    BEGIN INSERT INTO papers_changes (id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS papers_updated AFTER UPDATE ON papers
+    BEGIN INSERT INTO papers_changes (id) VALUES (OLD.id), (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS papers_deleted AFTER DELETE ON papers
+    BEGIN INSERT INTO papers_changes (id) VALUES (OLD.id); END;
 CREATE TABLE IF NOT EXISTS summaries (
     paper_id TEXT NOT NULL, version INTEGER NOT NULL, model TEXT NOT NULL,
     prompt_version TEXT NOT NULL, kind TEXT NOT NULL, language TEXT NOT NULL,
@@ -163,6 +184,29 @@ class _Abstracts:
             if len(form) > len(short):
                 return pid
         return None
+
+
+_ORDER = " ORDER BY published DESC, id"
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of the papers table as a schema-conforming DataFrame."""
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in LIST_COLUMNS:
+        df[column] = [json.loads(v) if v else [] for v in df[column]]
+    df["title_derived"] = df["title_derived"].fillna(0).astype(bool)
+    return papers_frame(df)
+
+
+def _keep(table: pa.Table, mask: pa.ChunkedArray) -> pa.Table:
+    """`table.filter(mask)`, copying only the batches that lose rows."""
+    batches, start = [], 0
+    for batch in table.to_batches():
+        part = mask.slice(start, batch.num_rows)
+        start += batch.num_rows
+        batches.append(batch if pc.all(part).as_py() is not False else
+                       batch.filter(pa.concat_arrays(part.chunks)))
+    return pa.Table.from_batches(batches, schema=table.schema)
 
 
 class Store:
@@ -286,19 +330,101 @@ class Store:
         return counts
 
     def papers(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """All papers (or those with `ids`) as one schema-conforming DataFrame."""
+        """All papers (or those with `ids`) as one schema-conforming DataFrame, newest
+        first. A big store is read from its Parquet mirror (see `table`)."""
+        if ids is None and self.count() >= self.MIRROR_MIN_PAPERS:
+            return from_arrow(self.table())
         sql = f"SELECT {', '.join(COLUMNS)} FROM papers"
         params: list[str] = []
         if ids is not None:
-            params = list(ids)
             sql += " WHERE id IN (SELECT value FROM json_each(?))"
-            params = [json.dumps(params)]
-        rows = self._query(sql + " ORDER BY published DESC, id", params)
-        df = pd.DataFrame(rows, columns=list(COLUMNS))
-        for column in LIST_COLUMNS:
-            df[column] = [json.loads(v) if v else [] for v in df[column]]
-        df["title_derived"] = df["title_derived"].fillna(0).astype(bool)
-        return papers_frame(df)
+            params = [json.dumps(list(ids))]
+        return _frame(self._query(sql + _ORDER, params))
+
+    #: Stores with at least this many papers are read from the Parquet mirror by `papers`.
+    MIRROR_MIN_PAPERS = 20_000
+    #: Papers per row group of the mirror (and per batch while writing it).
+    MIRROR_BATCH = 1 << 16
+
+    def table(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """All papers as a pyarrow Table of `PAPER_SCHEMA` (or only `columns`), newest
+        first: read from the Parquet mirror, which is brought up to date first."""
+        unknown = [c for c in columns or () if c not in COLUMNS]
+        if unknown:
+            raise StoreError(f"no column {unknown[0]!r} in the paper schema")
+        for _ in range(3):                  # another process may replace the mirror meanwhile
+            try:
+                return read_parquet([self._mirror()], columns)
+            except FileNotFoundError:
+                continue
+        raise StoreError(f"{self._mirror_dir}: the Parquet mirror keeps changing; try again")
+
+    @property
+    def _mirror_dir(self) -> Path:
+        return self.path.with_name(self.path.stem + ".papers")
+
+    def _mirrors(self) -> list[tuple[int, Path]]:
+        """The mirror files as (change sequence number they include, path), oldest first."""
+        found = [(int(p.stem.removeprefix("papers-")), p)
+                 for p in self._mirror_dir.glob("papers-*.parquet") if p.stem[7:].isdigit()]
+        return sorted(found)
+
+    def _mirror(self) -> Path:
+        """The mirror file, written anew first when papers changed since the newest one."""
+        mirrors = self._mirrors()
+        con = self._connect()
+        try:
+            con.execute("BEGIN")              # one consistent snapshot of the store
+            (seq,) = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE "
+                                 "name = 'papers_changes'), 0)").fetchone()
+            if mirrors and mirrors[-1][0] == seq:
+                return mirrors[-1][1]
+            base = mirrors[-1] if mirrors else None
+            if base is not None and con.execute("SELECT 1 FROM papers_changes WHERE seq = ?",
+                                                (base[0] + 1,)).fetchone() is None:
+                base = None                   # the log no longer reaches back to it
+            path = self._write_mirror(con, seq, base)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        with self.transaction() as con:      # the log before the mirror is not needed
+            con.execute("DELETE FROM papers_changes WHERE seq <= ?", (seq,))
+        for _, old in self._mirrors():
+            if old != path:
+                old.unlink(missing_ok=True)
+        return path
+
+    def _write_mirror(self, con: sqlite3.Connection, seq: int,
+                      base: tuple[int, Path] | None) -> Path:
+        """Write the mirror of the papers as of change `seq`: from `base` and the papers
+        changed since it, or from the whole table."""
+        self._mirror_dir.mkdir(parents=True, exist_ok=True)
+        path = self._mirror_dir / f"papers-{seq:012d}.parquet"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        select = f"SELECT {', '.join(COLUMNS)} FROM papers"
+        with pq.ParquetWriter(tmp, PAPER_SCHEMA) as writer:
+            if base is None:
+                (total,) = con.execute("SELECT count(*) FROM papers").fetchone()
+                cursor = con.execute(select + _ORDER)
+                with tqdm(total=total, unit="paper", desc=f"{self.path.name}: Parquet mirror",
+                          disable=total < self.MIRROR_MIN_PAPERS) as bar:
+                    while rows := cursor.fetchmany(self.MIRROR_BATCH):
+                        writer.write_table(to_arrow(_frame(rows)))
+                        bar.update(len(rows))
+            else:
+                changed = [i for (i,) in con.execute(
+                    "SELECT DISTINCT id FROM papers_changes WHERE seq > ?", (base[0],))]
+                table = read_parquet([base[1]])
+                kept = pc.invert(pc.is_in(table["id"], pa.array(changed, pa.string())))
+                rows = con.execute(select + " WHERE id IN (SELECT value FROM json_each(?))",
+                                   (json.dumps(changed),)).fetchall()
+                table = pa.concat_tables([_keep(table, kept), to_arrow(_frame(rows))])
+                order = pc.sort_indices(table, [("published", "descending", "at_end"),
+                                                ("id", "ascending", "at_end")]).to_numpy()
+                for start in range(0, len(order), self.MIRROR_BATCH):
+                    writer.write_table(take_rows(table, order[start:start + self.MIRROR_BATCH]))
+        tmp.replace(path)
+        return path
 
     def count(self) -> int:
         return self._query("SELECT count(*) FROM papers")[0][0]

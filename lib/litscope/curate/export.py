@@ -258,7 +258,9 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     number ("-1.5"), are left as they are."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or isinstance(safe[column].dtype, pd.StringDtype):
+        dtype = safe[column].dtype
+        if dtype == object or isinstance(dtype, pd.StringDtype) or (   # Arrow-backed text too
+                isinstance(dtype, pd.ArrowDtype) and dtype.kind in "OU"):
             safe[column] = [_neutral(v) for v in safe[column]]
     return safe
 

@@ -15,12 +15,15 @@ keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K
 learned`` while scores stay in keyword units. Changing a weight touches only the papers
 that match that term; adding a term scans the text for that term only.
 
-Keywords and phrases are found with one Aho-Corasick pass (``ahocorasick_rs``) per field
-over the lower-cased UTF-8 text, then checked with vectorised NumPy tests for word
-boundaries, phrase separators and plural endings; regular expressions run per paper
-(with Python's `re`, on the papers that contain the literal text every match needs).
-Large corpora: read them with `read_papers` (Parquet), or score them per partition with
-Dask (`litscope.score.scale`). The result equals the per-paper regex loop that `Term.regex` defines (see the tests).
+Keywords and phrases are matched as sequences of word tokens (`litscope.score.tokens`):
+one compiled pass over each field's UTF-8 bytes finds the tokens that are profile words,
+so the cost does not grow with how often a word occurs inside other words ("RL" in
+"world"). So are regular expressions that match whole words of a small set
+(``\\befficien(t|cy|cies)\\b``). Terms with other characters inside their words ("C++",
+"3.5") and other regular expressions run per paper with Python's `re`, on the papers that
+contain the literal text every match needs. Large corpora: read them with `read_papers` (Parquet), or score them
+per partition with Dask (`litscope.score.scale`). The result equals the per-paper regex
+loop that `Term.regex` defines (see the tests).
 """
 from __future__ import annotations
 
@@ -28,16 +31,13 @@ import html
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import ahocorasick_rs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import scipy.sparse as sp
 from pydantic import ValidationError
 from tqdm.auto import tqdm
@@ -48,24 +48,18 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
-from .profile import FIELDS, Profile, Shape, Term, load_profile
-from ..schema import LIST_COLUMNS
+from ..schema import read_parquet, take_rows
+from .profile import FIELDS, Profile, Term, load_profile
+from .tokens import Matcher, token_sequences
 
 Papers = pd.DataFrame | pa.Table
-#: Rows per block when scanning text: bounds the memory a block's lower-cased text and
-#: candidate matches take (~100 MB for abstracts).
-CHUNK_ROWS = 1 << 15
+#: Rows per block when scanning text: bounds the memory a block's token tables take
+#: (~30 MB a thread for abstracts).
+CHUNK_ROWS = 1 << 14
 #: Threads that scan blocks of papers at once.
 SCAN_THREADS = min(4, os.cpu_count() or 1)
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
-_WORD = np.zeros(256, np.uint8)        # 1: ASCII word character, 2: part of a non-ASCII one
-_WORD[np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", np.uint8)] = 1
-_WORD[0x80:] = 2
-_SEPARATOR = np.zeros(256, np.uint8)   # 1: ASCII whitespace or hyphen, 2: non-ASCII
-_SEPARATOR[np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f-", np.uint8)] = 1
-_SEPARATOR[0x80:] = 2
-_UNICODE_HYPHENS = "\u2010\u2011"
 
 
 # -- reading papers --------------------------------------------------------------------------
@@ -116,11 +110,11 @@ def _published_days(papers: Papers) -> np.ndarray:
     return ((stamps - _EPOCH) / pd.Timedelta(days=1)).to_numpy(float, na_value=np.nan)
 
 
-def _bytes(low: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _bytes(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of a block of strings and each string's byte offsets (views)."""
-    _, offsets, data = low.buffers()
-    dtype = np.int64 if pa.types.is_large_string(low.type) else np.int32
-    off = np.frombuffer(offsets, dtype, len(low) + 1, low.offset * np.dtype(dtype).itemsize)
+    _, offsets, data = strings.buffers()
+    dtype = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    off = np.frombuffer(offsets, dtype, len(strings) + 1, strings.offset * np.dtype(dtype).itemsize)
     buf = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
     return buf[off[0]:off[-1]], off.astype(np.int64) - off[0]
 
@@ -137,164 +131,16 @@ SCORE_COLUMNS = ("id", "title", "abstract", "comment", "authors", "categories",
 
 
 def read_papers(path: str | Path, columns: Sequence[str] | None = SCORE_COLUMNS) -> pa.Table:
-    """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit`.
-
-    Reads one row group at a time on one thread: peak memory stays near the size of the
-    data, where `pyarrow.parquet.read_table` holds ~1.7 times as much while decoding.
-    """
+    """Papers from a Parquet file or a folder of them, as a Table for `Scorer.fit` (one
+    row group at a time: see `litscope.schema.read_parquet`)."""
     path = Path(path)
     files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise ScoreError(f"{path}: no Parquet file to read")
-    parts = []
-    for file in files:
-        reader = pq.ParquetFile(file)
-        names = None if columns is None else [c for c in columns if c in reader.schema_arrow.names]
-        for group in range(reader.num_row_groups):
-            parts.append(reader.read_row_group(group, columns=names, use_threads=False))
-            pa.default_memory_pool().release_unused()   # decoding buffers, before the next
-    return pa.concat_tables(parts, promote_options="permissive")
+    return read_parquet(files, columns)
 
 
 # -- matching --------------------------------------------------------------------------------
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _char_at(buf: np.ndarray, pos: int) -> str:
-    lead = int(buf[pos])
-    width = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-    return bytes(buf[pos:pos + width]).decode("utf-8", "replace")[:1]
-
-
-def _char_before(buf: np.ndarray, pos: int) -> str:
-    start = pos - 1
-    while start > 0 and pos - start < 4 and 0x80 <= buf[start] < 0xC0:
-        start -= 1
-    return bytes(buf[start:pos]).decode("utf-8", "replace")[-1:]
-
-
-def _word_at(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """Whether a word character starts at each `pos` (False at or past `limit`)."""
-    inside = pos < limit
-    code = _WORD[buf[np.minimum(pos, max(len(buf) - 1, 0))]] if len(buf) else np.zeros(len(pos), np.uint8)
-    result = inside & (code == 1)
-    for k in np.flatnonzero(inside & (code == 2)):
-        result[k] = _is_word(_char_at(buf, int(pos[k])))
-    return result
-
-
-def _word_before(buf: np.ndarray, pos: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Whether a word character ends right before each `pos` (False at `start`)."""
-    inside = pos > start
-    code = _WORD[buf[np.maximum(pos - 1, 0)]] if len(buf) else np.zeros(len(pos), np.uint8)
-    result = inside & (code == 1)
-    for k in np.flatnonzero(inside & (code == 2)):
-        result[k] = _is_word(_char_before(buf, int(pos[k])))
-    return result
-
-
-def _equals(buf: np.ndarray, pos: np.ndarray, literal: bytes, limit: np.ndarray) -> np.ndarray:
-    """Whether `literal` occurs at each `pos` and ends by `limit`."""
-    if not literal:
-        return np.ones(len(pos), bool)
-    fits = pos + len(literal) <= limit
-    if not len(buf):
-        return fits & False
-    index = np.minimum(pos[:, None] + np.arange(len(literal)), len(buf) - 1)
-    return fits & (buf[index] == np.frombuffer(literal, np.uint8)).all(axis=1)
-
-
-def _skip_separators(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Advance each position over a run of whitespace/hyphens; also say whether it moved."""
-    pos, moved = pos.copy(), np.zeros(len(pos), bool)
-    active = np.flatnonzero(pos < limit)
-    while active.size:
-        code = _SEPARATOR[buf[pos[active]]]
-        width = (code == 1).astype(np.int64)
-        for k in np.flatnonzero(code == 2):
-            char = _char_at(buf, int(pos[active[k]]))
-            if char.isspace() or char in _UNICODE_HYPHENS:
-                width[k] = len(char.encode())
-        step = width > 0
-        active, width = active[step], width[step]
-        pos[active] += width
-        moved[active] = True
-        active = active[pos[active] < limit[active]]
-    return pos, moved
-
-
-def _first_match_only(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Keep matches that do not overlap an earlier kept one in the same paper (like re.finditer)."""
-    keep = np.ones(len(doc), bool)
-    clash = np.flatnonzero((doc[1:] == doc[:-1]) & (start[1:] < end[:-1]))
-    for paper in np.unique(doc[clash + 1]):
-        last_end = -1
-        for k in np.flatnonzero(doc == paper):
-            keep[k] = start[k] >= last_end
-            last_end = end[k] if keep[k] else last_end
-    return keep
-
-
-class _Literals:
-    """Finds keywords and phrases: Aho-Corasick over first words, NumPy checks for the rest."""
-
-    def __init__(self, shapes: Sequence[Shape]):
-        self.shapes = [([w.encode() for w in s.words], s.required, [x.encode() for x in s.suffixes])
-                       for s in shapes]
-        firsts = sorted({words[0] for words, _, _ in self.shapes})
-        self.first = {w: i for i, w in enumerate(firsts)}
-        self.automaton = ahocorasick_rs.BytesAhoCorasick(
-            firsts, implementation=ahocorasick_rs.Implementation.DFA)
-
-    def find(self, buf: np.ndarray, off: np.ndarray) -> list[np.ndarray]:
-        """For each shape, the paper index of every match (repeated per match, sorted)."""
-        found = np.concatenate([np.zeros((0, 3), np.int64), *self._matches(buf, off)])
-        pattern = found[:, 0].astype(np.int16 if len(self.first) < 2**15 else np.int32)
-        start, end = found[:, 1], found[:, 2]
-        doc = np.searchsorted(off, start, side="right") - 1
-        ok = (end <= off[doc + 1]) & ~_word_before(buf, start, off[doc])
-        order = np.flatnonzero(ok)[np.argsort(pattern[ok], kind="stable")]
-        bounds = np.searchsorted(pattern[order], np.arange(len(self.first) + 1))
-        groups = [order[bounds[i]:bounds[i + 1]] for i in range(len(self.first))]
-        results = []
-        for words, required, suffixes in self.shapes:
-            hits = groups[self.first[words[0]]]
-            results.append(self._complete(buf, off, doc[hits], start[hits], end[hits], words,
-                                          required, suffixes))
-        return results
-
-    def _matches(self, buf: np.ndarray, off: np.ndarray, papers: int = 4096) -> Iterable[np.ndarray]:
-        """(pattern, start, end) of every first-word occurrence, a few papers at a time (the
-        matcher returns Python tuples: converting them in small batches bounds memory)."""
-        for first in range(0, len(off) - 1, papers):
-            lo, hi = off[first], off[min(first + papers, len(off) - 1)]
-            found = self.automaton.find_matches_as_indexes(buf[lo:hi], overlapping=True)
-            found = np.fromiter(chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
-            found[:, 1:] += lo
-            yield found
-
-    @staticmethod
-    def _complete(buf: np.ndarray, off: np.ndarray, doc: np.ndarray, start: np.ndarray,
-                  pos: np.ndarray, words: list[bytes], required: tuple[bool, ...],
-                  suffixes: list[bytes]) -> np.ndarray:
-        """Of the first-word hits, the papers of those that go on to match the whole shape."""
-        for word, needs_gap in zip(words[1:], required):
-            limit = off[doc + 1]
-            after, moved = _skip_separators(buf, pos, limit)
-            ok = (moved | (not needs_gap)) & _equals(buf, after, word, limit)
-            doc, start, pos = doc[ok], start[ok], after[ok] + len(word)
-        limit = off[doc + 1]
-        end = np.full(len(pos), -1)
-        for suffix in suffixes:
-            candidate = pos + len(suffix)
-            ok = (end < 0) & _equals(buf, pos, suffix, limit) & ~_word_at(buf, candidate, limit)
-            end[ok] = candidate[ok]
-        matched = end >= 0
-        doc, start, end = doc[matched], start[matched], end[matched]
-        return doc[_first_match_only(doc, start, end)]
-
-
 def _required_literal(pattern: str) -> str | None:
     """The longest lower-case text every match of a regex contains, for skipping papers
     without it; None when there is none. Leaves out 'i' and 's', which case-fold to
@@ -316,7 +162,7 @@ def _required_literal(pattern: str) -> str | None:
 def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray, np.ndarray]:
     """Papers (indexes in the block) where a regex matches, and how often (non-empty matches),
     running Python's `re` only on papers that contain the regex's required text."""
-    literal = _required_literal(term.pattern)
+    literal = _required_literal(term.regex.pattern)
     rows = np.arange(len(chunk))
     if literal:
         rows = np.flatnonzero(pc.match_substring(low, literal).to_numpy(zero_copy_only=False))
@@ -327,26 +173,28 @@ def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray
     return rows[counts > 0], counts[counts > 0]
 
 
-def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], width: int,
-          progress: tqdm | None = None) -> sp.csc_matrix:
-    """Count the matches of `terms` in every paper of one field: a papers x `width` matrix
-    whose column `columns[k]` holds term k's counts (built directly, no COO copies)."""
+def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
+          progress: tqdm | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Count the matches of `terms` in every paper of one field: per term, the papers it
+    matches (sorted) and how often."""
     if not terms:
-        return sp.csc_matrix((len(text), width), dtype=np.int32)
-    literal = [k for k, t in enumerate(terms) if t.kind != "regex"]
-    regex = [k for k, t in enumerate(terms) if t.kind == "regex"]
-    matcher = _Literals([terms[k].shape for k in literal]) if literal else None
+        return []
+    sequences = [token_sequences(t) for t in terms]
+    literal = [k for k, s in enumerate(sequences) if s is not None]
+    regex = [k for k, s in enumerate(sequences) if s is None]
+    matcher = Matcher([sequences[k] for k in literal]) if literal else None
     rows: list[list[np.ndarray]] = [[] for _ in terms]
     counts: list[list[np.ndarray]] = [[] for _ in terms]
 
     def scan_block(block: tuple[int, pa.Array]) -> tuple[int, list[tuple[int, np.ndarray, np.ndarray]]]:
         first, chunk = block
-        low = pc.utf8_lower(chunk)
         found = []
         if matcher is not None:
-            for k, docs in zip(literal, matcher.find(*_bytes(low))):
-                starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
-                found.append((k, docs[starts] + first, np.diff(np.r_[starts, len(docs)])))
+            matrix = matcher.count(*_bytes(chunk))
+            for j, k in enumerate(literal):
+                lo, hi = matrix.indptr[j], matrix.indptr[j + 1]
+                found.append((k, matrix.indices[lo:hi] + first, matrix.data[lo:hi]))
+        low = pc.utf8_lower(chunk) if regex else None
         for k in regex:
             papers, n = _count_regex(chunk, low, terms[k])
             found.append((k, papers + first, n))
@@ -361,14 +209,21 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term], columns: Sequence[int], 
                 counts[k].append(n.astype(np.int32))
             if progress is not None:
                 progress.update(n_rows)
-    sizes = np.zeros(width, np.int64)
-    sizes[list(columns)] = [sum(len(r) for r in term_rows) for term_rows in rows]
-    order = np.argsort(columns, kind="stable")
     empty = np.zeros(0, np.int32)
-    indices = np.concatenate([empty, *(r for k in order for r in rows[k])])
-    data = np.concatenate([empty, *(c for k in order for c in counts[k])])
+    return [(np.concatenate([empty, *r]), np.concatenate([empty, *c])) for r, c in zip(rows, counts)]
+
+
+def _csc(n_rows: int, width: int, columns: Sequence[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> sp.csc_matrix:
+    """A papers x `width` count matrix from (column, (rows, counts)) pairs (no COO copies)."""
+    sizes = np.zeros(width, np.int64)
+    ordered = sorted(columns, key=lambda c: c[0])
+    for j, (rows, _) in ordered:
+        sizes[j] = len(rows)
+    empty = np.zeros(0, np.int32)
+    indices = np.concatenate([empty, *(rows for _, (rows, _) in ordered)])
+    data = np.concatenate([empty, *(counts for _, (_, counts) in ordered)])
     indptr = np.r_[0, np.cumsum(sizes)].astype(np.int32 if len(data) < 2**31 else np.int64)
-    return sp.csc_matrix((data, indices, indptr), shape=(len(text), width))
+    return sp.csc_matrix((data, indices, indptr), shape=(n_rows, width))
 
 
 def _indicator(lists: pa.ListArray, keys: Sequence[str], normalise: bool = False,
@@ -423,8 +278,9 @@ class Scorer:
         self.n_papers_ = len(papers)
         self._columns: dict[str, Any] = {}
         self._ids: pd.Index | None = None
-        self.counts_ = self._count(self.profile.terms)
-        self.exclude_counts_ = self._count(self.profile.exclude)
+        self.counts_, self.exclude_counts_ = self._count(self.profile.terms, self.profile.exclude)
+        for field in FIELDS:     # joined authors, filled-in comments: made again when needed
+            self._columns.pop(field, None)
         self.author_matrix_ = self._boost_matrix("author_boosts", list(self.profile.author_boosts))
         self.category_matrix_ = self._boost_matrix("category_boosts",
                                                    list(self.profile.category_boosts))
@@ -439,18 +295,23 @@ class Scorer:
         self._recompute()
         return self
 
-    def _count(self, terms: Sequence[Term]) -> dict[str, sp.csc_matrix]:
-        """Per field, the papers x terms match counts (columns of terms not looked for there stay empty)."""
+    def _count(self, *groups: Sequence[Term]) -> list[dict[str, sp.csc_matrix]]:
+        """Per group of terms and field, the papers x terms match counts (columns of terms
+        not looked for there stay empty); all groups are matched in one pass per field."""
+        terms = [t for group in groups for t in group]
+        bounds = np.cumsum([0, *map(len, groups)])
         show = self.progress if self.progress is not None else self.n_papers_ >= 200_000
         fields = {f: [j for j, t in enumerate(terms) if f in t.applies_to()] for f in FIELDS}
         total = self.n_papers_ * sum(1 for cols in fields.values() if cols)
-        counts = {}
+        out: list[dict[str, sp.csc_matrix]] = [{} for _ in groups]
         with tqdm(total=total, disable=not show or not total, unit="paper-field",
                   desc="matching terms") as bar:
             for field, cols in fields.items():
-                counts[field] = _scan(self._text(field), [terms[j] for j in cols], cols,
-                                      len(terms), bar)
-        return counts
+                found = _scan(self._text(field), [terms[j] for j in cols], bar) if cols else []
+                for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+                    out[g][field] = _csc(self.n_papers_, int(hi - lo),
+                                         [(j - lo, f) for j, f in zip(cols, found) if lo <= j < hi])
+        return out
 
     def _text(self, field: str) -> pa.ChunkedArray:
         """A field's text (authors joined by ", "; nulls as ""), made on first use."""
@@ -577,7 +438,7 @@ class Scorer:
         """Add a term (a `Term`, ``"LLM"``, ``{"LLM": 2}`` ...); scans the text for it only."""
         term = _validated_term(term)
         _validated(self.profile, "terms", [*self.profile.terms, term])
-        new = self._count([term])
+        new, = self._count([term])
         for field, matrix in new.items():
             self.counts_[field] = sp.hstack([self.counts_[field], matrix], format="csc")
             self._add_column(self.counts_[field], len(self.profile.terms) - 1,
@@ -649,9 +510,12 @@ class Scorer:
         return rows[np.lexsort((rows, -values[rows], excluded[rows]))]
 
     def score(self, papers: Papers | None = None, *, now: Any = None,
-              learned: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+              learned: pd.Series | np.ndarray | None = None,
+              columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The papers sorted by rank, with ``score``, ``rank`` (1 = best; <NA> when excluded)
-        and ``excluded``. Passing `papers` compiles against them first."""
+        and ``excluded``; only `columns` of the papers when given. Passing `papers`
+        compiles against them first. Papers given as a pyarrow Table come back in
+        Arrow-backed columns (``pd.ArrowDtype``; lists stay Arrow lists), taken in one copy."""
         if papers is not None:
             self.fit(papers)
         self._require_fit()
@@ -659,7 +523,7 @@ class Scorer:
             self.set_learned(learned)
         values, excluded = self._values(now), self._excluded(now)
         order = self._ordered(values, excluded, np.arange(self.n_papers_))
-        return self._frame(order, values, excluded)
+        return self._frame(order, values, excluded, columns)
 
     def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
         """Row positions of the best `k` papers (default: the profile's top_n) that are not
@@ -678,20 +542,24 @@ class Scorer:
         ties = np.flatnonzero(eligible == threshold)[: k - len(above)]
         return self._ordered(values, excluded, np.concatenate([above, ties]))
 
-    def top(self, k: int | None = None, *, now: Any = None) -> pd.DataFrame:
+    def top(self, k: int | None = None, *, now: Any = None,
+            columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The best `k` papers as a DataFrame (see `top_rows`); no copy of the corpus."""
         rows = self.top_rows(k, now=now)
-        return self._frame(rows, self._values(None), self._excluded(None))
+        return self._frame(rows, self._values(None), self._excluded(None), columns)
 
-    def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray) -> pd.DataFrame:
+    def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray,
+               columns: Sequence[str] | None) -> pd.DataFrame:
         """The papers at `rows` (best first, excluded last) with score, rank and excluded."""
+        names = [c for c in (columns or _names(self.papers_)) if c not in ("score", "rank", "excluded")]
+        missing = [c for c in names if c not in _names(self.papers_)]
+        if missing:
+            raise ScoreError(f"no column {missing[0]!r} among the scored papers' columns "
+                             f"({', '.join(_names(self.papers_))})")
         if isinstance(self.papers_, pa.Table):
-            frame = _take(self.papers_, rows).to_pandas()
-            for column in set(LIST_COLUMNS) & set(frame.columns):
-                frame[column] = [[] if v is None else list(v) for v in frame[column]]
+            frame = take_rows(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
         else:
-            frame = self.papers_.iloc[rows].reset_index(drop=True)
-        frame = frame.drop(columns=[c for c in ("score", "rank", "excluded") if c in frame])
+            frame = self.papers_[names].iloc[rows].reset_index(drop=True)
         kept = ~excluded[rows]
         frame["score"] = values[rows]
         frame["rank"] = pd.arrays.IntegerArray(np.cumsum(kept), ~kept)
@@ -729,15 +597,15 @@ class Scorer:
         decay = self._decay(age)
         rows: list[tuple[Any, ...]] = []
         for field in FIELDS:
-            counts = self.counts_[field].getrow(i)
+            columns, counts = _row_of(self.counts_[field], i)
             fw = getattr(self.profile.field_weights, field)
-            for j, n, x in zip(counts.indices, counts.data, self._tf(counts.data)):
+            for j, n, x in zip(columns, counts, self._tf(counts)):
                 term = self.profile.terms[j]
                 rows.append((term.key, field, int(n), term.weight, fw, keep * fw * term.weight * x))
         for kind, matrix, field in (("author", self.author_matrix_, "authors"),
                                     ("category", self.category_matrix_, "categories")):
             boosts = list(getattr(self.profile, f"{kind}_boosts").items())
-            for j in matrix.getrow(i).indices:
+            for j in _row_of(matrix, i)[0]:
                 name, boost = boosts[j]
                 rows.append((f"{kind}: {name}", field, 1, boost, 1.0, keep * boost))
         if decay is not None:
@@ -748,8 +616,7 @@ class Scorer:
             rows.append(("learned", "model", np.nan, self.profile.alpha, np.nan,
                          self.profile.alpha * self._scale(keyword) * self._learned[i]))
         for field in FIELDS:
-            counts = self.exclude_counts_[field].getrow(i)
-            for j, n in zip(counts.indices, counts.data):
+            for j, n in zip(*_row_of(self.exclude_counts_[field], i)):
                 rows.append((f"exclude: {self.profile.exclude[j].key}", field, int(n), np.nan, np.nan, 0.0))
         if not self._in_categories[i]:
             rows.append(("exclude: not in categories", "categories", np.nan, np.nan, np.nan, 0.0))
@@ -800,16 +667,23 @@ class Scorer:
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
 
 
-def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    """`table.take(rows)` without concatenating its chunks (which costs a copy of the table)."""
-    batches = table.to_batches()
-    starts = np.cumsum([0] + [b.num_rows for b in batches])
-    which = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(which, kind="stable")
-    parts = [batches[b].take(pa.array(rows[order][which[order] == b] - starts[b]))
-             for b in np.unique(which)]
-    picked = pa.Table.from_batches(parts, schema=table.schema)
-    return picked.take(pa.array(np.argsort(order)))
+def _row_of(matrix: sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and values of row `i` of a CSC matrix with sorted indices, by a binary
+    search per column (`getrow` would scan every stored value)."""
+    if not matrix.has_sorted_indices:
+        matrix.sort_indices()
+    columns, values = [], []
+    for j in range(matrix.shape[1]):
+        lo, hi = matrix.indptr[j], matrix.indptr[j + 1]
+        k = lo + int(np.searchsorted(matrix.indices[lo:hi], i))
+        if k < hi and matrix.indices[k] == i:
+            columns.append(j)
+            values.append(matrix.data[k])
+    return np.array(columns, np.int64), np.array(values, matrix.dtype)
+
+
+def _names(papers: Papers) -> list[str]:
+    return list(papers.column_names if isinstance(papers, pa.Table) else papers.columns)
 
 
 def _finite(value: Any, what: str) -> float:
@@ -845,9 +719,10 @@ def _validated(profile: Profile, name: str, value: Any) -> None:
 
 # -- conveniences ----------------------------------------------------------------------------
 def score(papers: Papers, profile: Profile | str | Path, *, now: Any = None,
-          learned: pd.Series | None = None) -> pd.DataFrame:
-    """Score papers with a profile: the papers sorted by rank with score, rank, excluded."""
-    return Scorer(profile).score(papers, now=now, learned=learned)
+          learned: pd.Series | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Score papers with a profile: the papers (or only `columns` of them) sorted by rank,
+    with score, rank and excluded (see `Scorer.score`)."""
+    return Scorer(profile).score(papers, now=now, learned=learned, columns=columns)
 
 
 def explain(papers: Papers, profile: Profile | str | Path, paper_id: str, *,

@@ -16,12 +16,14 @@ from typing import Any, Iterable
 import ipywidgets as w
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from matplotlib.figure import Figure
 
 from ..errors import LearnError, LitscopeError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..score.profile import FIELDS, Profile, Term, load_profile, save_profile
 from ..score.engine import Scorer
+from ..schema import take_rows
 from ..store import LABELS, Store
 from .debounce import Debouncer
 from .render import CSS, render_card, render_table
@@ -102,10 +104,14 @@ class Explorer:
         if isinstance(store_or_papers, pd.DataFrame):
             self.papers = store_or_papers.reset_index(drop=True).copy()
             self.store: Store | _Memory = _Memory(self.papers)
-        else:
-            self.papers = store_or_papers.papers()
+            self._table: pa.Table | None = None
+            self.scorer = Scorer(profile).fit(self.papers)
+        else:       # a store's papers as Arrow data, shared by the scorer and the table
+            self._table = store_or_papers.table()
+            self.papers = self._table.to_pandas(types_mapper=pd.ArrowDtype)
+            self.papers["tags"] = pd.Series(self._table["tags"].to_pylist(), dtype=object)
             self.store = store_or_papers
-        self.scorer = Scorer(profile).fit(self.papers)
+            self.scorer = Scorer(profile).fit(self._table)
         self._now = now
         self._lock = threading.RLock()
         self._quiet = False                      # True while widgets are set from code
@@ -548,8 +554,17 @@ class Explorer:
     def _report(self, exc: BaseException) -> None:
         self._say(f"{type(exc).__name__}: {exc}", error=True)
 
+    def _rows_frame(self, rows: np.ndarray) -> pd.DataFrame:
+        """The papers at `rows`; a store's taken chunk by chunk from its Arrow table (pandas
+        would first join every chunk of each column: a copy of the corpus per redraw)."""
+        if self._table is None:
+            return self.papers.iloc[rows]
+        frame = take_rows(self._table, np.asarray(rows)).to_pandas(types_mapper=pd.ArrowDtype)
+        frame["tags"] = self.papers["tags"].to_numpy()[rows]        # edited in this session
+        return frame
+
     def _draw_table(self) -> None:
-        self.table.value = render_table(self.papers.iloc[self._rows], self._scores[self._rows],
+        self.table.value = render_table(self._rows_frame(self._rows), self._scores[self._rows],
                                         [self._labels.get(i) for i in self.shown_ids],
                                         self.selected_id)
         self.position.value = (f"{self._position + 1} of {len(self.shown_ids)}"
@@ -566,7 +581,7 @@ class Explorer:
                 self.notes.value, self.tags.value = "", []
                 return
             row = int(self._row_of.get_loc(paper_id))
-            paper = self.papers.iloc[row]
+            paper = self._rows_frame(np.array([row])).iloc[0]
             self.card.value = render_card(paper, self.scorer.explain(paper_id, now=self._now),
                                           {f: self.scorer.highlight(paper_id, f)
                                            for f in ("title", "abstract")},
@@ -581,7 +596,7 @@ class Explorer:
         with self._lock:
             scores = self.scorer.scores(self._now)
             mask = self._eligible(scores) | (self._filter_mask & (scores < self.min_score.value))
-            shown = self.papers[mask].assign(score=scores[mask])
+            shown = self.papers.loc[mask, ["published", "primary_category"]].assign(score=scores[mask])
             terms = term_matches(self.scorer, mask)
         fig = Figure(figsize=(15, 3.8))
         fig.subplots_adjust(left=0.04, right=0.99, bottom=0.24, top=0.9, wspace=0.45)
