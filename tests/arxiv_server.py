@@ -1,10 +1,11 @@
 """A local stand-in for the arXiv API (export.arxiv.org/api/query) for tests.
 
-It answers ``search_query`` (``cat:``, ``submittedDate:[.. TO ..]`` and ``ti:/abs:/all:``
-terms joined by AND), ``start``, ``max_results`` and ``sortBy=submittedDate`` with
-realistic Atom XML, records every request, and plays scripted faults in order: HTTP
-errors (with ``Retry-After``), malformed XML, an empty page without totalResults, a
-page without entries, and slow answers.
+It answers ``search_query`` (``cat:`` terms, alone or OR-ed in parentheses,
+``submittedDate:[.. TO ..]`` and ``ti:/abs:/all:`` terms joined by AND), ``id_list``,
+``start``, ``max_results`` and ``sortBy=submittedDate``, by GET or POST, with realistic
+Atom XML, records every request, and plays scripted faults in order: HTTP errors (with
+``Retry-After``), malformed XML, an empty page without totalResults, a page without
+entries, and slow answers.
 """
 from __future__ import annotations
 
@@ -159,6 +160,9 @@ class ArxivServer:
             def do_GET(self):
                 server._handle(self)
 
+            def do_POST(self):
+                server._handle(self)
+
             def log_message(self, *args):
                 pass
 
@@ -208,9 +212,16 @@ class ArxivServer:
         self._script(Fault("slow", seconds=seconds), times, after)
 
     # -- answering --------------------------------------------------------------------------
-    def select(self, search_query: str) -> list[Entry]:
-        """The entries a query matches, oldest submission first."""
+    def select(self, search_query: str, id_list: str = "") -> list[Entry]:
+        """The entries a query (and an id list) matches, oldest submission first."""
         found = self.entries
+        if id_list:
+            ids = set(id_list.split(","))
+            found = [e for e in found if e.id in ids]
+        for group in re.findall(r"\((cat:[\w.\-]+(?: OR cat:[\w.\-]+)+)\)", search_query):
+            cats = set(re.findall(r"cat:([\w.\-]+)", group))
+            found = [e for e in found if cats & set(e.categories)]
+        search_query = re.sub(r"\(cat:[^()]*\)", "", search_query)
         for cat in re.findall(r"\bcat:([\w.\-]+)", search_query):
             found = [e for e in found if cat in e.categories]
         for low, high in re.findall(r"submittedDate:\[(\d{12}) TO (\d{12})\]", search_query):
@@ -222,7 +233,10 @@ class ArxivServer:
     def page(self, params: dict[str, str], entries: bool = True, total: bool = True) -> str:
         query = params.get("search_query", "")
         start, size = int(params.get("start", 0)), int(params.get("max_results", 10))
-        found = self.select(query)
+        found = self.select(query, params.get("id_list", ""))
+        if params.get("id_list"):   # the newest version of each listed paper, in the list's order
+            newest = {e.id: e for e in found}
+            found = [newest[i] for i in params["id_list"].split(",") if i in newest]
         shown = found[start:start + size] if entries else []
         link = f"https://arxiv.org/api/query?{urlencode(params)}"
         head = [f"  <link href={quoteattr(link)} rel=\"self\" type=\"application/atom+xml\"/>",
@@ -238,6 +252,9 @@ class ArxivServer:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if handler.command == "POST":
+            length = int(handler.headers.get("Content-Length", 0))
+            params.update(parse_qsl(handler.rfile.read(length).decode(), keep_blank_values=True))
         with self._lock:
             self.requests.append(Request(parts.path, params, self.clock()))
             fault = self.faults.pop(0) if self.faults else None

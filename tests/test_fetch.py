@@ -18,7 +18,7 @@ import pytest
 import litscope
 from litscope.config import ArxivSettings
 from litscope.errors import FetchError
-from litscope.sources.arxiv_api import ArxivClient, fetch, query_key
+from litscope.sources.arxiv_api import ArxivClient, fetch, fetch_ids, query_key
 from litscope.schema import validate_papers
 
 DAY = "2025-12-01"
@@ -61,8 +61,10 @@ def gaps(requests) -> list[float]:
     return [round(b.time - a.time, 6) for a, b in zip(requests, requests[1:])]
 
 
-def days_asked(server) -> set[str]:
-    return {re.search(r"submittedDate:\[(\d{8})", r.query).group(1) for r in server.requests}
+def days_asked(server) -> list[tuple[str, str]]:
+    """The (first, last) day of each search the server was asked."""
+    return [re.search(r"submittedDate:\[(\d{8})\d{4} TO (\d{8})", r.query).groups()
+            for r in server.requests]
 
 
 def snapshot(store) -> tuple[bytes, list[str]]:
@@ -105,24 +107,34 @@ def test_pages_through_a_window(arxiv_server, client):
         assert (request.params["sortBy"], request.params["sortOrder"]) == ("submittedDate", "ascending")
 
 
-def test_one_window_per_category_and_day_and_weekend_message(arxiv_server, client):
+def test_one_search_for_all_categories_and_days_and_weekend_message(arxiv_server, client):
     df = fetch(["cs.CL", "cs.LG"], since="2025-12-05", until="2025-12-07", client=client(page_size=100))
     assert [r.query for r in arxiv_server.requests] == [
-        f"cat:{cat} AND submittedDate:[202512{d:02d}0000 TO 202512{d:02d}2359]"
-        for cat in ("cs.CL", "cs.LG") for d in (5, 6, 7)]
-    # cross-listed papers come back for both categories but are kept once
+        "(cat:cs.CL OR cat:cs.LG) AND submittedDate:[202512050000 TO 202512072359]"]
+    # cross-listed papers match both categories but come back once
     assert df["id"].is_unique and len(df) == 6      # 4 in cs.CL (2 cross-listed) + 2 in cs.LG only
-    report = df.attrs["report"]
-    assert report.startswith("cs.CL: 3 days, 3 fetched (4 papers), 0 already in the store; "
-                             "0 papers on 2025-12-06 (a weekend). cs.LG: 3 days, 3 fetched (4 papers)")
-    assert "6 papers, 6 requests" in report
+    assert df.attrs["report"] == (
+        "cs.CL, cs.LG, 2025-12-05 to 2025-12-07 (3 days): asked for 6 new category-day windows in "
+        "1 search of 1 page. 0 papers on 2025-12-06 (a weekend). 6 papers, 1 request (~3 s at 3 s apart).")
+    assert df.attrs["requests"] == 1
+
+
+def test_a_search_covers_at_most_days_per_request_days(arxiv_server, client, store):
+    fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", store=store,
+          client=client(page_size=100, days_per_request=2))
+    assert days_asked(arxiv_server) == [("20251201", "20251202"), ("20251203", "20251204"),
+                                        ("20251205", "20251205")]
+    windows = store.windows().set_index(["query_key", "day"])["n_papers"]
+    # each category's window counts its own papers, cross-lists in both
+    assert windows[("cat:cs.CL", "2025-12-01")] == 5 and windows[("cat:cs.LG", "2025-12-01")] == 3
+    assert windows[("cat:cs.LG", "2025-12-03")] == 2 and len(windows) == 10
 
 
 def test_query_narrows_each_window(arxiv_server, client):
     df = fetch("cs.CL", query='abs:"kv-cache  compression"', since=DAY, until="2025-12-02",
                client=client())
-    assert arxiv_server.requests[0].query == \
-        'cat:cs.CL AND (abs:"kv-cache compression") AND submittedDate:[202512010000 TO 202512012359]'
+    assert [r.query for r in arxiv_server.requests] == \
+        ['cat:cs.CL AND (abs:"kv-cache compression") AND submittedDate:[202512010000 TO 202512022359]']
     assert df["id"].tolist() == ["2512.00004"]
     assert query_key("cs.CL", 'abs:"kv-cache compression"') == 'cat:cs.CL AND (abs:"kv-cache compression")'
 
@@ -135,10 +147,35 @@ def test_max_results_stops_early(arxiv_server, client, store):
     assert "stopped at max_results" in df.attrs["report"]
 
 
+# -- by id -----------------------------------------------------------------------------------
+def test_fetch_ids_asks_once_per_2000_ids_by_post(arxiv_server, client, store):
+    ids = ["2512.00003v1", "https://arxiv.org/abs/2512.00004", "2512.00001",
+           *(f"2599.{n:05d}" for n in range(1997)), "2512.00002"]
+    df = fetch_ids(ids, client=client(page_size=2000), store=store)
+    assert len(arxiv_server.requests) == 2              # 2,001 distinct ids
+    first, second = arxiv_server.requests
+    assert first.params["id_list"].split(",")[:3] == ["2512.00003", "2512.00004", "2512.00001"]
+    assert len(first.params["id_list"].split(",")) == 2000 and second.params["id_list"] == "2512.00002"
+    assert first.params["max_results"] == "2000" and "id_list" not in first.path
+    assert df["id"].tolist() == ["2512.00003", "2512.00004", "2512.00001", "2512.00002"]
+    assert df.set_index("id").loc["2512.00003", "version"] == 2        # the newest version
+    assert df.attrs["missing"][:2] == ["2599.00000", "2599.00001"] and len(df.attrs["missing"]) == 1997
+    assert store.count() == 4
+
+
+def test_fetch_ids_pages_when_pages_are_small_and_fails_naming_the_url(arxiv_server, client):
+    df = fetch_ids(["2512.00001", "2512.00002", "2512.00003"], client=client(page_size=2))
+    assert [r.params["start"] for r in arxiv_server.requests] == ["0", "2"] and len(df) == 3
+    arxiv_server.fail(503, times=9)
+    with pytest.raises(FetchError, match=r"HTTP 503 .* at http://127\.0\.0\.1:\d+/api/query \(POST "
+                                         r"id_list=2512\.00001,2512\.00002, start=0, max_results=2\)"):
+        fetch_ids(["2512.00001", "2512.00002"], client=client(page_size=2, retries=1))
+
+
 # -- politeness -----------------------------------------------------------------------------
 def test_requests_are_three_seconds_apart_by_default(arxiv_server, client, clock):
     fetch("cs.CL", since=DAY, until="2025-12-02", client=client())
-    assert len(arxiv_server.requests) == 5           # 3 pages on Dec 1, 2 on Dec 2
+    assert len(arxiv_server.requests) == 5           # 9 entries on Dec 1-2 in pages of 2
     assert gaps(arxiv_server.requests) == [3.0] * 4
     assert clock.sleeps == [3.0] * 4
 
@@ -218,16 +255,17 @@ def filled_store(arxiv_server, client, store):
     (lambda s: s.fail(503, times=9, after=2), r"HTTP 503 Service Unavailable"),
     (lambda s: s.malformed(times=9, after=2), r"malformed XML \(Premature end of data"),
     (lambda s: s.no_total(times=9, after=2), r"a page without opensearch:totalResults"),
-    (lambda s: s.no_entries(times=9, after=2), r"an empty page although arXiv counts 4 results"),
+    (lambda s: s.no_entries(times=9, after=2), r"an empty page although arXiv counts 12 results"),
 ])
 def test_failure_after_retries_names_the_url_and_leaves_the_store_alone(
         arxiv_server, client, filled_store, script, message):
     before = snapshot(filled_store)
-    script(arxiv_server)   # Dec 2 succeeds, Dec 3 fails on its first page
+    script(arxiv_server)   # two pages of Dec 2-5 succeed, the third fails
     with pytest.raises(FetchError, match=message) as err:
         fetch("cs.CL", since=DAY, until="2025-12-05", client=client(retries=2), store=filled_store)
     failed = arxiv_server.requests[-1]
-    assert failed.query == "cat:cs.CL AND submittedDate:[202512030000 TO 202512032359]"
+    assert failed.query == "cat:cs.CL AND submittedDate:[202512020000 TO 202512052359]"
+    assert failed.params["start"] == "4"
     assert err.value.attempts == 3 and len(arxiv_server.requests) == 2 + 3
     assert err.value.url.startswith(arxiv_server.url + "?search_query=cat%3Acs.CL+AND+submittedDate")
     assert err.value.url in str(err.value) and "gave up after 3 attempts" in str(err.value)
@@ -294,25 +332,38 @@ def test_invalid_api_url_is_reported():
 
 # -- incremental ----------------------------------------------------------------------------
 def test_fetched_days_cost_no_request_until_refresh(arxiv_server, client, store):
-    fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-03", client=client(), store=store)
+    fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-03", client=client(page_size=100), store=store)
     assert store.completed_days("cat:cs.CL") == {"2025-12-01", "2025-12-02", "2025-12-03"}
     windows = store.windows().set_index(["query_key", "day"])["n_papers"]
     assert windows[("cat:cs.CL", "2025-12-01")] == 5 and windows[("cat:cs.LG", "2025-12-03")] == 2
 
     arxiv_server.requests.clear()
-    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store)
-    assert days_asked(arxiv_server) == {"20251204", "20251205"}
-    assert df.attrs["report"].startswith("cs.CL: 5 days, 2 fetched (5 papers), 3 already in the store")
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(page_size=100), store=store)
+    assert days_asked(arxiv_server) == [("20251204", "20251205")]
+    assert df.attrs["report"].startswith(
+        "cs.CL, cs.LG, 2025-12-01 to 2025-12-05 (5 days): asked for 4 new category-day windows in "
+        "1 search of 1 page; skipped 6 complete in the store.")
 
     arxiv_server.requests.clear()
     df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store)
     assert arxiv_server.requests == [] and df.empty
-    assert df.attrs["report"].startswith("cs.CL: 5 days, all already in the store. cs.LG: 5 days, all")
+    assert df.attrs["report"].startswith("cs.CL, cs.LG, 2025-12-01 to 2025-12-05 (5 days): nothing to "
+                                         "ask for; skipped 10 complete in the store. 0 papers, 0 requests")
 
-    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(), store=store,
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-05", client=client(page_size=100), store=store,
                refresh=True)
-    assert days_asked(arxiv_server) == {f"202512{d:02d}" for d in range(1, 6)}
+    assert days_asked(arxiv_server) == [("20251201", "20251205")]
     assert len(df) == store.count() == 23
+
+
+def test_adding_a_category_asks_only_for_it(arxiv_server, client, store):
+    fetch("cs.CL", since=DAY, until="2025-12-03", client=client(page_size=100), store=store)
+    arxiv_server.requests.clear()
+    df = fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-03", client=client(page_size=100), store=store)
+    assert [r.query for r in arxiv_server.requests] == \
+        ["cat:cs.LG AND submittedDate:[202512010000 TO 202512032359]"]
+    assert set(df["id"]) >= {"2512.00003"}            # cs.CL's cross-list to cs.LG comes again
+    assert store.completed_days("cat:cs.LG") == {DAY, "2025-12-02", "2025-12-03"}
 
 
 def test_a_query_has_its_own_windows(arxiv_server, client, store):
@@ -323,18 +374,38 @@ def test_a_query_has_its_own_windows(arxiv_server, client, store):
     assert store.completed_days("cat:cs.CL AND (ti:agents)") == {DAY}
 
 
-def test_recent_days_are_fetched_again_until_arxiv_has_announced_them(arxiv_server, client, store):
-    today = datetime.now(timezone.utc).date()
-    df = fetch("cs.CL", since=str(today - timedelta(days=6)), until=str(today + timedelta(days=3)),
-               client=client(), store=store)
-    assert len(arxiv_server.requests) == 7            # future days are not asked for
-    assert store.completed_days("cat:cs.CL") == {str(today - timedelta(days=n)) for n in (5, 6)}
-    assert "5 recent days will be fetched again next time" in df.attrs["report"]
-    arxiv_server.requests.clear()
-    fetch("cs.CL", since=str(today - timedelta(days=6)), client=client(), store=store)
-    assert len(arxiv_server.requests) == 5
-    assert days_asked(arxiv_server) == \
-        {f"{today - timedelta(days=n):%Y%m%d}" for n in range(5)}
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def test_recent_days_are_asked_again_only_after_an_announcement(arxiv_server, client, store):
+    monday = utc("2025-12-08 15:00")            # 10:00 in New York, after Sunday's announcement
+    df = fetch("cs.CL", since=DAY, until="2025-12-11", client=client(page_size=100), store=store, now=monday)
+    assert days_asked(arxiv_server) == [("20251201", "20251207"), ("20251208", "20251208")]  # not the future
+    assert store.completed_days("cat:cs.CL") == {DAY, "2025-12-02", "2025-12-03"}
+    assert "5 recent days stay open" in df.attrs["report"]
+
+    arxiv_server.requests.clear()                # 13:00 in New York: nothing announced since
+    df = fetch("cs.CL", since=DAY, until="2025-12-08", client=client(), store=store, now=utc("2025-12-08 18:00"))
+    assert arxiv_server.requests == []
+    assert "skipped 3 complete in the store, 5 unchanged (fetched since arXiv's last announcement)" \
+        in df.attrs["report"]
+    # Monday 20:30 in New York: arXiv announced 30 minutes ago, so Dec 4-8 are asked again (Dec 4
+    # has settled meanwhile); a check this soon (within arxiv.announce_lag_minutes) is not trusted
+    for now in ("2025-12-09 01:30", "2025-12-09 02:30"):
+        fetch("cs.CL", since=DAY, until="2025-12-08", client=client(page_size=100), store=store, now=utc(now))
+    assert days_asked(arxiv_server) == [("20251204", "20251208"), ("20251205", "20251208")]
+    assert DAY.replace("01", "04") in store.completed_days("cat:cs.CL")
+
+    arxiv_server.requests.clear()                # the next evening, before Tuesday's announcement
+    fetch("cs.CL", since=DAY, until="2025-12-08", client=client(), store=store, now=utc("2025-12-09 23:00"))
+    assert arxiv_server.requests == []
+    # Saturday: Dec 5-8 have settled, so they are asked once more and then complete
+    df = fetch("cs.CL", since=DAY, until="2025-12-08", client=client(page_size=100), store=store,
+               now=utc("2025-12-13 12:00"))
+    assert days_asked(arxiv_server) == [("20251205", "20251208")]
+    assert store.completed_days("cat:cs.CL") == {f"2025-12-0{d}" for d in range(1, 9)}
+    assert "stay open" not in df.attrs["report"]
 
 
 def test_a_new_version_replaces_the_old_and_both_dates_are_kept(arxiv_server, client, store):
@@ -379,7 +450,8 @@ def project(tmp_path):
 def test_cli_fetches_into_the_store(arxiv_server, project):
     done = litscope_cli(project, arxiv_server.url, "--since", DAY, "--until", "2025-12-02")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("cs.CL: 2 days, 2 fetched (8 papers), 0 already in the store")
+    assert done.stdout.startswith("cs.CL, 2025-12-01 to 2025-12-02 (2 days): asked for 2 new day "
+                                  "windows in 1 search of 3 pages. 8 papers, 3 requests (~0 s at 0 s apart)")
     assert litscope.Store(project / "data").count() == 8
     assert len(arxiv_server.requests) == 3
 

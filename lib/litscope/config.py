@@ -19,6 +19,8 @@ CONFIG_NAME = "litscope.yml"
 #: Environment variables that override the project's settings.
 ENV_DATA = "LITSCOPE_DATA"
 ENV_ARXIV_URL = "LITSCOPE_ARXIV_URL"
+ENV_FEED_URL = "LITSCOPE_ARXIV_FEED_URL"
+ENV_OAI_URL = "LITSCOPE_ARXIV_OAI_URL"
 
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 
@@ -39,9 +41,13 @@ class _Section(BaseModel):
 
 
 class ArxivSettings(_Section):
-    """How to talk to the arXiv API."""
+    """How to talk to arXiv: the search API, the listing feeds and OAI-PMH."""
     base_url: str = "https://export.arxiv.org/api/query"
-    page_size: int = Field(100, ge=1, le=2000)
+    feed_url: str = "https://rss.arxiv.org/rss/"   # + "cs.CL+cs.LG": one feed for all categories
+    oai_url: str = "https://arxiv.org/oai"
+    # arXiv serves up to 2,000 results per request; fewer requests is what it asks for
+    page_size: int = Field(2000, ge=1, le=2000)
+    days_per_request: int = Field(7, ge=1, le=31)   # consecutive days one search may cover
     delay_seconds: float = Field(3.0, ge=0)   # arXiv asks for >= 3 s between calls
     retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
@@ -50,6 +56,11 @@ class ArxivSettings(_Section):
     # arXiv announces a Friday's submissions on Monday evening (US Eastern), so a day's
     # window counts as complete only this many whole days after it ended.
     settle_days: int = Field(4, ge=0, le=60)
+    # a check this soon after an announcement may predate it on arXiv's servers
+    announce_lag_minutes: int = Field(60, ge=0, le=24 * 60)
+    oai_format: Literal["arXivRaw", "arXiv"] = "arXivRaw"   # arXivRaw carries every version
+    oai_sets: list[str] | None = None   # default: one set per category, e.g. cs:cs:CL
+    update: Literal["new", "window"] = "new"   # what 'litscope update' fetches
 
 
 class LLMSettings(_Section):
@@ -126,6 +137,14 @@ class Project:
     @property
     def arxiv_url(self) -> str:
         return os.environ.get(ENV_ARXIV_URL) or self.config.arxiv.base_url
+
+    @property
+    def feed_url(self) -> str:
+        return os.environ.get(ENV_FEED_URL) or self.config.arxiv.feed_url
+
+    @property
+    def oai_url(self) -> str:
+        return os.environ.get(ENV_OAI_URL) or self.config.arxiv.oai_url
 
     def path(self, relative: str | Path) -> Path:
         return self.root / relative

@@ -43,7 +43,17 @@ CREATE TABLE IF NOT EXISTS paper_sources (
 );
 CREATE TABLE IF NOT EXISTS fetch_windows (
     query_key TEXT NOT NULL, day TEXT NOT NULL, n_papers INTEGER NOT NULL, fetched_at TEXT NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (query_key, day)
+);
+CREATE TABLE IF NOT EXISTS announcements (
+    id TEXT NOT NULL, day TEXT NOT NULL, type TEXT NOT NULL, version INTEGER,
+    categories TEXT NOT NULL, fetched_at TEXT NOT NULL,
+    PRIMARY KEY (id, day)
+);
+CREATE TABLE IF NOT EXISTS harvests (
+    harvest_key TEXT PRIMARY KEY, token TEXT, pages INTEGER NOT NULL, records INTEGER NOT NULL,
+    complete_size INTEGER, done INTEGER NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS merged_ids (
     id TEXT PRIMARY KEY, into_id TEXT NOT NULL, merged_at TEXT NOT NULL
@@ -144,6 +154,8 @@ class Store:
                     if column not in have:   # a store made by an older litscope
                         con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
                                     f"{_SQL_TYPES.get(column, 'TEXT')}")
+                if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
+                    con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
 
@@ -179,11 +191,19 @@ class Store:
             con.close()
 
     # -- papers ---------------------------------------------------------------------------
-    def add_papers(self, df: pd.DataFrame, *, windows: Iterable[tuple[str, str, int]] = ()) -> dict[str, int]:
+    def add_papers(self, df: pd.DataFrame, *, windows: Iterable[tuple[str, str, int]] = (),
+                   checked: Iterable[tuple[str, str, int, str]] = (),
+                   announcements: pd.DataFrame | None = None,
+                   harvest: Mapping[str, Any] | None = None) -> dict[str, int]:
         """Insert or merge papers (deduped by id, newest version kept) in one transaction.
 
         `windows` are (query_key, day, n_papers) fetch windows to mark complete in the
-        same transaction, so a failed fetch leaves neither papers nor marks behind.
+        same transaction, so a failed fetch leaves neither papers nor marks behind;
+        `checked` windows (query_key, day, n_papers, fetched_at) were fetched but may still
+        change: their time is kept, so that a fetch before arXiv's next announcement can
+        skip them. `announcements` (columns
+        id, day, type, version, categories) and a `harvest` checkpoint (see
+        `save_harvest`) are written in the same transaction.
         Returns counts of ``added``, ``updated`` and ``unchanged`` papers.
         """
         validate_papers(df, where="papers to store")
@@ -216,8 +236,15 @@ class Store:
                                 (row["id"], row["version"], row["updated"], row["source"]))
                 con.execute("INSERT OR IGNORE INTO paper_sources VALUES (?, ?, ?)",
                             (row["id"], row["source"], now))
-            con.executemany("INSERT OR REPLACE INTO fetch_windows VALUES (?, ?, ?, ?)",
-                            [(k, d, n, now) for k, d, n in windows])
+            con.executemany("INSERT OR REPLACE INTO fetch_windows VALUES (?, ?, ?, ?, ?)",
+                            [(k, d, n, t, 0) for k, d, n, t in checked] + [(k, d, n, now, 1) for k, d, n in windows])
+            if announcements is not None:
+                con.executemany("INSERT OR REPLACE INTO announcements VALUES (?, ?, ?, ?, ?, ?)",
+                                [(r.id, str(r.day), r.type, None if pd.isna(r.version) else int(r.version),
+                                  json.dumps(list(r.categories)), now)
+                                 for r in announcements.itertuples(index=False)])
+            if harvest is not None:
+                self._save_harvest(con, harvest, now)
         return counts
 
     def papers(self, ids: Iterable[str] | None = None) -> pd.DataFrame:
@@ -319,13 +346,58 @@ class Store:
     # -- fetch windows --------------------------------------------------------------------
     def completed_days(self, query_key: str) -> set[str]:
         """Days (``YYYY-MM-DD``) already fetched completely for a query."""
-        return {d for (d,) in self._query("SELECT day FROM fetch_windows WHERE query_key = ?",
+        return {d for (d,) in self._query("SELECT day FROM fetch_windows WHERE query_key = ? AND complete",
                                            (query_key,))}
 
+    def window_states(self, query_keys: Iterable[str]) -> dict[tuple[str, str], tuple[bool, datetime]]:
+        """(query_key, day) -> (complete, fetched_at) for every window fetched for those keys."""
+        rows = self._query("SELECT query_key, day, complete, fetched_at FROM fetch_windows WHERE "
+                           "query_key IN (SELECT value FROM json_each(?))", [json.dumps(list(query_keys))])
+        return {(k, d): (bool(c), datetime.fromisoformat(t)) for k, d, c, t in rows}
+
     def windows(self) -> pd.DataFrame:
-        rows = self._query("SELECT query_key, day, n_papers, fetched_at FROM fetch_windows "
+        """Every fetch window: its key, day, papers, when it was fetched and whether it is final."""
+        rows = self._query("SELECT query_key, day, n_papers, fetched_at, complete FROM fetch_windows "
                            "ORDER BY query_key, day")
-        return pd.DataFrame(rows, columns=["query_key", "day", "n_papers", "fetched_at"])
+        df = pd.DataFrame(rows, columns=["query_key", "day", "n_papers", "fetched_at", "complete"])
+        return df.astype({"complete": bool})
+
+    # -- announcements --------------------------------------------------------------------
+    def announcements(self, day: str | None = None) -> pd.DataFrame:
+        """What arXiv's listing feeds announced (on `day`, ``YYYY-MM-DD``): id, day, type
+        (new, cross, replace, replace-cross), version and the paper's categories."""
+        sql = "SELECT id, day, type, version, categories FROM announcements"
+        rows = self._query(sql + (" WHERE day = ?" if day else "") + " ORDER BY day, id",
+                           [day] if day else [])
+        df = pd.DataFrame(rows, columns=["id", "day", "type", "version", "categories"])
+        df["categories"] = [json.loads(c) for c in df["categories"]]
+        df["version"] = df["version"].astype("Int64")
+        return df
+
+    # -- bulk harvests --------------------------------------------------------------------
+    def harvest(self, key: str) -> dict[str, Any] | None:
+        """The checkpoint of a bulk harvest: token to resume from, pages and records so far."""
+        rows = self._query("SELECT token, pages, records, complete_size, done, started_at FROM harvests "
+                           "WHERE harvest_key = ?", (key,))
+        if not rows:
+            return None
+        token, pages, records, size, done, started = rows[0]
+        return {"key": key, "token": token, "pages": pages, "records": records,
+                "complete_size": size, "done": bool(done), "started_at": started}
+
+    def save_harvest(self, checkpoint: Mapping[str, Any]) -> None:
+        """Write a harvest checkpoint (key, token, pages, records, complete_size, done)."""
+        with self.transaction() as con:
+            self._save_harvest(con, checkpoint, _now())
+
+    @staticmethod
+    def _save_harvest(con: sqlite3.Connection, c: Mapping[str, Any], now: str) -> None:
+        con.execute("INSERT INTO harvests VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (harvest_key) DO "
+                    "UPDATE SET token = excluded.token, pages = excluded.pages, records = excluded.records, "
+                    "complete_size = excluded.complete_size, done = excluded.done, "
+                    "updated_at = excluded.updated_at",
+                    (c["key"], c.get("token"), c["pages"], c["records"], c.get("complete_size"),
+                     int(bool(c.get("done"))), now, now))
 
     # -- labels and notes -----------------------------------------------------------------
     def set_label(self, paper_id: str, label: str | None) -> None:

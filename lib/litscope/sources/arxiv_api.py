@@ -1,24 +1,22 @@
-"""Fetch papers from the arXiv API into the paper schema: politely, incrementally, loudly.
+"""Fetch papers from the arXiv search API into the paper schema: few requests, incremental, loud.
 
-Each (query key, day) window is one search ``<key> AND submittedDate:[D0000 TO D2359]``.
-With a store, complete windows are remembered, so fetching them again costs no request.
-`ArxivClient` is the `arxiv` package's client with litscope's policy: spacing between
-requests, timeouts, exponential back-off, and a check that every page really is an arXiv
-feed — the package alone retries at once and reads a broken page as "no papers".
+A fetch asks one search per run of consecutive days for all categories at once,
+``(cat:A OR cat:B) AND (query) AND submittedDate:[D1 0000 TO D2 2359]``, in pages of up
+to 2,000 (arXiv's limit); cross-listed papers come back once. The store remembers each
+(category [+ query], day) window: complete ones cost nothing again, so adding a category
+asks only for it; recent days that arXiv may still add to are asked again only once arXiv
+has announced something since they were fetched (Sunday–Thursday, 20:00 US Eastern).
+`fetch_ids` fills in papers by id, one request per 2,000 ids.
 """
 from __future__ import annotations
 
 import difflib
-import email.utils
-import itertools
-import math
-import re
-import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import arxiv
 import pandas as pd
@@ -27,16 +25,21 @@ from arxiv._feed import ParsedFeed, parse as parse_feed
 from lxml import etree
 from tqdm.auto import tqdm
 
-from ..config import ArxivSettings, Project, ProjectConfig, parse_day
+from ..config import Project, ProjectConfig, parse_day
 from ..errors import ConfigError, FetchError
 from ..schema import papers_frame, split_arxiv_id
 from ..store import Store
+from ._http import ArxivClient, Refused, Retry
+from .schedule import changed_since
 
-USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
+__all__ = ["ArxivClient", "fetch", "fetch_ids", "query_key", "papers_from_results", "arxiv_categories"]
+
 TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
+#: arXiv's caps: results per request, results one query may page through
+PAGE_LIMIT, QUERY_LIMIT = 2000, 30_000
 _NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
-_ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors")
-_STRICT_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+_ERROR_ID = "http://arxiv.org/api/errors"
+_STRICT_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @cache
@@ -46,144 +49,53 @@ def arxiv_categories() -> dict[str, str]:
     return dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
 
 
-class _Retry(Exception):
-    """An attempt that failed in a way worth repeating; `retry_after` is the server's wish."""
-
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class ArxivClient(arxiv.Client):
-    """`arxiv.Client` that spaces requests by ``delay_seconds``, times them out, retries
-    failures with exponential back-off (honouring ``Retry-After``) and refuses pages that
-    are not complete arXiv feeds. `clock` and `sleep` are injectable for tests."""
-
-    def __init__(self, settings: ArxivSettings | None = None, base_url: str | None = None, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self.settings = settings or ArxivSettings()
-        super().__init__(page_size=self.settings.page_size, delay_seconds=self.settings.delay_seconds,
-                         num_retries=self.settings.retries)
-        self.base_url = base_url or self.settings.base_url
-        self.query_url_format = self.base_url + "?{}"
-        self.requests = 0            # HTTP requests made, retries included
-        self.total_results = 0       # what the last first page announced
-        self._clock, self._sleep = clock, sleep
-        self._ready_at = -math.inf   # clock time before which no request may start
-
-    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> ParsedFeed:
-        """One page of results, or `FetchError` once the retries are spent."""
-        for attempt in itertools.count(1):
-            try:
-                feed = self._attempt(url, attempt)
-            except _Retry as problem:
-                if attempt > self.settings.retries:
-                    raise FetchError(f"arXiv API: {problem} at {url} (gave up after {attempt} "
-                                     f"attempts; try again later)", url, attempt) from None
-                self._ready_at = max(self._ready_at, self._clock() + self._backoff(attempt, problem, url))
-                continue
-            if first_page:
-                self.total_results = feed.header.total_results
-            return feed
-
-    def _backoff(self, attempt: int, problem: _Retry, url: str) -> float:
-        settings = self.settings
-        wait = min(settings.backoff_seconds * 2 ** (attempt - 1), settings.max_backoff_seconds)
-        if problem.retry_after is not None:
-            if problem.retry_after > settings.max_backoff_seconds:
-                raise FetchError(f"arXiv API: {problem} at {url} asks to wait {problem.retry_after:.0f} s, "
-                                 f"longer than arxiv.max_backoff_seconds ({settings.max_backoff_seconds:g} s); "
-                                 f"try again later", url, attempt)
-            wait = max(wait, problem.retry_after)
-        return wait
-
-    def _attempt(self, url: str, attempt: int) -> ParsedFeed:
-        pause = self._ready_at - self._clock()
-        if pause > 0:
-            self._sleep(pause)
-        self.requests += 1
-        try:
-            response = self._session.get(url, headers={"user-agent": USER_AGENT},
-                                         timeout=self.settings.timeout_seconds)
-        except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidURL):
-            raise FetchError(f"arXiv API URL {self.base_url!r} is not a URL: fix arxiv.base_url in "
-                             f"litscope.yml or $LITSCOPE_ARXIV_URL", url, attempt) from None
-        except requests.Timeout:
-            raise _Retry(f"no answer within {self.settings.timeout_seconds:g} s") from None
-        except requests.RequestException as exc:
-            raise _Retry(_network_problem(exc)) from None
-        finally:
-            self._ready_at = self._clock() + self.settings.delay_seconds
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise _Retry(f"HTTP {status} {response.reason}", _retry_after(response.headers.get("Retry-After")))
-        if status != 200:
-            try:
-                why = _api_error(etree.fromstring(response.content, _STRICT_XML)) or response.reason
-            except etree.XMLSyntaxError:
-                why = response.reason
-            raise FetchError(f"arXiv API rejected the request with HTTP {status} ({why}): {url}",
-                             url, attempt)
-        return _checked_feed(response.content, url, attempt)
-
-
-def _checked_feed(content: bytes, url: str, attempt: int) -> ParsedFeed:
+# -- one page ---------------------------------------------------------------------------------
+def _api_page(response: requests.Response) -> ParsedFeed:
     """Parse a page, refusing what the package's forgiving parser would read as 0 results."""
+    if response.status_code != 200:
+        try:
+            why = _api_error(etree.fromstring(response.content, _STRICT_XML)) or response.reason
+        except etree.XMLSyntaxError:
+            why = response.reason
+        raise Refused(f"arXiv API rejected the request with HTTP {response.status_code} ({why})")
     try:
-        root = etree.fromstring(content, _STRICT_XML)
+        root = etree.fromstring(response.content, _STRICT_XML)
     except etree.XMLSyntaxError as exc:
-        raise _Retry(f"malformed XML ({exc.msg})") from None
+        raise Retry(f"malformed XML ({exc.msg})") from None
     if root.tag != f"{{{_NS['atom']}}}feed":
-        raise _Retry(f"not an Atom feed (root element <{etree.QName(root).localname}>)")
+        raise Retry(f"not an Atom feed (root element <{etree.QName(root).localname}>)")
     error = _api_error(root)
     if error:
-        raise FetchError(f"arXiv API rejected the query: {error}: {url}", url, attempt)
+        raise Refused(f"arXiv API rejected the query: {error}")
     total = (root.findtext("opensearch:totalResults", namespaces=_NS) or "").strip()
     if not total.isdigit():
-        raise _Retry("a page without opensearch:totalResults")
-    feed = parse_feed(content)
+        raise Retry("a page without opensearch:totalResults")
+    feed = parse_feed(response.content)
     if not feed.results and int(total) > feed.header.start_index:
-        raise _Retry(f"an empty page although arXiv counts {total} results")
+        raise Retry(f"an empty page although arXiv counts {total} results")
     return feed
 
 
 def _api_error(root: etree._Element) -> str | None:
     """The message of an arXiv API error feed (an entry whose id is under /api/errors)."""
     for entry in root.iterfind("atom:entry", _NS):
-        if _ERROR_ID.match(entry.findtext("atom:id", "", _NS)):
+        if entry.findtext("atom:id", "", _NS).startswith(_ERROR_ID):
             return " ".join(entry.findtext("atom:summary", "", _NS).split()) or "error"
     return None
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _network_problem(exc: requests.RequestException) -> str:
-    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-    return f"cannot connect ({match.group(1).strip()})" if match else f"network error ({type(exc).__name__})"
+def search_page(client: ArxivClient, search_query: str, start: int, size: int) -> ParsedFeed:
+    """One page of a search, oldest submission first."""
+    params = {"search_query": search_query, "start": start, "max_results": size,
+              "sortBy": "submittedDate", "sortOrder": "ascending"}
+    return client.request(client.base_url, _api_page, params=params)
 
 
 # -- results -> papers ----------------------------------------------------------------------
 def _record(result: arxiv.Result) -> dict:
     paper_id, version = split_arxiv_id(result.entry_id)
     return {
-        "id": paper_id, "version": version, "title": result.title.strip(),
+        "id": paper_id, "version": version, "title": " ".join(result.title.split()),
         "authors": [author.name for author in result.authors],
         "abstract": " ".join(result.summary.split()),
         "primary_category": result.primary_category or None, "categories": result.categories,
@@ -205,28 +117,76 @@ def papers_from_results(results: Iterable[arxiv.Result]) -> pd.DataFrame:
     return papers_frame(list(newest.values()))
 
 
+# -- by id ------------------------------------------------------------------------------------
+def fetch_ids(ids: Iterable[str], *, project: Project | None = None, store: Store | None = None,
+              client: ArxivClient | None = None) -> pd.DataFrame:
+    """The papers with these arXiv ids (versions and URLs accepted; the newest version comes
+    back) as a papers DataFrame: one ``id_list`` request per 2,000 ids, sent as a POST so that
+    the list fits. ``df.attrs["missing"]`` lists ids arXiv did not return; with a `store` the
+    papers are added to it in one transaction.
+    """
+    wanted = list(dict.fromkeys(split_arxiv_id(str(i))[0] for i in ids))
+    client = client or _client(project)
+    results: list[arxiv.Result] = []
+    for first in range(0, len(wanted), PAGE_LIMIT):
+        chunk = wanted[first:first + PAGE_LIMIT]
+        size = min(client.settings.page_size, len(chunk))
+        for start in range(0, len(chunk), size):
+            data = {"id_list": ",".join(chunk), "start": start, "max_results": size}
+            feed = client.request(client.base_url, _api_page, data=data)
+            results.extend(feed.results)
+            if start + size >= feed.header.total_results:
+                break
+    papers = papers_from_results(results)
+    papers.attrs["missing"] = sorted(set(wanted) - set(papers["id"]))
+    if store is not None and len(papers):
+        store.add_papers(papers)
+    return papers
+
+
+def _client(project: Project | None) -> ArxivClient:
+    """A client with the project's settings and URLs (the defaults and env without one)."""
+    project = project or Project(Path.cwd(), ProjectConfig())
+    return ArxivClient(project.config.arxiv, project.arxiv_url, feed_url=project.feed_url,
+                       oai_url=project.oai_url)
+
+
 # -- windows --------------------------------------------------------------------------------
 @dataclass
 class _Window:
-    label: str              # what the report calls it: the category, or the query
-    key: str                # what the store remembers it by
+    """One category (or the query alone) on one day, as the store remembers it."""
+    category: str | None
+    key: str
     day: date
-    cached: bool = False    # complete in the store already, so not fetched
+    reason: str = "new"      # new | unsettled | refresh: asked for; cached | unchanged: not asked
+    settled: bool = False    # old enough that arXiv will add no more papers to it
     fetched: bool = False
-    truncated: bool = False  # cut short by max_results
-    settled: bool = False   # old enough that arXiv will add no more papers to it
+    truncated: bool = False  # cut short by max_results or arXiv's 30,000-result cap
     papers: int = 0
 
     @property
-    def complete(self) -> bool:
-        """Fetched now, whole, and final: the store may skip it from now on."""
-        return self.fetched and not self.truncated and self.settled
+    def asked(self) -> bool:
+        return self.reason in ("new", "unsettled", "refresh")
 
-    def search(self, max_results: int | None) -> arxiv.Search:
-        span = f"{self.day:%Y%m%d}0000 TO {self.day:%Y%m%d}2359"
-        return arxiv.Search(query=f"{self.key} AND submittedDate:[{span}]", max_results=max_results,
-                            sort_by=arxiv.SortCriterion.SubmittedDate,
-                            sort_order=arxiv.SortOrder.Ascending)
+
+@dataclass
+class _Run:
+    """Consecutive days asked for the same categories: one search, paged."""
+    categories: tuple[str | None, ...]
+    days: list[date]
+    windows: list[_Window] = field(default_factory=list)
+
+    def search_query(self, query: str | None) -> str:
+        cats = [f"cat:{c}" for c in self.categories if c]
+        parts = [cats[0] if len(cats) == 1 else f"({' OR '.join(cats)})" if cats else None,
+                 f"({query})" if query else None,
+                 f"submittedDate:[{self.days[0]:%Y%m%d}0000 TO {self.days[-1]:%Y%m%d}2359]"]
+        return " AND ".join(p for p in parts if p)
+
+    def halves(self) -> list[_Run]:
+        middle = len(self.days) // 2
+        return [_Run(self.categories, part, [w for w in self.windows if w.day in part])
+                for part in (self.days[:middle], self.days[middle:])]
 
 
 def _check_categories(categories: str | Iterable[str]) -> list[str]:
@@ -262,36 +222,103 @@ def _days(since: str | date | None, until: str | date | None, days_back: int, to
 
 
 def query_key(category: str | None, query: str | None) -> str:
-    """The arXiv query a window fetches, without its dates: what the store remembers."""
+    """What the store remembers a window by: its category and query, without dates."""
     parts = [f"cat:{category}" if category else None, f"({query})" if query else None]
     return " AND ".join(p for p in parts if p)
 
 
-def _report(windows: list[_Window], stored: str | None, n_papers: int, requests_made: int) -> str:
-    clauses = []
-    stopped = any(w.truncated or not (w.fetched or w.cached) for w in windows)
-    for label in dict.fromkeys(w.label for w in windows):
-        mine = [w for w in windows if w.label == label]
-        fetched = [w for w in mine if w.fetched]
-        cached = [w for w in mine if w.cached]
-        days = f"{label}: {len(mine)} day{'s' * (len(mine) != 1)}"
-        if len(cached) == len(mine):
-            clauses.append(f"{days}, all already in the store")
+def _runs(windows: list[_Window], days_per_request: int) -> list[_Run]:
+    """Group the windows to ask for into runs of consecutive days with the same categories."""
+    runs: list[_Run] = []
+    for day in sorted({w.day for w in windows}):
+        mine = [w for w in windows if w.day == day and w.asked]
+        cats = tuple(w.category for w in mine)
+        if not mine:
             continue
-        parts = [f"{days}, {len(fetched)} fetched ({sum(w.papers for w in fetched)} papers), "
-                 f"{len(cached)} already in the store"]
-        empty = [w.day for w in fetched if w.papers == 0]
-        if empty:
-            parts.append("0 papers on " + ", ".join(
-                f"{d} ({'a weekend' if d.weekday() >= 5 else 'a weekday: nothing matched, or a holiday'})"
-                for d in empty))
-        unsettled = [w for w in fetched if not w.settled]
-        if unsettled:
-            parts.append(f"{len(unsettled)} recent day{'s' * (len(unsettled) != 1)} will be fetched "
-                         f"again next time (arXiv may still announce papers submitted then)")
-        clauses.append("; ".join(parts))
-    tail = f"{n_papers} papers, {requests_made} requests"
-    if stopped:
+        last = runs[-1] if runs else None
+        if last and last.categories == cats and last.days[-1] == day - timedelta(days=1) \
+                and len(last.days) < days_per_request:
+            last.days.append(day)
+            last.windows += mine
+        else:
+            runs.append(_Run(cats, [day], mine))
+    return runs
+
+
+def _search(client: ArxivClient, run: _Run, query: str | None, limit: int | None,
+            papers_bar: tqdm) -> tuple[list[arxiv.Result], int, list[_Run]]:
+    """Page through one run; returns its results, pages asked, and runs to ask instead when
+    the run is over arXiv's 30,000-result cap and can be split."""
+    search_query = run.search_query(query)
+    results: list[arxiv.Result] = []
+    start, total, pages = 0, None, 0
+    while total is None or start < min(total, QUERY_LIMIT):
+        size = min(client.settings.page_size, PAGE_LIMIT, *(() if limit is None else (limit - len(results),)))
+        if size <= 0:
+            break
+        feed = search_page(client, search_query, start, size)
+        pages += 1
+        if total is None:
+            total = feed.header.total_results
+            if total > QUERY_LIMIT and len(run.days) > 1:
+                return [], pages, run.halves()
+        results.extend(feed.results)
+        papers_bar.update(len(feed.results))
+        if not feed.results:
+            break
+        start += len(feed.results)
+    _count(run, results, complete=start >= (total or 0))
+    return results, pages, []
+
+
+def _count(run: _Run, results: list[arxiv.Result], complete: bool) -> None:
+    """Each window's papers; when the run stopped early, the days it may not have reached."""
+    ids: dict[tuple[str | None, date], set[str]] = {}
+    for result in results:
+        paper_id, day = split_arxiv_id(result.entry_id)[0], result.published.astimezone(timezone.utc).date()
+        for category in run.categories:
+            if category is None or category in result.categories:
+                ids.setdefault((category, day), set()).add(paper_id)
+    reached = results[-1].published.astimezone(timezone.utc).date() if results else run.days[0]
+    for window in run.windows:
+        window.fetched = True
+        window.papers = len(ids.get((window.category, window.day), ()))
+        window.truncated = not complete and window.day >= reached
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 'es' if word.endswith('h') else 's'}"
+
+
+def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_papers: int,
+            requests_made: int, delay: float, stored: str | None) -> str:
+    days = sorted({w.day for w in windows})
+    reasons = Counter(w.reason for w in windows)
+    head = f"{labels}, {days[0]} to {days[-1]} ({_plural(len(days), 'day')})"
+    asked = [f"{reasons[r]} {what}" for r, what in (
+        ("new", "new"), ("unsettled", "unsettled (arXiv announced since they were fetched)"),
+        ("refresh", "fetched before (--refresh)")) if reasons[r]]
+    skipped = [f"{reasons[r]} {what}" for r, what in (
+        ("cached", "complete in the store"),
+        ("unchanged", "unchanged (fetched since arXiv's last announcement)")) if reasons[r]]
+    per = "day windows" if len({w.category for w in windows}) == 1 else "category-day windows"
+    clauses = [head + ": " + "; ".join(
+        ([f"asked for {', '.join(asked)} {per} in {_plural(searches, 'search')} of "
+          f"{_plural(pages, 'page')}"] if asked else [f"nothing to ask for"]) +
+        ([f"skipped {', '.join(skipped)}"] if skipped else []))]
+    fetched = [w for w in windows if w.fetched]
+    empty = sorted({w.day for w in fetched} - {w.day for w in fetched if w.papers})
+    if empty:
+        clauses.append("0 papers on " + ", ".join(
+            f"{d} ({'a weekend' if d.weekday() >= 5 else 'a weekday: nothing matched, or a holiday'})"
+            for d in empty))
+    open_days = sorted({w.day for w in windows if not w.settled and w.reason != "cached"})
+    if open_days:
+        clauses.append(f"{_plural(len(open_days), 'recent day')} stay open: arXiv may still announce "
+                       f"papers submitted then, so they are asked again after its next announcement")
+    tail = (f"{_plural(n_papers, 'paper')}, {_plural(requests_made, 'request')} "
+            f"(~{requests_made * delay:.0f} s at {delay:g} s apart)")
+    if any(w.truncated or (w.asked and not w.fetched) for w in windows):
         tail += "; stopped at max_results, days it cut short will be fetched again next time"
     if stored:
         tail += f"; {stored}"
@@ -301,60 +328,75 @@ def _report(windows: list[_Window], stored: str | None, n_papers: int, requests_
 def fetch(categories: str | Iterable[str], query: str | None = None, since: str | date | None = None,
           until: str | date | None = None, max_results: int | None = None, *, refresh: bool = False,
           project: Project | None = None, store: Store | None = None,
-          client: ArxivClient | None = None) -> pd.DataFrame:
+          client: ArxivClient | None = None, now: datetime | None = None) -> pd.DataFrame:
     """Fetch papers submitted from `since` to `until` (UTC days) in `categories`, narrowed by
-    an arXiv `query`, as a papers DataFrame; ``df.attrs["report"]`` says what happened.
+    an arXiv `query`, as a papers DataFrame; ``df.attrs["report"]`` says what happened and
+    ``df.attrs["requests"]`` how many requests it took.
 
     With a `store` (or a `project`, whose store is used) windows fetched completely before
-    are skipped unless `refresh`, and all papers and window marks are written in one
-    transaction at the end, so a failure leaves the store as it was. Days from the last
-    ``arxiv.settle_days`` are fetched but never marked complete: arXiv still announces
-    papers submitted on them. `since` defaults to ``days_back`` days before `until` (today).
-    Without a project the default arXiv settings apply ($LITSCOPE_ARXIV_URL still counts).
+    are skipped unless `refresh`, recent ones too until arXiv announces again, and all
+    papers and window marks are written in one transaction at the end, so a failure leaves
+    the store as it was. Days from the last ``arxiv.settle_days`` are fetched but never
+    marked complete. `since` defaults to ``days_back`` days before `until` (today); `now`
+    (UTC) stands in for the clock.
     """
-    settings_from = project or Project(Path.cwd(), ProjectConfig())
-    config = settings_from.config
+    config = (project or Project(Path.cwd(), ProjectConfig())).config
     categories = _check_categories(categories)
     query = " ".join(query.split()) if query else None
     if not categories and not query:
         raise FetchError("categories: give at least one arXiv category (e.g. cs.CL) or a query")
     if max_results is not None and max_results < 1:
         raise FetchError(f"max_results: must be a positive number, not {max_results}")
-    today = datetime.now(timezone.utc).date()
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(timezone.utc).date()
+    checked_at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
     days = _days(since, until, config.days_back, today)
     if store is None and project is not None:
         store = Store(project.data_dir)
-    client = client or ArxivClient(config.arxiv, settings_from.arxiv_url)
+    client = client or _client(project)
+    settings = client.settings
 
-    windows = [_Window(category or query, query_key(category, query), day)
-               for category in (categories or [None]) for day in days]
-    done = {key: store.completed_days(key) if store is not None and not refresh else set()
-            for key in dict.fromkeys(w.key for w in windows)}
+    windows = [_Window(category, query_key(category, query), day)
+               for day in days for category in (categories or [None])]
+    states = store.window_states({w.key for w in windows}) if store is not None else {}
+    lag = timedelta(minutes=settings.announce_lag_minutes)
     for window in windows:
-        window.cached = window.day.isoformat() in done[window.key]
-        window.settled = (today - window.day).days > client.settings.settle_days
-    todo = [w for w in windows if not w.cached]
+        window.settled = (today - window.day).days > settings.settle_days
+        state = states.get((window.key, window.day.isoformat()))
+        if state is not None:
+            complete, last_checked = state
+            window.reason = "refresh" if refresh else "cached" if complete else \
+                "unsettled" if changed_since(last_checked, now, lag) or window.settled else "unchanged"
 
+    queue = _runs(windows, settings.days_per_request)
     results: list[arxiv.Result] = []
-    with tqdm(total=len(todo), unit="window", desc="arXiv", disable=None) as bar:
-        for window in todo:
+    searches = pages = 0
+    requests_before = client.requests
+    with client.progress(None, "arXiv requests"), \
+            tqdm(unit="paper", desc="papers", disable=None) as papers_bar:
+        while queue:
+            run = queue.pop(0)
             remaining = None if max_results is None else max_results - len(results)
             if remaining == 0:
                 break
-            found = list(client.results(window.search(remaining)))
+            found, asked, split = _search(client, run, query, remaining, papers_bar)
+            searches, pages = searches + 1, pages + asked
+            queue[:0] = split
             results.extend(found)
-            window.fetched = True
-            window.truncated = len(found) < client.total_results
-            window.papers = len({split_arxiv_id(r.entry_id)[0] for r in found})
-            bar.update()
-            bar.set_postfix_str(f"{window.label} {window.day}: {len(results)} papers, "
-                                f"{client.requests} requests")
+    client.bar = None
 
     papers = papers_from_results(results)
     stored = None
     if store is not None:
+        fetched = [w for w in windows if w.fetched and not w.truncated]
         counts = store.add_papers(papers, windows=[(w.key, w.day.isoformat(), w.papers)
-                                                   for w in windows if w.complete])
+                                                   for w in fetched if w.settled],
+                                  checked=[(w.key, w.day.isoformat(), w.papers, checked_at)
+                                           for w in fetched if not w.settled])
         stored = f"{counts['added']} new, {counts['updated']} updated in {store.path}"
-    papers.attrs["report"] = _report(windows, stored, len(papers), client.requests)
+    labels = ", ".join(categories) + (f" AND ({query})" if query and categories else query or "")
+    requests_made = client.requests - requests_before
+    papers.attrs["report"] = _report(windows, labels, searches, pages, len(papers), requests_made,
+                                     settings.delay_seconds, stored)
+    papers.attrs["requests"] = requests_made
     return papers
