@@ -61,6 +61,49 @@ def cmd_import(args: argparse.Namespace) -> None:
     print(f"The store {store.path} now holds {store.count()} papers.")
 
 
+# -- library --------------------------------------------------------------------------------
+def cmd_library_import(args: argparse.Namespace) -> None:
+    from .sources.arxiv_api import fetch_ids
+    from .sources.library import import_library
+    from .store import Store
+    project = _project(args, required=False)
+    store = Store(project.data_dir)
+    fetch = None if args.no_fetch else (lambda ids: fetch_ids(ids, project=project))
+    result = import_library(store, args.file, name=args.name, format=args.format,
+                            zotero_collection=args.collection, fetch=fetch)
+    print(result.summary())
+    print("Library items count as includes for 'litscope learn' and the profile's alpha, and "
+          "as the papers 'similarity:' in the profile compares with.")
+
+
+def cmd_library_list(args: argparse.Namespace) -> None:
+    store = _store(args, required=False)
+    items = store.library()
+    if items.empty:
+        print(f"No library in {store.path}: import one with 'litscope library import FILE'.")
+        return
+    for name, group in items.groupby("collection", sort=True):
+        in_store = int(group["paper_id"].notna().sum())
+        print(f"{name}: {len(group)} items ({in_store} in the store, {len(group) - in_store} "
+              f"only in the library), imported {group['imported_at'].max()[:10]}")
+        for item in group.head(args.top).itertuples():
+            where = item.paper_id or "(library only)"
+            print(f"  {where:<24} {item.title[:80]}")
+        if len(group) > args.top:
+            print(f"  ... {len(group) - args.top} more (use --top N)")
+
+
+def cmd_library_remove(args: argparse.Namespace) -> None:
+    from .errors import StoreError
+    store = _store(args, required=False)
+    removed = store.remove_library(args.name)
+    if not removed:
+        names = sorted(set(store.library()["collection"]))
+        raise StoreError(f"no library {args.name!r} in {store.path} (libraries: "
+                         f"{', '.join(names) or 'none'})")
+    print(f"removed library {args.name!r} ({removed} items); the papers stay in the store.")
+
+
 # -- list -----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> None:
     from .report import format_table
@@ -383,6 +426,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["daily", "bot", "bilingual", "topics"],
                    help="skip detection and read FILE in this format")
     data_option(p)
+
+    p = command("library", lambda _: library_parser.print_help() or 2,
+                "import your reference library (BibTeX, RIS, CSL-JSON, ids, Zotero)",
+                "Import, list or remove the person's own library: what they already collected.\n"
+                "Library items count as includes for learning and are what the profile's\n"
+                "'similarity:' component compares new papers with.")
+    library_parser, library_sub = p, p.add_subparsers(metavar="ACTION")
+    q = library_sub.add_parser(
+        "import", help="import (or re-import) a library export",
+        description="Import a library export: BibTeX (Zotero, Better BibTeX, JabRef), RIS,\n"
+                    "CSL-JSON, a list of arXiv ids/URLs or DOIs (one a line), or Zotero's own\n"
+                    "zotero.sqlite (read from a copy, so Zotero may stay open). Items are matched\n"
+                    "to the store's papers by arXiv id, DOI or title; arXiv papers the store lacks\n"
+                    "are fetched (2,000 ids per request). Importing the same NAME again makes it\n"
+                    "hold exactly the new export: items gone from it are removed.\n\n"
+                    "example: litscope library import ~/Zotero/zotero.sqlite --collection 'LLM efficiency'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--name", metavar="NAME", help="the library's name (default: the file's name)")
+    q.add_argument("--format", choices=["bibtex", "ris", "csl-json", "ids", "zotero"],
+                   help="skip detection (by extension and content)")
+    q.add_argument("--collection", metavar="C", help="only this collection of a zotero.sqlite")
+    q.add_argument("--no-fetch", action="store_true",
+                   help="do not fetch missing arXiv papers (their own title and abstract count)")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_import)
+    q = library_sub.add_parser("list", help="list the imported libraries and their items",
+                               description="List each imported library with its items.")
+    q.add_argument("--top", type=int, default=10, metavar="N", help="items shown per library (default 10)")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_list)
+    q = library_sub.add_parser("remove", help="remove an imported library",
+                               description="Remove a library's items (the papers stay in the store).")
+    q.add_argument("name", metavar="NAME")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_remove)
 
     p = command("list", cmd_list, "list papers in the store",
                 "Print the newest papers in the store as a table.")

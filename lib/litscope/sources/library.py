@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from ..errors import ImportFormatError, SchemaError
+from ..errors import ImportFormatError, LitscopeError, SchemaError
 from ..schema import content_id, normalize_text, split_arxiv_id
 
 FORMATS = ("bibtex", "ris", "csl-json", "ids", "zotero")
@@ -344,6 +344,7 @@ class LibraryImport:
     matched: dict[str, int] = field(default_factory=dict)
     fetched: int = 0
     not_fetched: list[str] = field(default_factory=list)
+    fetch_error: str | None = None
 
     def summary(self) -> str:
         c, m = self.counts, self.matched
@@ -354,8 +355,10 @@ class LibraryImport:
                  f"{m.get('doi', 0)} by DOI, {m.get('title', 0)} by title; "
                  f"{m.get('none', 0)} only in the library (their title and abstract count)."]
         if self.not_fetched:
-            lines.append(f"  {len(self.not_fetched)} arXiv id(s) could not be fetched: "
-                         f"{', '.join(self.not_fetched[:5])}{' ...' if len(self.not_fetched) > 5 else ''}")
+            why = f" ({self.fetch_error})" if self.fetch_error else ""
+            lines.append(f"  {len(self.not_fetched)} arXiv id(s) not in the store{why}: "
+                         f"{', '.join(self.not_fetched[:5])}{' ...' if len(self.not_fetched) > 5 else ''}"
+                         " -- their own title and abstract count")
         return "\n".join(lines)
 
 
@@ -395,16 +398,18 @@ def import_library(store: Any, path: str | Path, *, name: str | None = None,
     collection = name or path.stem
     papers = store.papers()
     missing = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
-    fetched, not_fetched = 0, []
+    fetched, not_fetched, fetch_error = 0, missing, None
     if missing and fetch is not None:
-        found = fetch(missing)
-        if len(found):
-            store.add_papers(found)
-            papers = store.papers()
-        fetched = len(found)
-        not_fetched = sorted(set(missing) - set(found["id"]))
-    else:
-        not_fetched = missing
+        try:
+            found = fetch(missing)
+        except LitscopeError as exc:      # offline: import what the export holds
+            fetch_error = str(exc)
+        else:
+            if len(found):
+                store.add_papers(found)
+                papers = store.papers()
+            fetched = len(found)
+            not_fetched = sorted(set(missing) - set(found["id"]))
     matched, how = match_items(items, papers)
     items = items.assign(paper_id=matched)
     # an item without a date of its own keeps the day it was first imported
@@ -415,7 +420,7 @@ def import_library(store: Any, path: str | Path, *, name: str | None = None,
     counts = store.replace_library(collection, items)
     return LibraryImport(collection=collection, format=items.attrs.get("format", format or ""),
                          counts=counts, matched=how.value_counts().to_dict(), fetched=fetched,
-                         not_fetched=not_fetched)
+                         not_fetched=not_fetched, fetch_error=fetch_error)
 
 
 # -- the library as labels and as papers -----------------------------------------------------
