@@ -281,6 +281,41 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 # -- demo -----------------------------------------------------------------------------------
 # -- score, profile -------------------------------------------------------------------------
+def _embedding_client(project, representation: str):
+    """The project's LLM endpoint client when `representation` asks for one."""
+    if not representation.startswith("endpoint"):
+        return None
+    from .curate.llm import LLMClient
+    return LLMClient(project.config.llm)
+
+
+def _learned_parts(scorer, store, papers, project) -> None:
+    """Give the scorer what its profile asks beyond the text: the learned model (alpha,
+    from the labels and the library) and the similarity to the library."""
+    from .errors import LearnError
+    profile = scorer.profile
+    if profile.alpha > 0:
+        from .score.learn import fit_on_store
+        try:
+            learner = fit_on_store(store, papers)
+            scorer.set_learned(learner.predict_proba(papers))
+            print(f"alpha {profile.alpha:g}: blending in a model learned from "
+                  f"{learner.n_include_} includes (labels and library) and {learner.n_exclude_} excludes.")
+        except LearnError as exc:
+            print(f"alpha {profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
+    if profile.similarity is not None:
+        from .errors import ScoreError
+        from .score.similarity import store_similarity
+        try:
+            scorer.set_similarity(store_similarity(
+                store, papers, profile.similarity,
+                client=_embedding_client(project, profile.similarity.representation)))
+            print(f"similarity (weight {profile.similarity.weight:g}, {profile.similarity.representation}): "
+                  f"compared with the {profile.similarity.to} in the store.")
+        except ScoreError as exc:
+            print(f"similarity has no effect yet: {exc}.", file=sys.stderr)
+
+
 def cmd_score(args: argparse.Namespace) -> None:
     from .errors import ScoreError
     from .report import format_table
@@ -291,16 +326,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     store = Store(project.data_dir)
     papers = store.papers()
     scorer = Scorer(args.profile or project.profile_path).fit(papers)
-    if scorer.profile.alpha > 0:
-        from .errors import LearnError
-        from .score.learn import Learner
-        try:
-            learner = Learner().fit(papers, store.labels())
-            scorer.set_learned(learner.predict_proba(papers))
-            print(f"alpha {scorer.profile.alpha:g}: blending in a model learned from "
-                  f"{learner.n_include_} includes and {learner.n_exclude_} excludes.")
-        except LearnError as exc:
-            print(f"alpha {scorer.profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
+    _learned_parts(scorer, store, papers, project)
     if args.explain:
         table = scorer.explain(args.explain)
         print(f"{args.explain}: score {table.attrs['score']:.3f}"

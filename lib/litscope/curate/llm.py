@@ -118,6 +118,19 @@ class LLMClient:
         """The assistant's reply to `messages`, retrying transient failures per the settings."""
         s = self.settings
         extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if s.json_mode else {}
+        response = self._request(s.model, lambda: self._client.chat.completions.create(
+            model=s.model, messages=messages, **extra))
+        return (response.choices[0].message.content or "") if response.choices else ""
+
+    def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """One embedding per text from the endpoint's ``/embeddings``, in order."""
+        response = self._request(model, lambda: self._client.embeddings.create(
+            model=model, input=texts, encoding_format="float"))
+        return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+
+    def _request(self, model: str, send: Callable[[], Any]) -> Any:
+        """`send()`'s response, retrying transient failures per the settings."""
+        s = self.settings
         attempts, attempt = s.retries + 1, 0
         while True:
             attempt += 1
@@ -126,14 +139,13 @@ class LLMClient:
                 raise LLMError(str(self._fatal))
             retry_after = None
             try:
-                response = self._client.chat.completions.create(model=s.model, messages=messages,
-                                                                 **extra)
+                response = send()
             except openai.APIStatusError as exc:
                 self._count()
                 problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
                 if exc.status_code in ABORT_STATUS:
-                    self._fatal = LLMError(f"{problem} -- check llm.base_url, llm.model "
-                                           f"({s.model!r}) and the key in ${s.api_key_env}")
+                    self._fatal = LLMError(f"{problem} -- check llm.base_url, the model "
+                                           f"({model!r}) and the key in ${s.api_key_env}")
                     raise self._fatal from None
                 if exc.status_code not in RETRY_STATUS:
                     raise RequestFailed(problem, attempt, retryable=False) from None
@@ -146,8 +158,9 @@ class LLMClient:
                 problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
             else:
                 usage = response.usage
-                self._count(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)
-                return (response.choices[0].message.content or "") if response.choices else ""
+                self._count(getattr(usage, "prompt_tokens", 0) or 0,
+                            getattr(usage, "completion_tokens", 0) or 0)
+                return response
             if attempt == attempts:
                 raise RequestFailed(f"{problem} (gave up after {attempts} attempts)", attempt,
                                     retryable=True)

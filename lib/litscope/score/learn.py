@@ -209,6 +209,19 @@ class Learner:
         return (proba + self.bayes_.predict_proba(X)[:, 1]) / 2
 
 
+def fit_on_store(store: Any, papers: pd.DataFrame | None = None,
+                 learner: Learner | None = None) -> Learner:
+    """A learner fitted on the store's papers (or `papers` from it) with the person's labels
+    and their library as includes (`litscope.sources.library.training_labels`); library
+    items that are not in the store count through their own title and abstract."""
+    from ..sources.library import library_papers, training_labels
+    papers = store.papers() if papers is None else papers
+    library = library_papers(store)
+    outside = library[library["id"].str.startswith("lib:")]
+    return (learner or Learner()).fit(papers, training_labels(store), store=store,
+                                      extra_includes=outside)
+
+
 # -- active learning ---------------------------------------------------------------------
 def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, n: int = 10,
                  strategy: Strategy = DEFAULT_STRATEGY, learner: Learner | None = None, *,
