@@ -104,6 +104,28 @@ def cmd_library_remove(args: argparse.Namespace) -> None:
     print(f"removed library {args.name!r} ({removed} items); the papers stay in the store.")
 
 
+# -- search ---------------------------------------------------------------------------------
+def cmd_search(args: argparse.Namespace) -> None:
+    from .report import format_table
+    from .score.search import search
+    project = _project(args, required=False)
+    store = _store(args, required=False)
+    papers = store.papers()
+    semantic = None if args.words_only else args.representation
+    client = None if semantic is None else _embedding_client(project, semantic)
+    if client is not None:
+        from .score.represent import get_representation
+        semantic = get_representation(semantic, client=client,
+                                      endpoint_model=project.config.llm.embedding_model)
+    found = search(papers, " ".join(args.query), top=args.top, semantic=semantic, store=store)
+    if found.empty:
+        print(f"No paper among the {len(papers)} in the store matches {' '.join(args.query)!r}.")
+        return
+    print(format_table(found.assign(rank=range(1, len(found) + 1), score=found["search_score"])))
+    how = "words only" if semantic is None else f"words + meaning ({getattr(semantic, 'name', semantic)})"
+    print(f"{len(found)} best of {len(papers)} papers by {how}, fused by reciprocal rank.")
+
+
 # -- list -----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> None:
     from .report import format_table
@@ -488,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", metavar="NAME")
     data_option(q)
     q.set_defaults(handler=cmd_library_remove)
+
+    p = command("search", cmd_search, "search the store by words and by meaning",
+                "Rank the store's papers for a query two ways, by its words (tf-idf) and by its\n"
+                "meaning (embeddings: WordLlama, offline, unless --representation says\n"
+                "otherwise), and fuse both rankings by reciprocal rank. The first search embeds\n"
+                "the store's papers and caches the vectors there; later ones are instant.\n\n"
+                "example: litscope search \"speculative decoding\" --top 10")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="how many papers (default 20)")
+    p.add_argument("--representation", default="wordllama", metavar="R",
+                   help="embeddings for meaning: wordllama (default), sentence-transformers:MODEL, "
+                        "endpoint[:MODEL] (the llm: settings)")
+    p.add_argument("--words-only", action="store_true", help="rank by the query's words alone")
+    data_option(p)
 
     p = command("list", cmd_list, "list papers in the store",
                 "Print the newest papers in the store as a table.")
