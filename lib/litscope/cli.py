@@ -397,18 +397,37 @@ def cmd_profile_check(args: argparse.Namespace) -> None:
 
 # -- learn ----------------------------------------------------------------------------------
 def cmd_learn(args: argparse.Namespace) -> None:
-    from .score.learn import Learner, evaluate, suggest_next
     from .report import format_table
+    from .score.learn import Learner, evaluate, fit_on_store, suggest_next
+    from .score.stopping import check_sample, stopping_report
+    from .sources.library import library_papers, training_labels
     store = _store(args, required=False)
-    papers, labels = store.papers(), store.labels()
+    papers, labels = store.papers(), training_labels(store)
+    if args.check_sample:
+        sample = check_sample(papers["id"], args.sample_size)
+        todo = papers[papers["id"].isin(sample) & ~papers["id"].isin(labels["id"])]
+        print(f"The random check sample: {len(sample)} papers drawn at random from the "
+              f"{len(papers)}, {len(sample) - len(todo)} labelled. Label these {len(todo)} "
+              f"(include or exclude, whatever the model thinks) for an estimate of what is left:")
+        print(format_table(todo))
+        return
+    library = library_papers(store)
+    outside = library[library["id"].str.startswith("lib:")]
     learner = Learner()
-    picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner)
+    picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner,
+                          store=store, extra_includes=outside)
+    sources = labels.loc[labels["label"] == "include", "source"].value_counts()
     print(f"Label next ({args.strategy}; model {learner.name} trained on {learner.n_include_} "
-          f"includes, {learner.n_exclude_} excludes; score = probability of include):")
+          f"includes ({', '.join(f'{n} {s}' for s, n in sources.items())}"
+          f"{f', {len(outside)} library-only' if len(outside) else ''}), {learner.n_exclude_} "
+          f"excludes; score = probability of include):")
     print(format_table(picked.assign(rank=range(1, len(picked) + 1), score=picked["learned"])))
+    own = store.labels()
+    print()
+    print(stopping_report(papers, own, sample_size=args.sample_size).summary())
     if args.evaluate:
-        result = evaluate(papers, labels, folds=args.folds, k=args.k, learner=learner)
-        print(f"\nCross-validated on the labelled papers ({int(result['folds'])} folds):")
+        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner)
+        print(f"\nCross-validated on your labels ({int(result['folds'])} folds):")
         for name, value in result.items():
             print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")
 
@@ -563,17 +582,25 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     q.set_defaults(handler=cmd_profile_import_bot)
 
-    p = command("learn", cmd_learn, "learn from your labels: what to label next, how well it works",
-                "Train a text model (tf-idf; logistic regression + naive Bayes) on the include/exclude\n"
-                "labels in the store and list the unlabelled papers to label next: the ones it is\n"
-                "least sure about (--strategy uncertain, teaches it most) or the likeliest includes\n"
-                "(--strategy top). --evaluate adds cross-validated recall@k, precision@k, WSS@95,\n"
-                "recall after 10% and ROC AUC on the labelled papers.\n\n"
-                "example: litscope learn --suggest 20 --strategy top --evaluate")
+    p = command("learn", cmd_learn, "learn from your labels: what to label next, when to stop",
+                "Train a text model (tf-idf; logistic regression with the unlabelled papers as weak\n"
+                "excludes) on the include/exclude labels in the store and the imported library\n"
+                "(its items count as includes), and list the unlabelled papers to label next: the\n"
+                "likeliest includes (--strategy top, finds them soonest) or the ones it is least\n"
+                "sure about (--strategy uncertain). Then the stopping report: how many relevant\n"
+                "papers are probably still unscreened, estimated from a random check sample\n"
+                "(--check-sample lists its papers to label), and the consecutive-excludes\n"
+                "heuristic. --evaluate adds cross-validated recall@k, precision@k, WSS@95, recall\n"
+                "after 10% and ROC AUC on your labels.\n\n"
+                "example: litscope learn --suggest 20 --evaluate")
     p.add_argument("--suggest", type=int, default=10, metavar="N",
                    help="how many papers to suggest (default 10)")
-    p.add_argument("--strategy", choices=["uncertain", "top"], default="uncertain",
-                   help="which papers to suggest (default uncertain)")
+    p.add_argument("--strategy", choices=["top", "uncertain"], default="top",
+                   help="which papers to suggest (default top)")
+    p.add_argument("--check-sample", action="store_true",
+                   help="list the random check sample's papers still to label, and stop")
+    p.add_argument("--sample-size", type=int, default=50, metavar="N",
+                   help="papers in the random check sample (default 50)")
     p.add_argument("--evaluate", action="store_true", help="also cross-validate the model on the labels")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
     p.add_argument("--k", type=int, default=10, metavar="K", help="k of recall@k and precision@k (default 10)")
