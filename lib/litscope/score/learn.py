@@ -112,7 +112,7 @@ class Learner:
     naive_bayes:      also soft-vote ASReview's Naive Bayes (tf-idf only); off by default,
                       as it did not help in the screening benchmark.
     nb_alpha:         smoothing of the Naive Bayes member.
-    random_state:     seed of that sample.
+    random_state:     seed of that sample and of liblinear's shuffling (fits repeat exactly).
     """
 
     def __init__(self, *, representation: str | Representation = DEFAULT, C: float = 10.0,
@@ -192,8 +192,9 @@ class Learner:
         if target.min() == target.max():
             raise LearnError("every labelled paper is an include and no unlabelled paper counts "
                              "as an exclude: label at least one paper 'exclude'")
-        self.logistic_ = LogisticRegression(C=self.C, solver="liblinear",
-                                            dual=sparse.issparse(X)).fit(X, target, sample_weight=weight)
+        self.logistic_ = LogisticRegression(C=self.C, solver="liblinear", dual=sparse.issparse(X),
+                                            random_state=self.random_state).fit(
+            X, target, sample_weight=weight)
         self.bayes_ = None
         if self.naive_bayes and self.n_exclude_ > 0 and sparse.issparse(X):
             self.bayes_ = MultinomialNB(alpha=self.nb_alpha).fit(
@@ -241,14 +242,20 @@ def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mappin
     learner = (learner or Learner()).fit(papers, labels, store=store, extra_includes=extra_includes)
     features = learner.features_
     learned = learner._proba(features.matrix)
-    key = np.abs(learned - 0.5) if strategy == "uncertain" else -learned
-    key[features.ids.isin(_labelled_ids(labels))] = np.inf
-    n = min(n, int(np.isfinite(key).sum()))
-    if n == 0:
-        return papers.iloc[:0].assign(learned=np.zeros(0))
-    best = np.argpartition(key, n - 1)[:n] if n < len(key) else np.arange(len(key))
-    order = best[np.lexsort((best, key[best]))]
+    order = next_to_label(learned, features.ids.isin(_labelled_ids(labels)), strategy, n)
     return papers.iloc[order].assign(learned=learned[order]).reset_index(drop=True)
+
+
+def next_to_label(learned: np.ndarray, labelled: np.ndarray, strategy: Strategy, n: int) -> np.ndarray:
+    """Row positions of the `n` papers to label next by `strategy`, given every paper's
+    probability and which are labelled already (ties in row order)."""
+    key = np.abs(learned - 0.5) if strategy == "uncertain" else -learned
+    key = np.where(labelled, np.inf, key)
+    n = min(n, int(np.isfinite(key).sum()))
+    if n <= 0:
+        return np.zeros(0, np.int64)
+    best = np.argpartition(key, n - 1)[:n] if n < len(key) else np.arange(len(key))
+    return best[np.lexsort((best, key[best]))]
 
 
 # -- metrics -----------------------------------------------------------------------------
