@@ -25,7 +25,8 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from ..errors import ScoreError
 
@@ -66,38 +67,75 @@ class Representation(Protocol):
 class Tfidf:
     """tf-idf of word uni- and bigrams (sublinear tf, words in over 95% of texts dropped).
 
-    min_df: a uni- or bigram counts only when at least this many texts of the corpus have
-            it; 1 keeps all (chosen across tasks in the screening benchmark).
+    min_df:     a uni- or bigram counts only when at least this many texts of the corpus
+                have it; 1 keeps all.
+    n_features: hash the uni- and bigrams into this many columns instead of keeping a
+                vocabulary (scikit-learn's HashingVectorizer): memory stays bounded on
+                large corpora, where a vocabulary of tens of millions of bigrams would not
+                fit; None keeps a vocabulary. Both were measured in the screening benchmark.
     """
 
     per_paper = False
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1,
-                 max_df: float = 0.95):
+                 max_df: float = 0.95, n_features: int | None = 2**20):
         self.ngram_range, self.min_df, self.max_df = tuple(ngram_range), min_df, max_df
-        self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}"
+        self.n_features = n_features
+        hashed = f"-hash{n_features.bit_length() - 1}" if n_features else ""
+        self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}{hashed}"
 
     def __repr__(self) -> str:
-        return f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df})"
+        return f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df}, n_features={self.n_features})"
 
-    def _vectorizer(self, n_texts: int) -> TfidfVectorizer:
+    def _limits(self, n_texts: int) -> tuple[int, float]:
         # a tiny corpus would otherwise drop every word as too common or too rare
-        min_df = self.min_df if n_texts >= 10 * self.min_df else 1
-        return TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True, min_df=min_df,
-                               max_df=self.max_df if n_texts >= 20 else 1.0, dtype=np.float32)
+        return (self.min_df if n_texts >= 10 * self.min_df else 1,
+                self.max_df if n_texts >= 20 else 1.0)
 
     def fit(self, texts: Sequence[str]) -> Tfidf:
         self.fit_transform(texts)
         return self
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        self.vectorizer_ = self._vectorizer(len(texts))
-        return _canonical(self.vectorizer_.fit_transform(texts))
+        min_df, max_df = self._limits(len(texts))
+        if self.n_features is None:
+            self.vectorizer_ = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True,
+                                               min_df=min_df, max_df=max_df, dtype=np.float32)
+            return _canonical(self.vectorizer_.fit_transform(texts))
+        counts = self._hashing().transform(texts).tocsr()
+        df = np.bincount(counts.indices, minlength=self.n_features)
+        kept = np.flatnonzero((df > 0) & (df >= min_df) & (df <= max_df * len(texts)))
+        # columns: only the hash buckets the corpus uses (a narrow matrix fits faster)
+        self.column_ = np.full(self.n_features, -1, np.int64)
+        self.column_[kept] = np.arange(len(kept))
+        self.idf_ = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
+        return self._weigh(counts)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        if not hasattr(self, "vectorizer_"):
+        if self.n_features is None:
+            if not hasattr(self, "vectorizer_"):
+                raise ScoreError("the tf-idf representation is not fitted: fit it on a corpus first")
+            return _canonical(self.vectorizer_.transform(texts))
+        if not hasattr(self, "idf_"):
             raise ScoreError("the tf-idf representation is not fitted: fit it on a corpus first")
-        return _canonical(self.vectorizer_.transform(texts))
+        if not len(texts):
+            return sparse.csr_matrix((0, len(self.idf_)), dtype=np.float32)
+        return self._weigh(self._hashing().transform(texts).tocsr())
+
+    def _hashing(self) -> HashingVectorizer:
+        return HashingVectorizer(ngram_range=self.ngram_range, n_features=self.n_features,
+                                 alternate_sign=False, norm=None, dtype=np.float32)
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Hashed counts as unit rows of sublinear tf x idf in the corpus's columns."""
+        column = self.column_[counts.indices]
+        kept = column >= 0
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=counts.shape[0]))]
+        data = (1 + np.log(counts.data[kept])) * self.idf_[column[kept]]
+        matrix = sparse.csr_matrix((data.astype(np.float32), column[kept], indptr),
+                                   shape=(counts.shape[0], len(self.idf_)))
+        return _canonical(normalize(matrix, copy=False))
 
 
 def _canonical(matrix: sparse.spmatrix) -> sparse.csr_matrix:
