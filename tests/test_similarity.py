@@ -137,3 +137,15 @@ def test_embeddings_are_cached_per_paper_and_version_in_the_store(store):
     assert calls == [12, 2]
     ids, versions, _ = store.vectors(rep.name)
     assert dict(zip(ids, versions))["decoding-00"] == 2
+
+
+def test_related_papers_are_the_nearest_others_in_the_review():
+    from litscope.score.similarity import related_papers
+    papers = _corpus(6)
+    related = related_papers(papers, k=3)
+    mine = related[related["id"] == "protein-02"]
+    assert mine["rank"].tolist() == [1, 2, 3][:len(mine)] and len(mine) >= 1
+    assert "protein-02" not in set(mine["related_id"])
+    assert all(i.startswith("protein") for i in mine["related_id"])
+    assert mine["similarity"].is_monotonic_decreasing and (mine["similarity"] >= 0.1).all()
+    assert mine["related_title"].iloc[0] == papers.set_index("id").loc[mine["related_id"].iloc[0], "title"]

@@ -28,11 +28,15 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from tqdm.auto import tqdm
+
 from ..errors import ScoreError
 
 Matrix = sparse.csr_matrix | np.ndarray
 #: The representation litscope uses unless told otherwise.
 DEFAULT = "tfidf"
+#: Texts hashed per block when fitting tf-idf.
+BLOCK = 50_000
 
 
 def paper_texts(papers: pd.DataFrame) -> list[str]:
@@ -102,14 +106,25 @@ class Tfidf:
             self.vectorizer_ = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True,
                                                min_df=min_df, max_df=max_df, dtype=np.float32)
             return _canonical(self.vectorizer_.fit_transform(texts))
-        counts = self._hashing().transform(texts).tocsr()
-        df = np.bincount(counts.indices, minlength=self.n_features)
+        # in blocks, so that memory stays near the size of the result on large corpora
+        blocks, df = [], np.zeros(self.n_features, np.int64)
+        with tqdm(total=len(texts), unit="paper", desc="tf-idf", disable=len(texts) < 10 * BLOCK) as bar:
+            for start in range(0, len(texts), BLOCK):
+                counts = self._hashing().transform(texts[start:start + BLOCK]).tocsr()
+                df += np.bincount(counts.indices, minlength=self.n_features)
+                blocks.append(counts)
+                bar.update(counts.shape[0])
         kept = np.flatnonzero((df > 0) & (df >= min_df) & (df <= max_df * len(texts)))
         # columns: only the hash buckets the corpus uses (a narrow matrix fits faster)
-        self.column_ = np.full(self.n_features, -1, np.int64)
-        self.column_[kept] = np.arange(len(kept))
+        self.column_ = np.full(self.n_features, -1, np.int32)
+        self.column_[kept] = np.arange(len(kept), dtype=np.int32)
         self.idf_ = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
-        return self._weigh(counts)
+        weighed = []
+        while blocks:
+            weighed.append(self._weigh(blocks.pop(0)))
+        if not weighed:
+            return sparse.csr_matrix((0, len(self.idf_)), dtype=np.float32)
+        return weighed[0] if len(weighed) == 1 else _canonical(sparse.vstack(weighed, format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if self.n_features is None:
@@ -130,7 +145,7 @@ class Tfidf:
         """Hashed counts as unit rows of sublinear tf x idf in the corpus's columns."""
         column = self.column_[counts.indices]
         kept = column >= 0
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
+        rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))[kept]
         indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=counts.shape[0]))]
         data = (1 + np.log(counts.data[kept])) * self.idf_[column[kept]]
         matrix = sparse.csr_matrix((data.astype(np.float32), column[kept], indptr),

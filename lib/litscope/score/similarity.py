@@ -120,12 +120,15 @@ def similarity_to(papers: pd.DataFrame, reference: pd.DataFrame, *,
                          "'litscope library import FILE'")
     rep = get_representation(representation)
     reference = reference.drop_duplicates("id").reset_index(drop=True)
-    if rep.per_paper:
-        vectors = paper_vectors(papers, rep, store=store)
-        ref_vectors = paper_vectors(reference, rep, store=store)
+    features = corpus_features(papers, rep, store=store)
+    vectors = features.matrix
+    inside = reference["id"].astype(str).isin(features.ids).to_numpy()
+    if rep.per_paper and not inside.all():   # library-only items: embedded (and cached) alone
+        ref_vectors = np.zeros((len(reference), vectors.shape[1]), np.float32)
+        ref_vectors[inside] = vectors[features.positions(reference["id"][inside])]
+        ref_vectors[~inside] = paper_vectors(reference[~inside], rep, store=store)
     else:
-        features = corpus_features(papers, rep, store=store)
-        vectors, ref_vectors = features.matrix, features.vectors(reference)
+        ref_vectors = features.vectors(reference)
     added = reference["added"] if "added" in reference.columns else [None] * len(reference)
     recency = recency_weights(added, half_life_days, now)
     ref_ids = pd.Index(reference["id"].astype(str))
@@ -160,3 +163,20 @@ def store_similarity(store: Any, papers: pd.DataFrame, settings: Any, *, now: An
     return similarity_to(papers, reference_papers(store, settings.to), representation=rep,
                          top_k=settings.top_k, half_life_days=settings.half_life_days, now=now,
                          store=store)
+
+
+def related_papers(papers: pd.DataFrame, k: int = 5, *,
+                   representation: str | Representation = "tfidf", store: Any = None,
+                   min_similarity: float = 0.1) -> pd.DataFrame:
+    """For every paper, the `k` most similar other papers among `papers` ("related papers
+    in this review"): columns ``id``, ``related_id``, ``related_title``, ``similarity``
+    (cosine) and ``rank`` (1 = most similar), pairs below `min_similarity` left out."""
+    rep = get_representation(representation)
+    vectors = corpus_features(papers, rep, store=store).matrix
+    index, cosine = cosine_neighbours(vectors, vectors, k, exclude=np.arange(len(papers)))
+    rows, ranks = np.nonzero((index >= 0) & (cosine >= min_similarity))
+    ids = papers["id"].astype(str).to_numpy()
+    titles = papers["title"].fillna("").astype(str).to_numpy()
+    found = index[rows, ranks]
+    return pd.DataFrame({"id": ids[rows], "related_id": ids[found], "related_title": titles[found],
+                         "similarity": cosine[rows, ranks].astype(float), "rank": ranks + 1})
