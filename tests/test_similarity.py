@@ -65,6 +65,7 @@ def test_papers_like_the_library_rank_first():
     library = papers[papers["id"].isin(["decoding-00", "decoding-01", "decoding-02"])]
     sim = similarity_to(papers, library, top_k=2, half_life_days=None)
     values = pd.Series(sim.values, index=papers["id"])
+    assert values.max() == pytest.approx(1.0)           # the most similar paper scores 1
     top = values.drop(library["id"]).nlargest(9).index
     assert all(i.startswith("decoding") for i in top)
     # a library paper is compared with the others, not itself

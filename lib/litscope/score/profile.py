@@ -176,7 +176,8 @@ class SimilaritySettings(BaseModel):
     """Similarity to the person's library as a score component (`litscope.score.similarity`)."""
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    #: A paper gains weight x its similarity (0..1) to its nearest reference papers.
+    #: A paper gains weight x its similarity to its nearest reference papers (the most
+    #: similar paper of the corpus gains exactly `weight`).
     weight: float = Field(3.0, allow_inf_nan=False)
     #: The reference papers: the imported library, or the library and the includes.
     to: Literal["library", "includes"] = "library"

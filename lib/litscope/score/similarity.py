@@ -6,8 +6,12 @@ A profile turns it on with::
 
 and a paper then gains ``weight * similarity``, where
 
-    similarity = (1 / top_k) * sum over its top_k nearest reference papers j of  r_j * cos(paper, j)
+    similarity = (1 / S) * (1 / top_k) * sum over its top_k nearest reference papers j of  r_j * cos(paper, j)
     r_j        = 0.5 ** (days since j was added to the library / half_life_days)
+
+and S is the largest such sum in the corpus: the paper most like the library gains exactly
+`weight` points, whatever the representation's typical cosines (tf-idf's are small,
+embeddings' large).
 
 (zotero-arxiv-daily's recency-weighted similarity, kept to the nearest few so that a small
 corner of a large library still counts). The reference papers are the library's items
@@ -70,7 +74,8 @@ class Similarity:
     """Each paper's similarity to a reference set, and the neighbours that make it up.
 
     `values[i]` is paper i's similarity (see the module docstring); `neighbours[i]` the
-    reference rows behind it, `cosine[i]` their cosines and `recency` their weights r_j.
+    reference rows behind it, `cosine[i]` their cosines, `recency` their weights r_j and
+    `scale` the S that puts the largest value at 1.
     """
 
     values: np.ndarray
@@ -80,6 +85,7 @@ class Similarity:
     reference_ids: pd.Index
     reference_titles: list[str]
     representation: str
+    scale: float = 1.0
 
     def explain_rows(self, i: int, weight: float) -> list[tuple[str, str, float]]:
         """Paper i's rows for `Scorer.explain`: (term, reference id, contribution)."""
@@ -91,7 +97,7 @@ class Similarity:
             title = self.reference_titles[j]
             title = title if len(title) <= 70 else title[:69] + "…"
             rows.append((f"similar to ‹{title}›, {cos:.2f}", str(self.reference_ids[j]),
-                         weight * float(self.recency[j]) * float(cos) / k))
+                         weight * float(self.recency[j]) * float(cos) / k / self.scale))
         return rows
 
 
@@ -137,10 +143,11 @@ def similarity_to(papers: pd.DataFrame, reference: pd.DataFrame, *,
     valid = index >= 0
     weights = np.where(valid, recency[np.maximum(index, 0)].astype(float), 0.0)
     values = (weights * np.where(valid, cosine.astype(float), 0.0)).sum(axis=1) / top_k
-    return Similarity(values=values.astype(float), neighbours=index, cosine=cosine,
+    scale = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    return Similarity(values=values / scale, neighbours=index, cosine=cosine,
                       recency=recency, reference_ids=ref_ids,
                       reference_titles=reference["title"].fillna("").astype(str).tolist(),
-                      representation=rep.name)
+                      representation=rep.name, scale=scale)
 
 
 def reference_papers(store: Any, to: str = "library") -> pd.DataFrame:
