@@ -47,7 +47,7 @@ TUNING_SEEDS = range(100, 103)
 SCALE = 100_000
 RANK_LIBRARY = 500
 #: Papers embedded with a slow backend before extrapolating to 100k.
-SLOW_SAMPLE = 5_000
+SLOW_SAMPLE = 2_000
 
 
 def _backends() -> dict[str, object]:

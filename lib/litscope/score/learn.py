@@ -61,20 +61,23 @@ def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd
             raise LearnError(f"labels: missing column(s) {', '.join(sorted(missing))} "
                              "(expected the frame Store.labels() returns)")
         labels = pd.Series(labels["label"].to_numpy(), index=labels["id"].astype(str))
-    series = pd.Series(labels, dtype=object)
-    values = series.to_numpy()
-    text = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
-    target = pd.Series(values).map(TARGETS).to_numpy(dtype=float, na_value=np.nan)
-    bad = text & np.isnan(target) & (values != "maybe")
-    number = pd.to_numeric(pd.Series(np.where(text, None, values)), errors="coerce").to_numpy(float)
-    bad |= ~text & ~np.isin(number, (0, 1)) & pd.notna(pd.Series(values)).to_numpy()
-    if bad.any():
-        paper_id, value = series.index[int(np.argmax(bad))], values[int(np.argmax(bad))]
-        raise LearnError(f"labels: paper {paper_id!r} has label {value!r}; use "
-                         "'include', 'exclude' or 'maybe'")
-    target = np.where(text, target, number)
-    keep = ~np.isnan(target)
-    out = pd.Series(target[keep].astype("int64"), index=series.index[keep].astype(str))
+    pairs = labels.items() if isinstance(labels, Mapping) else pd.Series(labels, dtype=object).items()
+    ids, targets = [], []
+    for paper_id, value in pairs:
+        if isinstance(value, str):
+            if value == "maybe":
+                continue
+            target = TARGETS.get(value)
+        elif value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            continue
+        else:
+            target = int(value) if value in (0, 1) else None    # also True/False
+        if target is None:
+            raise LearnError(f"labels: paper {paper_id!r} has label {value!r}; use "
+                             "'include', 'exclude' or 'maybe'")
+        ids.append(str(paper_id))
+        targets.append(target)
+    out = pd.Series(np.array(targets, np.int64), index=pd.Index(ids, dtype=object))
     return out.rename("label").rename_axis("id")
 
 
@@ -148,7 +151,10 @@ class Learner:
         if "id" not in papers.columns:
             raise LearnError("papers: missing column 'id'")
         self.features_ = features = corpus_features(papers, self.representation, store=store)
-        y = label_targets(labels).reindex(features.ids).to_numpy(dtype=float)
+        targets = label_targets(labels)
+        rows = features.ids.get_indexer(targets.index)
+        y = np.full(len(features.ids), np.nan)
+        y[rows[rows >= 0]] = targets.to_numpy()[rows >= 0]
         X = features.matrix
         if extra_includes is not None and len(extra_includes):
             X = stack(X, features.vectors(extra_includes))
