@@ -320,3 +320,25 @@ def test_cli_library_import_list_and_remove(tmp_path, capsys):
     assert "no library 'my'" in capsys.readouterr().err
     assert main(["library", "import", str(tmp_path / "nope.bib"), "--data", str(data)]) == 2
     assert "nope.bib: no such file" in capsys.readouterr().err
+
+
+def test_cli_library_import_fetches_missing_arxiv_papers_by_id(arxiv_server, tmp_path, monkeypatch, capsys):
+    (tmp_path / "litscope.yml").write_text(
+        "arxiv: {delay_seconds: 0, backoff_seconds: 0, retries: 1}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LITSCOPE_ARXIV_URL", arxiv_server.url)
+    (tmp_path / "reading.txt").write_text("2512.00001\narXiv:2512.00002v1\n", encoding="utf-8")
+    assert main(["library", "import", "reading.txt"]) == 0
+    out = capsys.readouterr().out
+    assert "2 by arXiv id (2 fetched now)" in out
+    assert [r.params["id_list"] for r in arxiv_server.requests] == ["2512.00001,2512.00002"]
+    from litscope.store import Store
+    store = Store(tmp_path / "data")
+    assert store.count() == 2 and store.library()["paper_id"].tolist() == ["2512.00001", "2512.00002"]
+    # arXiv failing: the import still happens, and says why the papers are not in the store
+    arxiv_server.fail(503, times=9)
+    (tmp_path / "more.txt").write_text("2512.00003\n", encoding="utf-8")
+    assert main(["library", "import", "more.txt"]) == 0
+    out = capsys.readouterr().out
+    assert "1 arXiv id(s) not in the store (arXiv API: HTTP 503" in out and "2512.00003" in out
+    assert len(store.library("more")) == 1
