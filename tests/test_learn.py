@@ -192,6 +192,15 @@ def test_simulate_screens_every_paper_once_and_finds_all_relevant(corpus):
     assert run.wss() > 0.5 and run.recall_after(0.5) == 1.0
 
 
+def test_simulate_can_stop_at_a_recall_and_keeps_wss_below_it(corpus):
+    relevant = corpus.loc[corpus["topic"] == "speech", "id"]
+    full = simulate(corpus, relevant, seed=3)
+    early = simulate(corpus, relevant, seed=3, stop_at=0.5)
+    assert early.n_screened < full.n_screened and sorted(early.order) == sorted(corpus["id"])
+    assert early.curve()["found"].iloc[early.n_screened - 1] == (len(relevant) - 1) // 2
+    assert early.wss(0.5) == pytest.approx(full.wss(0.5))     # same order up to 50% recall
+
+
 def test_sample_priors_is_seeded_and_respects_counts(corpus):
     relevant = set(corpus.loc[corpus["topic"] == "graph", "id"])
     priors = sample_priors(corpus["id"], relevant, 2, 3, seed=1)

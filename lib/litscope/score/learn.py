@@ -369,12 +369,14 @@ def sample_priors(ids: Sequence[str], relevant: Iterable[str], n_included: int =
 def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included: int = 1,
              n_prior_excluded: int = 1, seed: int = 0, *, prior_ids: Sequence[str] | None = None,
              learner: Learner | None = None, strategy: Strategy = DEFAULT_STRATEGY,
-             progress: bool = False) -> Screening:
+             stop_at: float = 1.0, progress: bool = False) -> Screening:
     """Simulate screening `papers` with the learner, knowing which are relevant.
 
     Starts from priors (drawn with `seed`, or given as `prior_ids`), then labels, one at a
     time, the paper `suggest_next` proposes with `strategy` (the public path a person's
-    clicks take: it refits on every label), until every relevant paper is found.
+    clicks take: it refits on every label), until a share `stop_at` of the relevant papers
+    (not counting the priors) is found; the rest follow in the last model's order. WSS@r
+    depends only on the order up to recall r, so ``stop_at=0.95`` gives WSS@95 exactly.
     """
     start = time.perf_counter()
     learner = learner or Learner()
@@ -389,7 +391,7 @@ def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included
         raise LearnError(f"prior_ids: {list(prior_ids)[int(np.argmax(positions < 0))]!r} is not "
                          "among the papers")
     labels = {ids[i]: int(ids[i] in relevant) for i in positions}
-    to_find = len(relevant) - sum(labels.values())
+    to_find = int(np.floor(stop_at * (len(relevant) - sum(labels.values())) + 1e-9))
     n_fits = 0
     with tqdm(total=to_find, desc="relevant found", disable=not progress) as bar:
         while to_find:
