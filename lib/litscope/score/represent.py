@@ -167,13 +167,20 @@ def _unit_rows(vectors: Any) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-class WordLlama:
+class _Embeddings:
+    """What the embedding representations share: each text's vector is its own."""
+
+    per_paper = True
+
+    def fit(self, texts: Sequence[str]) -> _Embeddings:
+        return self
+
+
+class WordLlama(_Embeddings):
     """WordLlama's static token embeddings (mean-pooled; weights inside the wheel).
 
     dim: 64, 128, 256 (the bundled weights) or 512/1024 when those weights are cached.
     """
-
-    per_paper = True
 
     def __init__(self, dim: int = 256):
         self.dim = dim
@@ -200,20 +207,15 @@ class WordLlama:
                 raise ScoreError(f"wordllama: {exc}") from None
         return self._model
 
-    def fit(self, texts: Sequence[str]) -> WordLlama:
-        return self
-
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, self.dim), np.float32)
         return _unit_rows(self.model_.embed(list(texts), batch_size=256))
 
 
-class SentenceTransformer:
+class SentenceTransformer(_Embeddings):
     """A sentence-transformers model the person has downloaded: a folder, or a model name
     already in the Hugging Face cache (litscope sets HF_HUB_OFFLINE: nothing is fetched)."""
-
-    per_paper = True
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, batch_size: int = 64):
         self.model, self.batch_size = model, batch_size
@@ -237,9 +239,6 @@ class SentenceTransformer:
                 raise ScoreError(f"sentence-transformers model {self.model!r} is not on this "
                                  f"machine ({exc}); give the folder of a downloaded model") from None
         return self._model
-
-    def fit(self, texts: Sequence[str]) -> SentenceTransformer:
-        return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
@@ -269,10 +268,8 @@ class EmbeddingClient(Protocol):
         """One vector per text, in order."""
 
 
-class EndpointEmbeddings:
+class EndpointEmbeddings(_Embeddings):
     """An OpenAI-compatible embeddings endpoint (``POST /v1/embeddings``), in batches."""
-
-    per_paper = True
 
     def __init__(self, client: EmbeddingClient, model: str, *, batch_size: int = 128,
                  max_chars: int = 8000):
@@ -282,9 +279,6 @@ class EndpointEmbeddings:
 
     def __repr__(self) -> str:
         return f"EndpointEmbeddings({self.client.endpoint!r}, model={self.model!r})"
-
-    def fit(self, texts: Sequence[str]) -> EndpointEmbeddings:
-        return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         rows: list[list[float]] = []
