@@ -83,16 +83,16 @@ CREATE TABLE IF NOT EXISTS library (
 -- A paper's text changing (or the paper going) bumps the corpus version, which keys the
 -- cached tf-idf features, and drops its cached vectors. INSERT OR REPLACE only fires the
 -- insert trigger, so that one drops vectors too.
-CREATE TRIGGER IF NOT EXISTS papers_inserted AFTER INSERT ON papers BEGIN
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_insert AFTER INSERT ON papers BEGIN
     UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
     DELETE FROM vectors WHERE paper_id = NEW.id;
 END;
-CREATE TRIGGER IF NOT EXISTS papers_text_updated AFTER UPDATE OF title, title_derived, abstract
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_text AFTER UPDATE OF title, title_derived, abstract
 ON papers BEGIN
     UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
     DELETE FROM vectors WHERE paper_id = OLD.id;
 END;
-CREATE TRIGGER IF NOT EXISTS papers_deleted AFTER DELETE ON papers BEGIN
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_delete AFTER DELETE ON papers BEGIN
     UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
     DELETE FROM vectors WHERE paper_id = OLD.id;
 END;
