@@ -123,3 +123,18 @@ def test_sentence_transformers_model_shipped_in_a_package_embeds_offline():
     missing = SentenceTransformer("/nonexistent/model-folder")
     with pytest.raises(ScoreError, match="is not on this machine"):
         missing.transform(["x"])
+
+
+def test_the_store_drops_cached_vectors_when_a_papers_text_changes(store):
+    papers = _papers(3)
+    store.add_papers(papers)
+    version = store.corpus_version()
+    store.put_vectors("m", papers["id"], [1, 1, 1], np.ones((3, 4)))
+    store.update_fields("p0", topic="x", tags=["a"])                  # curated: vectors stay
+    assert len(store.vectors("m")[0]) == 3 and store.corpus_version() == version
+    changed = papers.iloc[:1].copy()
+    changed["abstract"] = pd.array(["a new abstract, same version"], dtype="string")
+    store.add_papers(changed)
+    ids, _, matrix = store.vectors("m")
+    assert sorted(ids) == ["p1", "p2"] and matrix.dtype == np.float32
+    assert store.corpus_version() > version
