@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -342,3 +343,13 @@ def test_cli_library_import_fetches_missing_arxiv_papers_by_id(arxiv_server, tmp
     out = capsys.readouterr().out
     assert "1 arXiv id(s) not in the store (arXiv API: HTTP 503" in out and "2512.00003" in out
     assert len(store.library("more")) == 1
+
+
+def test_vectors_of_library_only_items_follow_their_text(store):
+    items = pd.DataFrame({"item_key": ["a", "b"], "title": ["One", "Two"], "authors": [[], []]})
+    store.replace_library("my_lib", items)
+    store.put_vectors("m", ["lib:my_lib/a", "lib:my_lib/b", "lib:myxlib/a"], [0, 0, 0], np.ones((3, 2)))
+    store.replace_library("my_lib", items.assign(title=["One", "Two, revised"]))
+    assert sorted(store.vectors("m")[0]) == ["lib:my_lib/a", "lib:myxlib/a"]
+    store.remove_library("my_lib")
+    assert list(store.vectors("m")[0]) == ["lib:myxlib/a"]      # LIKE's "_" taken literally

@@ -518,12 +518,23 @@ class Store:
                 if kind != "unchanged":
                     con.execute(f"INSERT OR REPLACE INTO library VALUES ({', '.join('?' * 11)})",
                                 (collection, key, *values, now))
+            # vectors of items only in the library (id lib:<collection>/<key>) follow their text
+            gone = [f"lib:{collection}/{key}" for key in old if key not in new or new[key] != old[key]]
+            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in gone])
         return counts
 
     def remove_library(self, collection: str) -> int:
-        """Remove a collection of library items; returns how many items went."""
+        """Remove a collection of library items (and the vectors of those only in it);
+        returns how many items went."""
         with self.transaction() as con:
+            con.execute("DELETE FROM vectors WHERE paper_id LIKE ? ESCAPE '\\'",
+                        (f"lib:{_like(collection)}/%",))
             return con.execute("DELETE FROM library WHERE collection = ?", (collection,)).rowcount
+
+
+def _like(text: str) -> str:
+    """`text` escaped for a LIKE pattern with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _library_value(field: str, value: Any) -> Any:
