@@ -150,3 +150,26 @@ def test_related_papers_are_the_nearest_others_in_the_review():
     assert all(i.startswith("protein") for i in mine["related_id"])
     assert mine["similarity"].is_monotonic_decreasing and (mine["similarity"] >= 0.1).all()
     assert mine["related_title"].iloc[0] == papers.set_index("id").loc[mine["related_id"].iloc[0], "title"]
+
+
+def test_cli_score_explains_similarity_through_an_embeddings_endpoint(openai_server, tmp_path,
+                                                                       monkeypatch, capsys):
+    from litscope.cli import main
+    from litscope.store import Store
+    papers = _corpus(4)
+    store = Store(tmp_path / "data")
+    store.add_papers(papers)
+    store.replace_library("mine", pd.DataFrame({
+        "item_key": ["decoding-00", "decoding-01"], "paper_id": ["decoding-00", "decoding-01"],
+        "title": ["a", "b"], "authors": [[], []]}))
+    (tmp_path / "litscope.yml").write_text(
+        f"llm: {{base_url: '{openai_server.url}', embedding_model: fake-embed, retries: 0}}\n", encoding="utf-8")
+    (tmp_path / "profile.yml").write_text(
+        "terms: [audio]\nsimilarity: {weight: 2, top_k: 2, representation: endpoint}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", "--explain", "decoding-03"]) == 0
+    out = capsys.readouterr().out
+    assert "similarity (weight 2, endpoint)" in out and "similar to ‹" in out
+    bodies = [r["body"] for r in openai_server.requests if r["path"] == "/v1/embeddings"]
+    assert bodies and {b["model"] for b in bodies} == {"fake-embed"}
+    assert len(store.vectors("endpoint-fake-embed")[0]) == len(papers)      # cached in the store

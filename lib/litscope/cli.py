@@ -331,7 +331,8 @@ def _learned_parts(scorer, store, papers, project) -> None:
         try:
             scorer.set_similarity(store_similarity(
                 store, papers, profile.similarity,
-                client=_embedding_client(project, profile.similarity.representation)))
+                client=_embedding_client(project, profile.similarity.representation),
+                endpoint_model=project.config.llm.embedding_model))
             print(f"similarity (weight {profile.similarity.weight:g}, {profile.similarity.representation}): "
                   f"compared with the {profile.similarity.to} in the store.")
         except ScoreError as exc:

@@ -163,10 +163,11 @@ def reference_papers(store: Any, to: str = "library") -> pd.DataFrame:
 
 
 def store_similarity(store: Any, papers: pd.DataFrame, settings: Any, *, now: Any = None,
-                     client: Any = None) -> Similarity:
+                     client: Any = None, endpoint_model: str | None = None) -> Similarity:
     """`similarity_to` with a profile's `similarity:` settings against the store's library
-    (vectors cached in the store); `client` serves an ``endpoint`` representation."""
-    rep = get_representation(settings.representation, client=client)
+    (vectors cached in the store); `client` serves an ``endpoint`` representation (with
+    `endpoint_model` unless the representation names one)."""
+    rep = get_representation(settings.representation, client=client, endpoint_model=endpoint_model)
     return similarity_to(papers, reference_papers(store, settings.to), representation=rep,
                          top_k=settings.top_k, half_life_days=settings.half_life_days, now=now,
                          store=store)
