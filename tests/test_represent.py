@@ -138,3 +138,22 @@ def test_the_store_drops_cached_vectors_when_a_papers_text_changes(store):
     ids, _, matrix = store.vectors("m")
     assert sorted(ids) == ["p1", "p2"] and matrix.dtype == np.float32
     assert store.corpus_version() > version
+
+
+def test_a_stores_tfidf_features_are_saved_for_the_next_process(store, monkeypatch):
+    features_module.clear_cache()
+    papers = _papers(8)
+    store.add_papers(papers)
+    first = corpus_features(store.papers(), store=store)
+    saved = store.path.parent / "litscope.features" / f"{first.representation.name}.npz"
+    assert saved.is_file()
+    features_module.clear_cache()                       # as a new process would start
+    monkeypatch.setattr(Tfidf, "fit_transform", lambda self, texts: pytest.fail("read the texts again"))
+    again = corpus_features(store.papers(), store=store)
+    assert again.ids.equals(first.ids) and (again.matrix != first.matrix).nnz == 0
+    query = "speculative decoding with draft models"
+    assert (again.representation.transform([query]) != first.representation.transform([query])).nnz == 0
+    monkeypatch.undo()
+    store.add_papers(_papers(9).iloc[8:])               # a new corpus version: computed afresh
+    features_module.clear_cache()
+    assert len(corpus_features(store.papers(), store=store)) == 9

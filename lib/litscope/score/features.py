@@ -7,6 +7,9 @@ computes them; later calls on the same corpus return them at once:
 
 - with a `store`, the key is the store and its corpus version (which changes when a paper
   is added or removed or its text changes), so every `store.papers()` of one version hits;
+  hashed tf-idf features are also saved beside the store (``litscope.features/``, one file
+  per representation, for the current corpus version), so the next process -- another
+  `litscope learn` -- reads them instead of reading every text again;
 - without one, the key is the DataFrame object itself (a changed copy is a new corpus;
   change a frame's text in place and the features do not follow: pass a new frame).
 
@@ -21,6 +24,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Hashable
 
 import numpy as np
@@ -94,12 +98,58 @@ def corpus_features(papers: pd.DataFrame, representation: str | Representation =
                 return features
             if ids.isin(features.ids).all():
                 return Features(ids, features.matrix[features.positions(ids)], features.representation)
-    features = _compute(papers, _ids(papers) if ids is None else ids, rep, store, progress)
+    ids = _ids(papers) if ids is None else ids
+    features = _load(store, rep, ids) if store is not None else None
+    if features is None:
+        features = _compute(papers, ids, rep, store, progress)
+        if store is not None:
+            _save(store, features)
     with _lock:
         _cache[key] = (ref, features)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return features
+
+
+def _path(store: Any, rep: Representation) -> Path:
+    return Path(store.path).parent / "litscope.features" / f"{rep.name}.npz"
+
+
+def _save(store: Any, features: Features) -> None:
+    """Write a store's hashed tf-idf features with the corpus version they belong to."""
+    rep, matrix = features.representation, features.matrix
+    state = rep.state() if hasattr(rep, "state") else None
+    if state is None or not sparse.issparse(matrix):
+        return
+    path = _path(store, rep)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, version=store.corpus_version(), ids=np.array(features.ids, dtype=str),
+             data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
+             shape=np.array(matrix.shape), **state)
+    tmp.replace(path)
+
+
+def _load(store: Any, rep: Representation, ids: pd.Index) -> Features | None:
+    """The saved features of the store's current corpus version, rows in `ids` order."""
+    path = _path(store, rep)
+    if not hasattr(rep, "set_state") or not path.is_file():
+        return None
+    try:
+        with np.load(path) as saved:
+            if int(saved["version"]) != store.corpus_version():
+                return None
+            saved_ids = pd.Index(saved["ids"].astype(object))
+            if not ids.isin(saved_ids).all():
+                return None
+            matrix = sparse.csr_matrix((saved["data"], saved["indices"], saved["indptr"]),
+                                       shape=tuple(saved["shape"]))
+            fitted = copy.copy(rep).set_state({"buckets": saved["buckets"], "idf": saved["idf"]})
+    except (OSError, ValueError, KeyError):   # unreadable: compute afresh
+        return None
+    if not saved_ids.equals(ids):
+        matrix = matrix[saved_ids.get_indexer(ids)]
+    return Features(ids, matrix, fitted)
 
 
 def _ids(papers: pd.DataFrame) -> pd.Index:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -136,6 +136,20 @@ class Tfidf:
         if not len(texts):
             return sparse.csr_matrix((0, len(self.idf_)), dtype=np.float32)
         return self._weigh(self._hashing().transform(texts).tocsr())
+
+    def state(self) -> dict[str, np.ndarray] | None:
+        """What a fitted hashed tf-idf needs to transform texts, as arrays (to save with
+        its features); None for a vocabulary, which is not saved."""
+        if self.n_features is None or not hasattr(self, "idf_"):
+            return None
+        return {"buckets": np.flatnonzero(self.column_ >= 0).astype(np.int32), "idf": self.idf_}
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> Tfidf:
+        """Fitted again from `state()`'s arrays."""
+        self.column_ = np.full(self.n_features, -1, np.int32)
+        self.column_[state["buckets"]] = np.arange(len(state["buckets"]), dtype=np.int32)
+        self.idf_ = np.asarray(state["idf"], np.float32)
+        return self
 
     def _hashing(self) -> HashingVectorizer:
         return HashingVectorizer(ngram_range=self.ngram_range, n_features=self.n_features,
