@@ -1,2 +1,3 @@
-"""Where papers come from: the arXiv API (`arxiv_api`) and digests people already read
-(`digests`). Each source returns DataFrames of the paper schema; the store keeps them."""
+"""Where papers come from: the arXiv API (`arxiv_api`), digests people already read
+(`digests`) and the person's own reference library (`library`). Each source returns
+DataFrames of the paper schema (the library: its items); the store keeps them."""
