@@ -321,8 +321,12 @@ def _learned_parts(scorer, store, papers, project) -> None:
         try:
             learner = fit_on_store(store, papers)
             scorer.set_learned(learner.predict_proba(papers))
-            print(f"alpha {profile.alpha:g}: blending in a model learned from "
-                  f"{learner.n_include_} includes (labels and library) and {learner.n_exclude_} excludes.")
+            from .sources.library import training_labels
+            items = store.library()
+            n_library = int((training_labels(store)["source"] != "label").sum() + items["paper_id"].isna().sum())
+            print(f"alpha {profile.alpha:g}: blending in a model learned from {learner.n_include_} "
+                  f"includes{f' ({n_library} library items among them)' if n_library else ''} "
+                  f"and {learner.n_exclude_} excludes.")
         except LearnError as exc:
             print(f"alpha {profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
     if profile.similarity is not None:
