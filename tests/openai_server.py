@@ -7,11 +7,16 @@ the planned `Reply`s in order (then the default); every other request gets a val
 summary (or translation, when the system prompt asks to translate) built from the
 ``Title:`` line of the user message. It logs each request (``time`` it came, ``done`` when the
 answer went out, ``authorization``, ``body``) and the most requests it had in flight at once.
+
+The bad answers endpoints give are ready-made: `HTML`, `BROKEN_JSON`, `NO_CHOICES`, `EMPTY`
+(a ``{}`` body), `NO_CONTENT`, `ECHO_KEY` (a summary holding the caller's key), `hang(s)`;
+`refused_url()` is a base URL where nothing listens.
 """
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -23,11 +28,38 @@ from typing import Any
 @dataclass
 class Reply:
     """One scripted answer: an assistant `content` (None: the default answer), or an HTTP
-    error `status` with `content` as its message; extra `headers`; sent after `delay` s."""
+    error `status` with `content` as its message; extra `headers`; sent after `delay` s.
+    `body` replaces the whole HTTP body (sent as `content_type`); `echo_key` puts the key
+    the request came with into the summary."""
     content: str | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    body: str | None = None
+    content_type: str = "application/json"
+    echo_key: bool = False
+
+
+HTML = Reply(body="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
+BROKEN_JSON = Reply(body='{"id": "chatcmpl-1", "choices": [{"message": {"content": "{\\"tl')
+NO_CHOICES = Reply(body='{"id": "chatcmpl-1", "object": "chat.completion", "choices": []}')
+EMPTY = Reply(body="{}")
+NO_CONTENT = Reply(body='{"id": "chatcmpl-1", "object": "chat.completion", "choices": '
+                        '[{"index": 0, "message": {"role": "assistant", "content": null}}]}')
+ECHO_KEY = Reply(echo_key=True)
+
+
+def hang(seconds: float = 30.0) -> Reply:
+    """An answer that comes after `seconds` (the server lets it go when it stops)."""
+    return Reply(delay=seconds)
+
+
+def refused_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 EMBEDDING_DIM = 32
@@ -87,23 +119,29 @@ class FakeOpenAI:
                     return replies.popleft()
         return Reply(delay=self.delay)
 
-    def _embeddings(self, body: dict[str, Any]) -> tuple[Reply, dict[str, Any] | None]:
+    def _embeddings(self, body: dict[str, Any]) -> tuple[Reply, str]:
         texts = body.get("input") or []
         texts = [texts] if isinstance(texts, str) else texts
         reply = self._next_reply("\n".join(map(str, texts)))
-        if reply.status != 200:
-            return reply, {"error": {"message": reply.content or f"fake error {reply.status}", "type": "fake"}}
-        return reply, {"object": "list", "model": body.get("model"),
-                       "data": [{"object": "embedding", "index": i, "embedding": fake_embedding(t)}
-                                for i, t in enumerate(texts)],
-                       "usage": {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}}
-
-    def _answer(self, body: dict[str, Any]) -> tuple[Reply, dict[str, Any] | None]:
-        messages = body.get("messages") or []
-        reply = self._next_reply("\n".join(str(m.get("content")) for m in messages))
+        if reply.body is not None:
+            return reply, reply.body
         if reply.status != 200:
             message = reply.content or f"fake error {reply.status}"
-            return reply, {"error": {"message": message, "type": "fake"}}
+            return reply, json.dumps({"error": {"message": message, "type": "fake"}})
+        return reply, json.dumps({
+            "object": "list", "model": body.get("model"),
+            "data": [{"object": "embedding", "index": i, "embedding": fake_embedding(t)}
+                     for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}})
+
+    def _answer(self, body: dict[str, Any], authorization: str | None) -> tuple[Reply, str]:
+        messages = body.get("messages") or []
+        reply = self._next_reply("\n".join(str(m.get("content")) for m in messages))
+        if reply.body is not None:
+            return reply, reply.body
+        if reply.status != 200:
+            message = reply.content or f"fake error {reply.status}"
+            return reply, json.dumps({"error": {"message": message, "type": "fake"}})
         content = reply.content
         if content is None:
             user = next(m["content"] for m in messages if m["role"] == "user")
@@ -111,13 +149,17 @@ class FakeOpenAI:
             abstract = user.split("Abstract:\n", 1)[-1]
             answer = (translation_answer(title, abstract) if "translate" in messages[0]["content"]
                       else summary_answer(title))
+            if reply.echo_key:
+                answer = {key: f"{text} (your key: {(authorization or '').removeprefix('Bearer ')})"
+                          for key, text in answer.items()}
             content = json.dumps(answer, ensure_ascii=False)
-        return reply, {
+        return reply, json.dumps({
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}}
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}},
+            ensure_ascii=False)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -136,11 +178,11 @@ class FakeOpenAI:
                     server.max_in_flight = max(server.max_in_flight, server._in_flight)
                 try:
                     if self.path == "/v1/chat/completions":
-                        reply, payload = server._answer(body)
+                        reply, payload = server._answer(body, entry["authorization"])
                     elif self.path == "/v1/embeddings":
                         reply, payload = server._embeddings(body)
                     else:
-                        reply, payload = Reply(status=404), {"error": {"message": "no such path"}}
+                        reply, payload = Reply(status=404), json.dumps({"error": {"message": "no such path"}})
                     server._closing.wait(reply.delay)
                 finally:
                     # Leave the count before answering, so the client's next request never
@@ -148,10 +190,10 @@ class FakeOpenAI:
                     with server._lock:
                         server._in_flight -= 1
                         entry["done"] = time.monotonic()
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                data = payload.encode()
                 try:
                     self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", reply.content_type)
                     self.send_header("content-length", str(len(data)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)

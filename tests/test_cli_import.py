@@ -47,3 +47,30 @@ def test_forced_format_and_missing_file(seeds_dir, tmp_path):
     missing = litscope("import", tmp_path / "nope.md", "--data", tmp_path / "fresh", cwd=tmp_path)
     assert missing.returncode == 2 and str(tmp_path / "nope.md") in missing.stderr
     assert not (tmp_path / "fresh").exists()   # a failed import does not even create a store
+
+
+def test_a_cut_off_copy_of_a_digest_degrades_nothing(seeds_dir, tmp_path):
+    """The digest is in the store; a copy cut in the middle of 2511.10628's abstract, then one
+    cut in the next entry's heading, are imported: the cut entry is named and skipped, the
+    store keeps every whole abstract."""
+    data, text = tmp_path / "data", (seeds_dir / DAILY).read_text(encoding="utf-8")
+    assert litscope("import", seeds_dir / DAILY, "--data", data, cwd=tmp_path).returncode == 0
+    before = Store(data).papers()
+    copy = tmp_path / "copy" / DAILY
+    copy.parent.mkdir()
+    cut_abstract = text.index("Large language models (LLMs) have demonstrated rem") + 50
+    cut_heading = text.index("### [4] [Black-Box") + len("### [4] [Black-Box On-Policy")
+    for cut, kept, why in ((cut_abstract, 2, "'Instella: Fully Open Language Models with Stellar "
+                                             "Performance' (no closing </details>)"),
+                           (cut_heading, 3, "'Black-Box On-Policy' (its heading is cut off)")):
+        copy.write_text(text[:cut], encoding="utf-8")
+        done = litscope("import", copy, "--data", data, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert f"{copy}: daily, {kept} papers (0 new, 0 updated, {kept} unchanged)" in done.stdout
+        assert done.stderr == f"litscope: warning: {copy}: 1 entry cut off and skipped: {why}\n"
+        assert Store(data).papers().equals(before)
+    assert len(before.set_index("id").loc["2511.10628", "abstract"]) == 1212
+    copy.write_text(text[:text.index("### [2]") - 100], encoding="utf-8")
+    failed = litscope("import", copy, "--data", data, cwd=tmp_path)
+    assert failed.returncode == 2 and "no complete papers found" in failed.stderr
+    assert Store(data).papers().equals(before)

@@ -2,6 +2,7 @@
 Lines; stable citation keys; selection by label and topic from the CLI."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -9,7 +10,7 @@ import bibtexparser
 import pandas as pd
 import pytest
 import rispy
-from bibtexparser.middlewares import LatexDecodingMiddleware
+from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
 
 from litscope.cli import main
 from litscope.errors import CurateError
@@ -106,6 +107,44 @@ def test_csv_and_jsonl_round_trip(tmp_path):
     rows = [json.loads(line) for line in buffer.getvalue().splitlines()]
     assert [r["id"] for r in rows] == df["id"].tolist()
     assert rows[0]["authors"][2] == "张伟" and rows[0]["published"].startswith("2025-11-13T18:59:00")
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/x","click")', "=cmd|' /C calc'!A0", "+SUM(A1:A9)",
+            "@SUM(1,2)", "-2+3", "\t=1+1", "\r=1+1"]
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(store, tmp_path, capsys):
+    """OWASP's advice: a text cell starting with = + - @ tab or carriage return gets a
+    leading ' so a spreadsheet shows it as text; numbers, and text that is a number, stay."""
+    hostile = papers_frame([{"id": f"2501.0000{i}", "version": 2, "title": formula,
+                             "authors": [formula, "Ann Lee"], "abstract": "-1.5", "comment": "+44",
+                             "tags": [formula], "external_score": -2.5, "source": "arxiv"}
+                            for i, formula in enumerate(FORMULAS)])
+    store.add_papers(hostile)
+    assert main(["export", "--data", str(store.path.parent), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(row["title"] for row in rows) == sorted("'" + f for f in FORMULAS)
+    assert all(row["authors"].startswith("'") and row["tags"].startswith("'") for row in rows)
+    assert {(row["abstract"], row["comment"], row["version"], row["external_score"]) for row in rows} == {
+        ("-1.5", "+44", "2", "-2.5")}
+    assert not any(cell.startswith(tuple("=+-@\t\r")) for row in rows for cell in row.values()
+                   if cell not in ("-1.5", "+44", "-2.5"))
+    out = tmp_path / "scored.csv"                    # 'litscope score --out' writes CSV too
+    (tmp_path / "p.yml").write_text("terms: [SUM]\n", encoding="utf-8")
+    assert main(["score", "--data", str(store.path.parent), "--profile", str(tmp_path / "p.yml"),
+                 "--out", str(out)]) == 0
+    assert all(row["title"].startswith("'") for row in csv.DictReader(out.open(encoding="utf-8", newline="")))
+
+
+def test_bibtex_keeps_brace_protected_author_groups_whole():
+    group = papers_frame([{"id": "2501.00001", "title": "Groups", "source": "x",
+                           "authors": ["{Eve and Frank}", "Tom and Jerry Lab", "Ann Lee"]}])
+    entry = bibtexparser.parse_string(export(group, "bibtex"),
+                                      append_middleware=[SeparateCoAuthors()]).entries[0]
+    assert entry["author"] == ["{Eve and Frank}", "{Tom and Jerry Lab}", "Ann Lee"]
+    assert citation_keys(group).tolist() == ["eveandfrank2025groups"]
+    assert rispy.loads(export(group, "ris"))[0]["authors"] == ["Eve and Frank", "Tom and Jerry Lab",
+                                                               "Lee, Ann"]
 
 
 def test_export_errors_name_the_problem(tmp_path):

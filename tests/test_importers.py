@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from cuts import cut_positions, entry_ends, seed_texts, undetectable
 
 from litscope.errors import ImportFormatError
-from litscope.sources.digests import FORMATS, detect_format, read_digest, repair_mojibake
+from litscope.sources.digests import FORMATS, describe_cut_off, detect_format, read_digest, repair_mojibake
 from litscope.sources.digests.topics import derive_title, section_counts
 from litscope.schema import content_id, validate_papers
 
@@ -248,3 +249,76 @@ def test_mojibake_repair_restores_most_characters_of_real_chinese_text(digests):
 @pytest.mark.parametrize("text", ["中文摘要，没有问题。", "café and naïve résumé", "plain ASCII"])
 def test_correct_text_is_left_alone(text):
     assert repair_mojibake(text) == text
+
+
+# -- cut-off digests ------------------------------------------------------------------------
+@pytest.mark.parametrize("name", [DAILY_A, DAILY_B, BOT, BILINGUAL, TOPICS])
+def test_a_digest_cut_anywhere_yields_only_whole_entries(seeds_dir, name):
+    """Cut each seed at many offsets: every entry read is the seed's entry, unchanged, and
+    every entry the cut left whole is read; the rest is marked cut off."""
+    seen = {"cuts": 0, "cut off": 0, "undetectable": 0}
+    for text, limit in seed_texts(seeds_dir, name):
+        fmt = detect_format(text)
+        parse = FORMATS[fmt].parse
+        whole = parse(text)
+        assert not [r for r in whole if r.get("cut_off")]
+        ends = entry_ends(text, fmt)
+        assert len(ends) == len(whole)
+        for cut in cut_positions(text, limit):
+            records = parse(text[:cut])
+            complete = [r for r in records if not r.get("cut_off")]
+            done = sum(end <= cut for end in ends)
+            assert done <= len(complete) <= done + 1, (cut, text[cut - 40:cut])
+            for i, record in enumerate(complete):
+                if record != whole[i]:
+                    assert i == len(complete) - 1 and undetectable(record, whole[i], fmt), (cut, i)
+                    seen["undetectable"] += 1
+            seen["cuts"] += 1
+            seen["cut off"] += len(records) - len(complete)
+    assert seen["cuts"] > 250 and seen["cut off"] > seen["cuts"] / 2
+    assert seen["undetectable"] < seen["cuts"] / 20
+
+
+def test_a_cut_raw_digest_repairs_like_the_whole(seeds_dir):
+    """The sweeps cut repaired text; a cut of the raw mojibake repairs to the same entries."""
+    raw = (seeds_dir / BOT).read_text(encoding="utf-8")
+    whole = FORMATS["bot"].parse(repair_mojibake(raw))
+    for cut in (19_177, 64_380, 126_270):
+        complete = [r for r in FORMATS["bot"].parse(repair_mojibake(raw[:cut])) if not r.get("cut_off")]
+        assert complete and complete == whole[:len(complete)]
+
+
+def test_cut_off_entries_are_named_and_left_out(tmp_path):
+    entry = ("### [{n}] [Paper {n}](https://arxiv.org/abs/2511.0000{n})\n*A. Author*\n\nMain category: cs.CL\n\n"
+             "<details>\n  <summary>Details</summary>\nAbstract: Whole abstract {n}.\n\n</details>\n\n")
+    text = "# cs.CL [[Back]](#toc)\n\n" + entry.format(n=1) + entry.format(n=2)[:-40] + "\n### [3] [Paper thr"
+    path = tmp_path / "cut.md"
+    path.write_text(text, encoding="utf-8")
+    papers = read_digest(path)
+    assert papers["id"].tolist() == ["2511.00001"]
+    assert papers.attrs["cut_off"] == [("Paper 2", "no closing </details>"),
+                                       ("Paper thr", "its heading is cut off")]
+    assert describe_cut_off(papers.attrs["cut_off"]) == (
+        "2 entries cut off and skipped: 'Paper 2' (no closing </details>); 'Paper thr' (its heading is cut off)")
+    path.write_text(text[:text.index("### [2]") - 30], encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=r"cut\.md: no complete papers found when read as a 'daily' "
+                                                r"digest: 1 entry cut off and skipped: 'Paper 1' \(no closing"):
+        read_digest(path)
+
+
+@pytest.mark.parametrize("tail, reason", [
+    ("查看完整摘要 (Abstract)\nWe propose Thing9, a method.\nIt works on", "its abstract stops mid-sentence"),
+    ("🎯 研究动机动机9\n", "it ends before its abstract"),
+    ("查看完整摘要 (Abstract)\nWe propose Thing9, a method.\n基础/前沿模型 (含LLM)",
+     "it runs into the next entry"),
+])
+def test_the_last_entry_of_a_topic_digest_must_look_whole(tmp_path, tail, reason):
+    whole = TOPIC_PAPER.format(subtopic="对齐", n=1)
+    path = tmp_path / "topics.txt"
+    path.write_text("对齐2 篇\n" + whole + "基础/前沿模型 (含LLM)\n对齐\n#tag9\n" + tail, encoding="utf-8")
+    papers = read_digest(path)
+    assert papers["abstract"].tolist() == ["We propose Thing1, a method. It works."]
+    assert papers.attrs["cut_off"][0][1] == reason
+    path.write_text("对齐3 篇\n" + whole + TOPIC_PAPER.format(subtopic="对齐", n=2), encoding="utf-8")
+    assert read_digest(path).attrs["cut_off"][0][1] == (
+        "the text ends in it, paper 2 of the 3 its section announces")

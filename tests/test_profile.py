@@ -165,3 +165,49 @@ def test_cli_profile_import_bot_and_check(tmp_path, capsys, monkeypatch):
     assert main(["profile", "check", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "line 2: field 'terms[0].weight'" in err
+
+
+def test_a_byte_that_is_not_utf8_is_named_in_one_line(tmp_path, capsys):
+    path = tmp_path / "profile.yml"
+    path.write_bytes(b"terms:\n  - caf\xe9: 2\n")
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert str(error.value) == f"{path}: not UTF-8 text (line 2, byte 14: 0xe9); save it as UTF-8"
+    assert main(["profile", "check", str(path)]) == 2
+    assert capsys.readouterr().err == f"litscope: error: {error.value}\n"
+    bot = tmp_path / "config.json"
+    bot.write_bytes(b'{"keywords": ["caf\xe9"]}')
+    with pytest.raises(ProfileError, match="config.json: not UTF-8 text"):
+        import_bot_config(bot)
+
+
+@pytest.mark.parametrize("text", ["", "# terms to come\n", "name: mine\nexclude: [survey]\nhalf_life_days: 7\n"])
+def test_a_profile_that_scores_nothing_is_an_error_unless_allowed(tmp_path, capsys, caplog, text):
+    path = tmp_path / "profile.yml"
+    path.write_text(text)
+    with pytest.raises(ProfileError, match=r"profile.yml: the profile has no terms, author or category "
+                                           r"boosts: every paper scores 0; add terms .* --allow-empty"):
+        load_profile(path)
+    assert load_profile(path, allow_empty=True).is_empty
+    assert "every paper scores 0" in caplog.text
+    capsys.readouterr()
+    assert main(["profile", "check", str(path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["profile", "check", str(path), "--allow-empty"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{path}: OK (0 terms, {text.count('survey')} excludes); it is empty: every paper scores 0\n"
+    assert err == (f"litscope: warning: {path}: the profile has no terms, author or category boosts: "
+                   f"every paper scores 0\n")
+    for boost in ("author_boosts: {Ann Lee: 1}", "category_boosts: {cs.CL: 1}", "alpha: 0.5"):
+        assert not parse_profile(boost).is_empty
+
+
+def test_score_with_an_empty_profile_needs_allow_empty(tmp_path, capsys):
+    from litscope.sample import load_sample
+    from litscope.store import Store
+    Store(tmp_path / "data").add_papers(load_sample().head(3))
+    (tmp_path / "empty.yml").write_text("")
+    args = ["score", "--data", str(tmp_path / "data"), "--profile", str(tmp_path / "empty.yml")]
+    assert main(args) == 2 and "every paper scores 0" in capsys.readouterr().err
+    assert main([*args, "--allow-empty"]) == 0
+    assert "3 of 3 papers listed" in capsys.readouterr().out

@@ -5,9 +5,11 @@ import textwrap
 
 import pandas as pd
 import pytest
+from cuts import TOPICS, cut_positions, last_sentence_cut, seed_texts
 
-from litscope.errors import SchemaError, StoreError
-from litscope.schema import papers_frame, validate_papers
+from litscope.errors import ImportFormatError, SchemaError, StoreError
+from litscope.schema import content_id, papers_frame, validate_papers
+from litscope.sources.digests import parse_digest
 
 
 def _paper(pid, version=1, **fields):
@@ -17,9 +19,9 @@ def _paper(pid, version=1, **fields):
 
 def test_round_trip_and_dedupe_keeps_newest_version(store):
     counts = store.add_papers(papers_frame([_paper("2512.00001"), _paper("2512.00002")]))
-    assert counts == {"added": 2, "updated": 0, "unchanged": 0}
+    assert counts == {"added": 2, "updated": 0, "unchanged": 0, "kept_longer": 0, "cut_off": 0}
     counts = store.add_papers(papers_frame([_paper("2512.00001", 2, tldr="short")]))
-    assert counts == {"added": 0, "updated": 1, "unchanged": 0}
+    assert counts == {"added": 0, "updated": 1, "unchanged": 0, "kept_longer": 0, "cut_off": 0}
     # an older version arriving later neither wins nor erases what the newer copy has
     store.add_papers(papers_frame([_paper("2512.00001", 1, topic="Agents")]))
     df = validate_papers(store.papers())
@@ -34,7 +36,75 @@ def test_round_trip_and_dedupe_keeps_newest_version(store):
 def test_same_paper_again_is_unchanged(store):
     df = papers_frame([_paper("2512.00001", tags=["a"])])
     store.add_papers(df)
-    assert store.add_papers(df) == {"added": 0, "updated": 0, "unchanged": 1}
+    assert store.add_papers(df) == {"added": 0, "updated": 0, "unchanged": 1, "kept_longer": 0, "cut_off": 0}
+
+
+ABSTRACT = ("Large language models (LLMs) have demonstrated remarkable abilities.\nWe release "
+            "Instella, a family of fully open models. Instella-Math reasons better.")
+
+
+def test_a_copy_cut_short_never_shortens_the_stored_text(store):
+    """A newer copy may add fields and a version, but a title, abstract or summary that is
+    the stored one cut short (or cut and closed with "...") keeps the stored one, and says so."""
+    store.add_papers(papers_frame([_paper("2511.10628", title="Instella: Fully Open Models",
+                                          abstract=ABSTRACT, tldr="Open 3B models.")]))
+    cut = _paper("2511.10628", 2, title="Instella: Fully Open", abstract=ABSTRACT[:50],
+                 tldr="Open 3B models.", topic="LLM")
+    counts = store.add_papers(papers_frame([cut]))
+    assert (counts["updated"], counts["kept_longer"]) == (1, 1)
+    assert counts.kept == {"2511.10628": ["title", "abstract"]}
+    assert counts.notes() == ["2511.10628: kept the longer title and abstract in the store (the "
+                              "new copy's is cut short)"]
+    row = store.papers().iloc[0]
+    assert (row["version"], row["topic"]) == (2, "LLM")                 # what it added is kept
+    assert row["abstract"] == ABSTRACT and row["title"] == "Instella: Fully Open Models"
+    bot = _paper("2511.10628", 2, abstract=ABSTRACT.replace("\n", " ")[:90] + " ...",
+                 title="Instella: Fully Open Models", topic="LLM")
+    assert store.add_papers(papers_frame([bot]))["kept_longer"] == 1    # a digest's "..." too
+    assert store.papers().iloc[0]["abstract"] == ABSTRACT
+    longer = _paper("2511.10628", 2, title="Instella: Fully Open Models", topic="LLM",
+                    abstract=ABSTRACT + " More.")
+    assert store.add_papers(papers_frame([longer]))["kept_longer"] == 0  # a longer one wins
+    assert store.papers().iloc[0]["abstract"] == ABSTRACT + " More."
+
+
+def test_a_content_hash_copy_cut_short_is_skipped(store):
+    """A digest without ids (a topic digest) cut in its last abstract gives the paper a new
+    content-hash id: it is a cut-off copy of the stored paper, not a second paper."""
+    whole = {"title": "Instella", "title_derived": True, "abstract": ABSTRACT, "source": "topics:t.txt"}
+    store.add_papers(papers_frame([{**whole, "id": content_id(None, ABSTRACT)}]))
+    before = store.papers()
+    short = ABSTRACT.split("\n")[0]
+    counts = store.add_papers(papers_frame([{**whole, "id": content_id(None, short), "abstract": short},
+                                            {**whole, "id": "h:0000000000000001", "abstract": "Other."}]))
+    assert (counts["added"], counts["cut_off"]) == (1, 1)
+    assert counts.skipped == {content_id(None, short): content_id(None, ABSTRACT)}
+    assert store.count() == 2 and store.papers(ids=[before["id"][0]]).equals(before)
+
+
+@pytest.mark.parametrize("name", ["000_ecb2433472e73668.txt", "001_bba050d9d3787bb2.txt",
+                                  "002_baecffce6b9bd657.txt", "003_ff23a70d5ce3452c.txt", TOPICS])
+def test_importing_a_cut_off_digest_changes_nothing_stored(seeds_dir, store, name):
+    """The store holds a digest; importing it cut off anywhere leaves the store as it was.
+    For the topic digest: its last section (a digest in itself), also cut where no parser can
+    see it (cuts.undetectable): the store skips what it sees to be a stored abstract cut short."""
+    (text, _), *_ = seed_texts(seeds_dir, name)
+    if name == TOPICS:
+        text = text[text.rindex("\nLLM 预训练69 篇\n") + 1:]
+    store.add_papers(parse_digest(text, name=name))
+    before = store.papers()
+    cuts = cut_positions(text, len(text), lines=5, spread=5, last=2)
+    skipped = 0
+    for cut in cuts + ([last_sentence_cut(text)] if name == TOPICS else []):
+        try:
+            papers = parse_digest(text[:cut], name=name)
+        except ImportFormatError:
+            continue                        # nothing whole in it: the import stops before the store
+        counts = store.add_papers(papers)
+        assert counts["added"] == counts["updated"] == 0, cut
+        skipped += counts["cut_off"]
+        pd.testing.assert_frame_equal(store.papers(), before)
+    assert (skipped > 0) == (name == TOPICS)
 
 
 def test_labels_notes_and_curated_fields(store):

@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 import pytest
-from openai_server import Reply
+from openai_server import BROKEN_JSON, ECHO_KEY, EMPTY, HTML, NO_CHOICES, NO_CONTENT, Reply, hang, refused_url
 
 from litscope.cli import main
 from litscope.config import LLMSettings
@@ -180,6 +180,88 @@ def test_invalid_answers_say_what_is_wrong(answer, problem):
         parse_json(answer, Summary)
 
 
+@pytest.mark.parametrize("bad, reason", [
+    (HTML, "is text/html, not JSON"),
+    (BROKEN_JSON, "is broken JSON (Unterminated string starting at: line 1 column 58"),
+    (NO_CHOICES, "is not a chat completion (no choices)"),
+    (EMPTY, "is not a chat completion (no choices)"),
+    (NO_CONTENT, "has no message content"),
+])
+def test_an_answer_that_is_no_chat_completion_fails_the_paper_until_the_next_run(
+        openai_server, settings, store, bad, reason):
+    """Not the JSON promised: a one-line reason, the batch goes on, and since the endpoint
+    (not the model) failed, the next run asks again."""
+    store.add_papers(make_papers(2))
+    openai_server.plan("Paper Alpha", *[bad] * 2)
+    out = summarize(store.papers(), settings.model_copy(update={"retries": 1}), store, progress=False)
+    report = out.attrs["report"]
+    failure = report.failures["2501.00000"]
+    assert failure.startswith(f"the answer from {openai_server.url}/ {reason}")
+    assert failure.endswith("(gave up after 2 attempts)") and "\n" not in failure
+    assert (report.failed, report.requests) == (1, 3) and not report.all_failed
+    assert out.set_index("id").loc["2501.00001", "tldr"] == "TLDR of Paper Bravo"
+    cached = store.cached_results().set_index("id").loc["2501.00000"]
+    assert cached["status"] == "failed" and json.loads(cached["payload"]) == {"retryable": True}
+    again = summarize(store.papers(), settings, store, progress=False).attrs["report"]
+    assert (again.requested, again.failed) == (1, 0)
+    assert store.papers().set_index("id").loc["2501.00000", "tldr"] == "TLDR of Paper Alpha"
+
+
+def cli_project(tmp_path, url: str, **llm) -> str:
+    """A project whose summaries go to `url`, fast: no back-off, `llm` settings on top."""
+    settings = {"base_url": url, "model": "fake-model", "api_key_env": KEY_ENV,
+                "backoff_seconds": 0, "retries": 1, **llm}
+    (tmp_path / "litscope.yml").write_text("llm: {" + ", ".join(f"{k}: {v}" for k, v in settings.items())
+                                           + "}\n", encoding="utf-8")
+    from litscope.store import Store
+    Store(tmp_path / "data").add_papers(make_papers(2))
+    return str(tmp_path / "data")
+
+
+@pytest.mark.parametrize("failing", ["500", "hang", "refused"])
+def test_when_every_paper_fails_the_command_says_so_and_exits_2(openai_server, key, tmp_path,
+                                                                monkeypatch, capsys, failing):
+    url = refused_url() if failing == "refused" else openai_server.url
+    data = cli_project(tmp_path, url, timeout_seconds=0.3)
+    openai_server.plan("Paper", *[Reply(status=500) if failing == "500" else hang()] * 4)
+    monkeypatch.chdir(tmp_path)
+    assert main(["summarize", "--data", data]) == 2
+    out, err = capsys.readouterr()
+    assert "summaries (fake-model, en): 2 papers, 0 new, 0 cached" in out and "2 failed" in out
+    expected = {"500": "HTTP 500 from", "hang": "no answer from", "refused": "cannot connect to"}[failing]
+    assert all(expected in line and "gave up after 2 attempts" in line
+               for line in out.splitlines() if line.startswith("  2501."))
+    assert err.splitlines()[-1] == "litscope: error: all 2 papers failed, none got a summary (reasons above)"
+    assert "Traceback" not in err
+
+
+def test_when_some_papers_fail_the_command_exits_0(openai_server, key, tmp_path, monkeypatch, capsys):
+    data = cli_project(tmp_path, openai_server.url)
+    openai_server.plan("Paper Alpha", *[HTML] * 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["summarize", "--data", data]) == 0
+    assert "1 new" in capsys.readouterr().out and main(["summarize", "--data", data]) == 0
+
+
+def test_a_key_echoed_by_the_endpoint_is_neither_stored_nor_printed(openai_server, settings, store,
+                                                                    tmp_path, capsys):
+    store.add_papers(make_papers(1))
+    openai_server.plan("Paper Alpha", ECHO_KEY)
+    out = summarize(store.papers(), settings, store, progress=False)
+    assert out.loc[0, "tldr"] == "TLDR of Paper Alpha (your key: ***)"
+    assert KEY not in store.cached_results()["payload"][0]
+    print(out.to_string(), store.papers().to_string())
+    assert KEY not in capsys.readouterr().out
+    assert KEY.encode() not in b"".join(f.read_bytes() for f in store.path.parent.iterdir())
+
+
+def test_a_short_placeholder_key_is_not_masked(openai_server, settings, store, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "EMPTY")          # what vLLM's docs tell people to set
+    store.add_papers(make_papers(1, title="EMPTY sets"))
+    out = summarize(store.papers(), settings, store, progress=False)
+    assert out.loc[0, "tldr"] == "TLDR of EMPTY sets"
+
+
 # -- rate limits, server errors, timeouts, concurrency --------------------------------------
 def test_429_waits_as_long_as_retry_after_says(openai_server, settings, store):
     store.add_papers(make_papers(2))
@@ -310,7 +392,7 @@ def test_the_key_appears_in_no_output(openai_server, settings, store, tmp_path, 
     for run in (summarize, translate):
         out = run(store.papers(), settings, store)
         reports.append(out.attrs["report"])
-        outputs += [out.to_json(), str(out.attrs["report"]), repr(out.attrs["report"])]
+        outputs += [out.to_json(date_format="iso"), str(out.attrs["report"]), repr(out.attrs["report"])]
     assert "Incorrect API key ***" in reports[0].failures["2501.00002"]
     openai_server.plan("Paper", Reply(status=403, content=f"key {KEY} is revoked"))
     with pytest.raises(LLMError) as error:

@@ -1,11 +1,13 @@
 """The `litscope` command: a thin shell over the library's functions.
 
 User errors (`LitscopeError`) print one line and exit 2; nothing else prints a traceback
-unless ``LITSCOPE_DEBUG=1``.
+unless ``LITSCOPE_DEBUG=1``. The library's warnings print as ``litscope: warning: ...``.
+Output into a closed pipe (``litscope list | head -1``) ends quietly with status 0.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -16,10 +18,13 @@ from .config import open_project
 from .errors import LitscopeError
 
 Handler = Callable[[argparse.Namespace], int | None]
+log = logging.getLogger(__name__)
 
 
 def _project(args: argparse.Namespace, required: bool = True):
-    return open_project(data=getattr(args, "data", None), required=required)
+    project = open_project(data=getattr(args, "data", None), required=required)
+    project.allow_empty_profile = getattr(args, "allow_empty", False)
+    return project
 
 
 def _store(args: argparse.Namespace, required: bool = True):
@@ -49,15 +54,19 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 
 # -- import ---------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> None:
-    from .sources.digests import read_digest
+    from .sources.digests import describe_cut_off, read_digest
     from .store import Store
     # read every file before touching the store, so one bad file leaves the store as it was
     digests = [(file, read_digest(file, format=args.format)) for file in args.files]
     store = Store(_project(args, required=False).data_dir)
     for file, papers in digests:
         counts = store.add_papers(papers)
-        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers)} papers "
+        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
               f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
+        if papers.attrs.get("cut_off"):
+            log.warning("%s: %s", file, describe_cut_off(papers.attrs["cut_off"]))
+        for note in counts.notes():
+            log.warning("%s: %s", file, note)
     print(f"The store {store.path} now holds {store.count()} papers.")
 
 
@@ -184,6 +193,7 @@ def _selection(args: argparse.Namespace, store):
 
 
 def _run_llm(args: argparse.Namespace, run: Callable) -> None:
+    from .errors import LLMError
     from .store import Store
     project = _project(args, required=False)
     store = Store(project.data_dir)
@@ -192,6 +202,9 @@ def _run_llm(args: argparse.Namespace, run: Callable) -> None:
     print(report)
     for paper_id, reason in report.failures.items():
         print(f"  {paper_id}: {reason}")
+    if report.all_failed:
+        raise LLMError(f"all {report.failed} papers failed, none got a "
+                       f"{'summary' if report.kind == 'summary' else 'translation'} (reasons above)")
 
 
 def cmd_summarize(args: argparse.Namespace) -> None:
@@ -349,10 +362,12 @@ def cmd_score(args: argparse.Namespace) -> None:
     from .schema import LIST_COLUMNS
     from .score.engine import Scorer
     from .store import Store
+    from .score.profile import load_profile
     project = _project(args, required=False)
     store = Store(project.data_dir)
     papers = store.papers()
-    scorer = Scorer(args.profile or project.profile_path).fit(papers)
+    profile = load_profile(args.profile or project.profile_path, allow_empty=args.allow_empty)
+    scorer = Scorer(profile).fit(papers)
     _learned_parts(scorer, store, papers, project)
     if args.explain:
         table = scorer.explain(args.explain)
@@ -364,9 +379,10 @@ def cmd_score(args: argparse.Namespace) -> None:
     if args.out:
         out, scored = Path(args.out), scorer.score()
         if out.suffix == ".csv":
+            from .curate.export import write_csv
             for column in LIST_COLUMNS:
                 scored[column] = ["; ".join(v) for v in scored[column]]
-            scored.to_csv(out, index=False)
+            write_csv(scored, out)
         elif out.suffix == ".parquet":
             scored.to_parquet(out, index=False)
         else:
@@ -396,8 +412,9 @@ def cmd_profile_import_bot(args: argparse.Namespace) -> None:
 def cmd_profile_check(args: argparse.Namespace) -> None:
     from .score.profile import load_profile
     path = args.file or _project(args, required=False).profile_path
-    profile = load_profile(path)
-    print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes)")
+    profile = load_profile(path, allow_empty=args.allow_empty)
+    empty = "; it is empty: every paper scores 0" if profile.is_empty else ""
+    print(f"{path}: OK ({len(profile.terms)} terms, {len(profile.exclude)} excludes){empty}")
 
 
 # -- learn ----------------------------------------------------------------------------------
@@ -466,6 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
     def data_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", metavar="DIR", help="the store's folder (default: the project's "
                        "'data:' setting, or $LITSCOPE_DATA)")
+
+    def allow_empty_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-empty", action="store_true",
+                       help="accept a profile without terms or boosts (every paper then scores 0; "
+                            "without this flag such a profile is an error)")
 
     p = command("init", cmd_init, "create a review project",
                 "Create a review project in DIR: litscope.yml (what to fetch), profile.yml (how to\n"
@@ -567,6 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", metavar="ID", help="show the contributions to one paper's score")
     p.add_argument("--out", metavar="FILE", help="also write all scored papers to FILE (.csv or .parquet)")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("profile", lambda _: profile_parser.print_help() or 2, "check or import scoring profiles",
                 "Check a scoring profile, or turn an arxiv_rss_bot config.json into one.")
@@ -574,6 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = profile_sub.add_parser("check", help="validate a profile",
                                description="Validate a profile; errors name the field and the line.")
     q.add_argument("file", nargs="?", metavar="FILE", help="the profile (default: the project's)")
+    allow_empty_option(q)
     q.set_defaults(handler=cmd_profile_check)
     q = profile_sub.add_parser(
         "import-bot", help="make a profile from an arxiv_rss_bot config.json",
@@ -625,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render", action="store_true",
                    help="run 'quarto render' on it when Quarto is installed (else say how to get it)")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("digest", cmd_digest, "write the papers of a day as digest markdown",
                 "Write the store's papers submitted on a day (or since a day) as markdown: the\n"
@@ -638,6 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)
+    allow_empty_option(p)
 
     def llm_options(p: argparse.ArgumentParser, language_default: str | None) -> None:
         p.add_argument("--language", default=language_default, metavar="CODE",
@@ -742,6 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="update as of this day (default: today, UTC)")
     p.add_argument("--refresh", action="store_true", help="fetch windows again even if fetched before")
     data_option(p)
+    allow_empty_option(p)
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
                 "Import the embedded sample corpus (papers from five real digests) into the store,\n"
@@ -750,14 +777,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WarningLines(logging.Handler):
+    """The library's warnings as the command prints them, on the standard error of the moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"litscope: {record.levelname.lower()}: {self.format(record)}", file=sys.stderr)
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("litscope")
+    if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
+
+
+def _closed_pipe() -> int:
+    """Standard output went into a closed pipe: stop quietly, as Unix tools do. What is still
+    buffered goes to /dev/null, so that Python's last flush does not fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):   # not a real file (captured in tests): nothing to flush
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    _show_warnings()
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()          # a closed pipe shows here, not in Python's exit
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
     except LitscopeError as exc:
         if os.environ.get("LITSCOPE_DEBUG"):
             raise

@@ -4,11 +4,14 @@ All defaults live in the pydantic models below; `litscope.yml` only says what di
 """
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +25,12 @@ ENV_ARXIV_URL = "LITSCOPE_ARXIV_URL"
 ENV_FEED_URL = "LITSCOPE_ARXIV_FEED_URL"
 ENV_OAI_URL = "LITSCOPE_ARXIV_OAI_URL"
 
+log = logging.getLogger(__name__)
+
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
+#: arXiv asks every client to wait this long between requests, on each of its hosts
+#: (export.arxiv.org's API and OAI-PMH, rss.arxiv.org, oaipmh.arxiv.org, arxiv.org).
+ARXIV_MIN_DELAY = 3.0
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,6 +42,29 @@ def check_categories(value: list[str]) -> list[str]:
         if not _CATEGORY.match(cat):
             raise ValueError(f"{cat!r} is not an arXiv category such as cs.CL")
     return value
+
+
+def check_polite_delay(url: str, delay: float, setting: str = "arxiv.delay_seconds") -> None:
+    """Enforce arXiv's rule of at least 3 s between requests, for a client of `url` that waits
+    `delay` s (every client of an arXiv endpoint calls this): `ConfigError` for an arXiv host
+    (arxiv.org and its subdomains); for another remote host (a mirror, with rules of its own)
+    a logged note; nothing for this machine (a test's fixture server)."""
+    if delay >= ARXIV_MIN_DELAY:
+        return
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == "arxiv.org" or host.endswith(".arxiv.org"):
+        raise ConfigError(f"{setting}: {delay:g} s is less than the {ARXIV_MIN_DELAY:g} s arXiv asks for "
+                          f"between requests to {host}; set it to {ARXIV_MIN_DELAY:g} or more")
+    if host and host != "localhost" and not _is_loopback(host):
+        log.warning("%s is %g s, less than arXiv's %g s: allowed because %s is not arXiv; make "
+                    "sure it allows that pace", setting, delay, ARXIV_MIN_DELAY, host)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class _Section(BaseModel):
@@ -48,7 +79,7 @@ class ArxivSettings(_Section):
     # arXiv serves up to 2,000 results per request; fewer requests is what it asks for
     page_size: int = Field(2000, ge=1, le=2000)
     days_per_request: int = Field(7, ge=1, le=31)   # consecutive days one search may cover
-    delay_seconds: float = Field(3.0, ge=0)   # arXiv asks for >= 3 s between calls
+    delay_seconds: float = Field(3.0, ge=0)   # >= 3 s for arXiv's hosts: check_polite_delay
     retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
     max_backoff_seconds: float = Field(120.0, ge=0)
@@ -110,12 +141,14 @@ class ProjectConfig(_Section):
 
 
 class Project:
-    """A review project on disk: its root folder and validated config."""
+    """A review project on disk: its root folder and validated config. `allow_empty_profile`
+    lets `profile()` return a profile that scores nothing (``--allow-empty``)."""
 
     def __init__(self, root: Path, config: ProjectConfig, data_override: str | Path | None = None):
         self.root = Path(root).resolve()
         self.config = config
         self._data_override = data_override
+        self.allow_empty_profile = False
 
     @property
     def data_dir(self) -> Path:
@@ -134,7 +167,7 @@ class Project:
         if not self.profile_path.is_file():
             return None
         from .score.profile import load_profile
-        return load_profile(self.profile_path)
+        return load_profile(self.profile_path, allow_empty=self.allow_empty_profile)
 
     @property
     def arxiv_url(self) -> str:
@@ -163,15 +196,32 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
+def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it",
+              hint: str = "") -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
+    file and why: it cannot be read (then `hint`, what to do), or where its first byte that
+    is not UTF-8 sits."""
+    file = Path(file)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise error(f"{file}: cannot read {what} ({exc.strerror or exc}){hint}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(f"{file}: not UTF-8 text (line {line}, byte {exc.start}: 0x{data[exc.start]:02x}); "
+                    f"save it as UTF-8") from None
+
+
 def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = ConfigError,
                     what: str = "a mapping of settings") -> M:
     """Read a YAML file and validate it with a pydantic `model`; every problem is one
     `error` naming the file (and the line or field)."""
     file = Path(file)
+    text = read_text(file, error)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise error(f"{file}: cannot read ({exc.strerror or exc})") from None
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark else ""

@@ -9,6 +9,7 @@ run on Parquet, not on the store.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -20,13 +21,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import StoreError
-from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, TIME_COLUMNS, papers_frame,
-                     validate_papers)
+from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, SUMMARY_FIELDS, TIME_COLUMNS,
+                     papers_frame, validate_papers)
 
 STORE_FILE = "litscope.sqlite"
 LABELS = ("include", "exclude", "maybe")
 
 _SQL_TYPES = {"version": "INTEGER", "title_derived": "INTEGER", "external_score": "REAL"}
+#: Text a copy of a paper may extend but never cut short (see `cut_short`).
+PROSE_FIELDS = ("title", "abstract", "comment", *SUMMARY_FIELDS, "summary", "title_zh", "abstract_zh")
 
 _TABLES = f"""
 CREATE TABLE IF NOT EXISTS papers (
@@ -126,16 +129,71 @@ def _encode(column: str, value: Any) -> Any:
     return str(value)
 
 
-def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _prefix_form(text: str) -> str:
+    """`text` as prefixes are compared: whitespace folded, a closing ellipsis dropped."""
+    return " ".join(text.split()).removesuffix("...").removesuffix("…").rstrip()
+
+
+def cut_short(text: str | None, whole: str | None) -> bool:
+    """Whether `text` is `whole` cut off: a strict prefix of it, line breaks and a closing
+    "..." aside (a digest that truncates abstracts, or a file cut in the middle)."""
+    if not text or not whole:
+        return False
+    short, long = _prefix_form(text), _prefix_form(whole)
+    return len(short) < len(long) and long.startswith(short)
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Merge two copies of one paper: the newer version wins field by field, the other
-    fills its gaps; tags are united and `published` keeps the earliest date."""
+    fills its gaps; tags are united and `published` keeps the earliest date. Text that is
+    the other copy's cut short never wins: returns the merge and the fields in which the
+    stored (longer) text was kept over the new copy's."""
     newer, older = (new, old) if (new["version"] or 0) >= (old["version"] or 0) else (old, new)
     merged = {c: newer[c] if newer[c] not in (None, "[]") else older[c] for c in COLUMNS}
+    kept = [c for c in PROSE_FIELDS if cut_short(merged[c], older[c])]
+    merged.update((c, older[c]) for c in kept)
     merged["tags"] = json.dumps(list(dict.fromkeys(json.loads(old["tags"]) + json.loads(new["tags"]))),
                                 ensure_ascii=False)
     dates = [d for d in (old["published"], new["published"]) if d]
     merged["published"] = min(dates) if dates else None
-    return merged
+    return merged, kept if older is old else []
+
+
+class AddCounts(dict):
+    """What `Store.add_papers` did: a dict of counts (``added``, ``updated``, ``unchanged``,
+    ``kept_longer``, ``cut_off``) with the papers behind the last two: `kept` (paper id ->
+    the fields whose stored text was kept, the new copy's being it cut short) and
+    `skipped` (id of a new paper -> the stored paper whose abstract it is cut short of)."""
+
+    def __init__(self) -> None:
+        super().__init__(added=0, updated=0, unchanged=0, kept_longer=0, cut_off=0)
+        self.kept: dict[str, list[str]] = {}
+        self.skipped: dict[str, str] = {}
+
+    def notes(self) -> list[str]:
+        """One line per paper kept or skipped, for people."""
+        return ([f"{pid}: kept the longer {' and '.join(fields)} in the store (the new copy's "
+                 f"is cut short)" for pid, fields in self.kept.items()]
+                + [f"{pid}: skipped as a cut-off copy of {stored} (its abstract is the stored one's, "
+                   f"cut short)" for pid, stored in self.skipped.items()])
+
+
+class _Abstracts:
+    """The stored abstracts in prefix form, sorted, to find what a new abstract is cut from."""
+
+    def __init__(self, con: sqlite3.Connection):
+        rows = con.execute("SELECT abstract, id FROM papers WHERE abstract IS NOT NULL")
+        self._sorted = sorted((_prefix_form(abstract), pid) for abstract, pid in rows)
+
+    def extending(self, abstract: str) -> str | None:
+        """The id of a stored paper whose abstract `abstract` is cut short of, if any."""
+        short = _prefix_form(abstract)
+        for form, pid in self._sorted[bisect.bisect_left(self._sorted, (short,)):]:
+            if not form.startswith(short):
+                return None
+            if len(form) > len(short):
+                return pid
+        return None
 
 
 class Store:
@@ -204,25 +262,36 @@ class Store:
         skip them. `announcements` (columns
         id, day, type, version, categories) and a `harvest` checkpoint (see
         `save_harvest`) are written in the same transaction.
-        Returns counts of ``added``, ``updated`` and ``unchanged`` papers.
+        Nothing stored is cut short: a title, abstract or summary that is the stored one's
+        cut short keeps the stored one, and a new content-hash paper whose abstract is a
+        stored one's cut short (a digest's last entry, cut off) is skipped. Returns the
+        counts as an `AddCounts`, which also says which papers were kept or skipped.
         """
         validate_papers(df, where="papers to store")
         rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
                 for rec in df[list(COLUMNS)].itertuples(index=False, name=None)]
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        counts = AddCounts()
         now = _now()
         with self.transaction() as con:
             merged_into = dict(con.execute("SELECT id, into_id FROM merged_ids"))
+            abstracts: _Abstracts | None = None
             for row in rows:
                 if row["id"] in merged_into:   # merged by 'litscope dedupe': fold into the kept paper
                     row["id"] = merged_into[row["id"]]
                 found = con.execute(f"SELECT {', '.join(COLUMNS)} FROM papers WHERE id = ?",
                                     (row["id"],)).fetchone()
+                if found is None and row["id"].startswith("h:") and row["abstract"]:
+                    abstracts = abstracts or _Abstracts(con)
+                    if (whole := abstracts.extending(row["abstract"])) is not None:
+                        counts.skipped[row["id"]] = whole
+                        continue
                 if found is None:
                     merged, key = row, "added"
                 else:
                     old = dict(zip(COLUMNS, found))
-                    merged = _merge(old, row)
+                    merged, kept = _merge(old, row)
+                    if kept:
+                        counts.kept[row["id"]] = kept
                     key = "unchanged" if merged == old else "updated"
                 counts[key] += 1
                 if key != "unchanged":
@@ -245,6 +314,7 @@ class Store:
                                  for r in announcements.itertuples(index=False)])
             if harvest is not None:
                 self._save_harvest(con, harvest, now)
+        counts.update(kept_longer=len(counts.kept), cut_off=len(counts.skipped))
         return counts
 
     def papers(self, ids: Iterable[str] | None = None) -> pd.DataFrame:

@@ -3,6 +3,10 @@
 Citation keys are ``<first author's last name><year><first title word>`` in ASCII, e.g.
 ``vaswani2017attention``; papers that would share a key get ``a``, ``b``, ... in the order
 of their ids, so the same selection always gets the same keys, whatever its row order.
+
+CSV is safe to open in a spreadsheet: a text cell that would start a formula (``=``, ``+``,
+``-``, ``@``, tab, carriage return) gets a leading ``'`` as OWASP recommends; numbers stay
+numbers. An author written in braces (``{Eve and Frank}``, a group) stays one author.
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ from bibtexparser import model
 from ..errors import CurateError
 from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
 
-__all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris"]
+__all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris", "to_csv",
+           "neutralize_formulas", "write_csv"]
 
 Format = Literal["bibtex", "ris", "csv", "jsonl"]
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "jsonl")
@@ -34,6 +39,11 @@ _STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "t
               "is", "are", "do", "does", "can", "how", "what", "when", "why", "via", "from", "by"}
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "le", "la"}
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: " and " at the top level of a name: BibTeX splits authors there.
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}$")
 
 
@@ -60,9 +70,31 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", folded.lower())
 
 
-def last_name(author: str) -> str:
-    """The family name of ``"First Last"`` or ``"Last, First"`` (with particles: "van Gogh")."""
+def _group(author: str) -> str | None:
+    """The name of an author that is a group: the inside of one in braces (``"{Eve and
+    Frank}"``, as BibTeX protects it) or one with " and " in it; None for a person."""
     author = author.strip()
+    if len(author) > 1 and author[0] == "{" and author[-1] == "}" and _balanced(author[1:-1]):
+        return author[1:-1].strip()
+    return author if _AND.search(author) else None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def last_name(author: str) -> str:
+    """The family name of ``"First Last"`` or ``"Last, First"`` (with particles: "van Gogh");
+    a group in braces is a name of its own."""
+    author = author.strip()
+    group = _group(author)
+    if group is not None:
+        return group
     if "," in author:
         return author.split(",", 1)[0].strip()
     words = author.split()
@@ -117,6 +149,13 @@ def latex_escape(text: str) -> str:
     return text.translate(_LATEX)
 
 
+def bibtex_author(author: str) -> str:
+    """One author for BibTeX's ``author`` field, escaped; a group in braces, so that BibTeX
+    neither splits it at " and " nor reads it as first and last names."""
+    group = _group(author)
+    return latex_escape(author) if group is None else "{" + latex_escape(group) + "}"
+
+
 def _arxiv_id(paper: pd.Series) -> str | None:
     return None if paper["id"].startswith("h:") else paper["id"]
 
@@ -135,7 +174,7 @@ def to_bibtex(papers: pd.DataFrame) -> str:
         arxiv = _arxiv_id(paper)
         fields = {
             "title": latex_escape(paper["title"]),
-            "author": " and ".join(latex_escape(a) for a in paper["authors"]),
+            "author": " and ".join(bibtex_author(a) for a in paper["authors"]),
             "year": _year(paper),
             "journal": latex_escape(paper["journal_ref"]) if _present(paper["journal_ref"]) else None,
             "eprint": arxiv,
@@ -152,8 +191,12 @@ def to_bibtex(papers: pd.DataFrame) -> str:
 
 
 def _ris_author(author: str) -> str:
-    """Zotero splits AU at the first comma into last and first name: write ``Last, First``."""
+    """Zotero splits AU at the first comma into last and first name: write ``Last, First``
+    (a group in braces as one name, without the braces)."""
     author = author.strip()
+    group = _group(author)
+    if group is not None:
+        return group
     if "," in author or " " not in author:
         return author
     last = last_name(author)
@@ -208,12 +251,37 @@ def _flat(papers: pd.DataFrame) -> pd.DataFrame:
     return papers[[c for c in papers.columns if c in COLUMNS]]
 
 
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` safe to write as CSV for a spreadsheet: every text cell that a
+    spreadsheet would evaluate (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return) starts with ``'`` instead, as OWASP recommends; numbers, and text that is just a
+    number ("-1.5"), are left as they are."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or isinstance(safe[column].dtype, pd.StringDtype):
+            safe[column] = [_neutral(v) for v in safe[column]]
+    return safe
+
+
+def _neutral(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
+    """`frame` as CSV for spreadsheets, to `path` or returned: formulas neutralised
+    (`neutralize_formulas`), records ended by CRLF (RFC 4180) so that a field holding a lone
+    carriage return is quoted too."""
+    return neutralize_formulas(frame).to_csv(path, index=False, lineterminator="\r\n")
+
+
 def to_csv(papers: pd.DataFrame) -> str:
-    """CSV with the schema's columns; lists are joined with ``"; "``."""
+    """CSV with the schema's columns (see `write_csv`); lists are joined with ``"; "``."""
     flat = _flat(papers).copy()
     for column in LIST_COLUMNS:
         flat[column] = ["; ".join(v) for v in flat[column]]
-    return flat.to_csv(index=False)
+    return write_csv(flat)
 
 
 def to_jsonl(papers: pd.DataFrame) -> str:

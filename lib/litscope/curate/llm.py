@@ -3,8 +3,11 @@
 The `openai` package's own retries are switched off (``max_retries=0``) so that the policy
 lives in one object here: back-off on 429, 408/409, 5xx, timeouts and dropped connections,
 honouring ``Retry-After`` (a 429 pauses every thread, since the limit is per key), with an
-injectable clock and sleep. The API key is read from the environment variable named in
-`LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every message.
+injectable clock and sleep. An answer that is not the chat completion promised (an HTML
+page, broken JSON, no choices, no content) is a failure of the endpoint like a 5xx: retried,
+and retried again on the next run. The API key is read from the environment variable named
+in `LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every
+message and answer (an endpoint may echo it), so it is never printed or stored.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import os
 import re
 import threading
 import time
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -23,13 +26,24 @@ from pydantic import BaseModel, ValidationError
 from ..config import LLMSettings
 from ..errors import LLMError
 
+if TYPE_CHECKING:
+    import httpx   # the openai client's transport
+
 log = logging.getLogger(__name__)
 
 #: Statuses worth another attempt; 401/403/404 mean a wrong key, model or URL for every paper.
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 ABORT_STATUS = frozenset({401, 403, 404})
+#: Shorter "keys" (``EMPTY``, ``ollama``) are placeholders for local servers, not secrets:
+#: masking them would garble answers.
+MIN_SECRET_LENGTH = 8
 
 Answer = TypeVar("Answer", bound=BaseModel)
+Answered = TypeVar("Answered")
+
+
+class _BadAnswer(Exception):
+    """An HTTP 200 that is not a chat completion with content; says what it is instead."""
 
 
 class RequestFailed(LLMError):
@@ -112,24 +126,24 @@ class LLMClient:
 
     def redact(self, text: str) -> str:
         """`text` with the API key masked."""
-        return text.replace(self._key, "***") if self._key else text
+        return text.replace(self._key, "***") if len(self._key) >= MIN_SECRET_LENGTH else text
 
     def chat(self, messages: list[dict[str, str]]) -> str:
         """The assistant's reply to `messages`, retrying transient failures per the settings."""
         s = self.settings
         extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if s.json_mode else {}
-        response = self._request(s.model, lambda: self._client.chat.completions.create(
-            model=s.model, messages=messages, **extra))
-        return (response.choices[0].message.content or "") if response.choices else ""
+        return self._request(s.model, lambda: self._reply(
+            self._client.chat.completions.with_raw_response.create(
+                model=s.model, messages=messages, **extra).http_response))
 
     def embed(self, texts: list[str], model: str) -> list[list[float]]:
         """One embedding per text from the endpoint's ``/embeddings``, in order."""
-        response = self._request(model, lambda: self._client.embeddings.create(
-            model=model, input=texts, encoding_format="float"))
-        return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        return self._request(model, lambda: self._vectors(
+            self._client.embeddings.with_raw_response.create(
+                model=model, input=texts, encoding_format="float").http_response, len(texts)))
 
-    def _request(self, model: str, send: Callable[[], Any]) -> Any:
-        """`send()`'s response, retrying transient failures per the settings."""
+    def _request(self, model: str, send: Callable[[], Answered]) -> Answered:
+        """`send()`'s result, retrying transient failures per the settings."""
         s = self.settings
         attempts, attempt = s.retries + 1, 0
         while True:
@@ -139,7 +153,9 @@ class LLMClient:
                 raise LLMError(str(self._fatal))
             retry_after = None
             try:
-                response = send()
+                return send()
+            except _BadAnswer as exc:
+                problem = f"the answer from {self.endpoint} {exc}"
             except openai.APIStatusError as exc:
                 self._count()
                 problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
@@ -156,11 +172,6 @@ class LLMClient:
             except openai.APIConnectionError as exc:
                 self._count()
                 problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
-            else:
-                usage = response.usage
-                self._count(getattr(usage, "prompt_tokens", 0) or 0,
-                            getattr(usage, "completion_tokens", 0) or 0)
-                return response
             if attempt == attempts:
                 raise RequestFailed(f"{problem} (gave up after {attempts} attempts)", attempt,
                                     retryable=True)
@@ -176,6 +187,44 @@ class LLMClient:
                 self._pause_all(delay)
             else:
                 self._sleep(delay)
+
+    def _body(self, response: httpx.Response) -> Any:
+        """A response's JSON body, counting its tokens; `_BadAnswer` when it is not JSON."""
+        try:
+            body = response.json()
+        except ValueError as exc:
+            kind = response.headers.get("content-type", "no content type").split(";")[0].strip()
+            self._count()
+            if "json" not in kind:
+                raise _BadAnswer(f"is {kind}, not JSON") from None
+            raise _BadAnswer(f"is broken JSON ({exc})") from None
+        usage = body.get("usage") if isinstance(body, dict) else None
+        usage = usage if isinstance(usage, dict) else {}
+        self._count(*(n if isinstance(n, int) else 0
+                      for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))))
+        return body
+
+    def _vectors(self, response: httpx.Response, n: int) -> list[list[float]]:
+        """The `n` embeddings in an embeddings response, in input order; `_BadAnswer` else."""
+        body = self._body(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or len(data) != n or not all(
+                isinstance(d, dict) and isinstance(d.get("embedding"), list) for d in data):
+            raise _BadAnswer(f"is not {n} embeddings")
+        return [d["embedding"] for d in sorted(data, key=lambda d: d.get("index", 0))]
+
+    def _reply(self, response: httpx.Response) -> str:
+        """The assistant's text in a chat completion (the key masked), counting its tokens;
+        `_BadAnswer` when the response is not one."""
+        body = self._body(response)
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise _BadAnswer("is not a chat completion (no choices)")
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str) or not content.strip():
+            raise _BadAnswer("has no message content")
+        return self.redact(content)
 
     def ask_json(self, messages: list[dict[str, str]], schema: type[Answer]) -> Answer:
         """A reply validated against `schema`; an invalid one is shown to the model and asked

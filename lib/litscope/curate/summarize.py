@@ -95,6 +95,11 @@ class LLMReport:
     output_tokens: int = 0
     failures: dict[str, str] = field(default_factory=dict)   # paper id -> reason
 
+    @property
+    def all_failed(self) -> bool:
+        """Whether papers needed the work and every one of them failed."""
+        return self.papers > 0 and self.failed == self.papers
+
     def __str__(self) -> str:
         what = "summaries" if self.kind == "summary" else "translations"
         if self.engine == "extractive":

@@ -15,11 +15,13 @@ letter, digit or underscore. The last word of a keyword or phrase also matches i
 ("LLMs", "approaches", "efficiencies"). Words written with spaces match across any run of
 whitespace or hyphens; words written with a hyphen also match written together
 ("fine-tuning" matches "fine tuning" and "finetuning"). `load_profile` reports mistakes
-with the field and the line; `save_profile` writes weights back keeping the comments.
+with the field and the line, and refuses a profile that scores nothing (every paper 0)
+unless asked to allow it; `save_profile` writes weights back keeping the comments.
 """
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -33,8 +35,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ..config import check_categories
+from ..config import check_categories, read_text
 from ..errors import ProfileError
+
+log = logging.getLogger(__name__)
 
 FieldName = Literal["title", "abstract", "comment", "authors"]
 #: The paper fields a profile scores; `authors` is the authors' names joined by ", ".
@@ -265,6 +269,12 @@ class Profile(BaseModel):
                 raise ValueError(f"boost of {name!r} must be a finite number")
         return value
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing in the profile can give a paper points (no terms, no author or
+        category boosts, no learned blend): every paper would score 0."""
+        return not (self.terms or self.author_boosts or self.category_boosts or self.alpha)
+
     def term(self, key: str) -> Term:
         """The term with this key (`ProfileError` naming the known keys otherwise)."""
         for term in self.terms:
@@ -317,8 +327,10 @@ def _validation_message(exc: ValidationError, raw: Any, source: str) -> str:
     return f"{where}: field '{_dotted(loc)}': {message}{more}"
 
 
-def parse_profile(text: str, source: str = "<profile>") -> Profile:
-    """Validate a profile given as YAML text; errors name `source`, the field and the line."""
+def parse_profile(text: str, source: str = "<profile>", *, allow_empty: bool = False) -> Profile:
+    """Validate a profile given as YAML text; errors name `source`, the field and the line.
+    A profile that scores nothing (`Profile.is_empty`) is an error unless `allow_empty`
+    (then a warning is logged)."""
     try:
         raw = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -330,20 +342,23 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: expected a mapping of settings, got {type(raw).__name__}")
     try:
-        return Profile.model_validate(raw)
+        profile = Profile.model_validate(raw)
     except ValidationError as exc:
         raise ProfileError(_validation_message(exc, raw, source)) from None
+    if profile.is_empty:
+        empty = f"{source}: the profile has no terms, author or category boosts: every paper scores 0"
+        if not allow_empty:
+            raise ProfileError(f"{empty}; add terms (see profiles/example.yml), or pass --allow-empty "
+                               f"(allow_empty=True) to use it anyway")
+        log.warning("%s", empty)
+    return profile
 
 
-def load_profile(path: str | Path) -> Profile:
-    """Read and validate a profile file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read the profile ({exc.strerror}); create one with "
-                           f"'litscope init' or 'litscope profile import-bot'") from None
-    return parse_profile(text, str(path))
+def load_profile(path: str | Path, *, allow_empty: bool = False) -> Profile:
+    """Read and validate a profile file (see `parse_profile`)."""
+    text = read_text(path, ProfileError, what="the profile",
+                     hint="; create one with 'litscope init' or 'litscope profile import-bot'")
+    return parse_profile(text, str(path), allow_empty=allow_empty)
 
 
 def _term_yaml(term: Term) -> Any:
@@ -470,9 +485,7 @@ def import_bot_config(path: str | Path) -> Profile:
     """
     path = Path(path)
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read ({exc.strerror})") from None
+        config = json.loads(read_text(path, ProfileError))
     except json.JSONDecodeError as exc:
         raise ProfileError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
     if not isinstance(config, dict):

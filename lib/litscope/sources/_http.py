@@ -22,7 +22,7 @@ import arxiv
 import requests
 from tqdm.auto import tqdm
 
-from ..config import ArxivSettings
+from ..config import ArxivSettings, check_polite_delay
 from ..errors import FetchError
 
 USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
@@ -57,6 +57,7 @@ class ArxivClient:
         self.base_url = base_url or self.settings.base_url
         self.feed_url = feed_url or self.settings.feed_url
         self.oai_url = oai_url or self.settings.oai_url
+        check_polite_delay(self.base_url, self.settings.delay_seconds)   # the feeds: per request
         self.requests = 0
         self.waited = 0.0
         self.bar: tqdm | None = None   # the running command's requests bar, if any
@@ -72,6 +73,7 @@ class ArxivClient:
         `check` raises `Retry` for an answer worth asking again (a malformed page) and
         `Refused` for a final one. A `Retry` that `retry` refuses ends at once.
         """
+        check_polite_delay(url, self.settings.delay_seconds)
         shown = (f"{url}?{urlencode(params)}" if params else url) if data is None else \
             f"{url} (POST {', '.join(f'{k}=' + _short(v) for k, v in data.items())})"
         for attempt in itertools.count(1):

@@ -3,6 +3,10 @@
 One module per format, each with a ``NAME``, ``looks_like(text)`` and ``parse(text)`` that
 returns one record (dict of schema fields) per paper. `read_digest` repairs mojibake, detects
 the format, gives papers without an arXiv id a content-hash id and returns the schema.
+
+A digest may be cut off (a download interrupted, a copy-paste too short): parsers mark the
+entries that end before their required parts (``record["cut_off"]`` says why) and
+`read_digest` leaves them out, listing them in ``attrs["cut_off"]``: they are never stored.
 """
 from __future__ import annotations
 
@@ -11,12 +15,15 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from ...config import read_text
 from ...errors import ImportFormatError, SchemaError
 from ...schema import SUMMARY_FIELDS, content_id, papers_frame, validate_papers
 from . import bilingual, bot, daily, topics
+from ._common import CUT_OFF
 from ._mojibake import repair_mojibake
 
-__all__ = ["FORMATS", "detect_format", "read_digest", "repair_mojibake"]
+__all__ = ["FORMATS", "detect_format", "read_digest", "parse_digest", "describe_cut_off",
+           "repair_mojibake"]
 
 #: format name -> parser module, in the order detection tries them
 FORMATS = {module.NAME: module for module in (daily, bot, bilingual, topics)}
@@ -33,28 +40,56 @@ def detect_format(text: str, *, where: str = "text") -> str:
 
 def read_digest(path: str | Path, format: str | None = None) -> pd.DataFrame:
     """The papers of one digest file as a schema-conforming frame (``attrs["format"]`` says
-    which format it was read as; ``source`` is ``"<format>:<file name>"``)."""
+    which format it was read as, ``attrs["cut_off"]`` lists the entries left out as cut off;
+    ``source`` is ``"<format>:<file name>"``)."""
     path = Path(path)
+    _check_format(format)
+    return parse_digest(read_text(path, ImportFormatError), name=path.name, format=format,
+                        where=str(path))
+
+
+def parse_digest(text: str, *, name: str = "digest", format: str | None = None,
+                 where: str | None = None) -> pd.DataFrame:
+    """`read_digest` for text in memory: `name` stands for the file name in ``source``,
+    `where` for the file in messages."""
+    _check_format(format)
+    where = where or name
+    text = repair_mojibake(text)
+    format = format or detect_format(text, where=where)
+    try:
+        parsed = FORMATS[format].parse(text)
+        cut = [(_label(record), record[CUT_OFF]) for record in parsed if record.get(CUT_OFF)]
+        records = _merge_duplicates(map(_identify, (r for r in parsed if not r.get(CUT_OFF))))
+        if not records:
+            found = f": {describe_cut_off(cut)}" if cut else ""
+            raise ImportFormatError(f"{where}: no {'complete ' if cut else ''}papers found when "
+                                    f"read as a {format!r} digest{found}")
+        papers = papers_frame([_complete(record, f"{format}:{name}") for record in records])
+        validate_papers(papers, where=where)
+    except (ValueError, SchemaError) as exc:
+        raise ImportFormatError(f"{where}: cannot read it as a {format!r} digest ({exc})") from None
+    papers.attrs["format"] = format
+    papers.attrs["cut_off"] = cut
+    return papers
+
+
+def describe_cut_off(cut: list[tuple[str, str]], most: int = 3) -> str:
+    """``"2 entries cut off and skipped: 'Title' (why); ..."`` for `read_digest`'s
+    ``attrs["cut_off"]``, naming at most `most` of them."""
+    named = "; ".join(f"{title!r} ({why})" for title, why in cut[:most])
+    more = f"; and {len(cut) - most} more" if len(cut) > most else ""
+    return f"{len(cut)} {'entry' if len(cut) == 1 else 'entries'} cut off and skipped: {named}{more}"
+
+
+def _check_format(format: str | None) -> None:
     if format is not None and format not in FORMATS:
         raise ImportFormatError(f"unknown digest format {format!r}; use one of {', '.join(FORMATS)}")
-    try:
-        text = repair_mojibake(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 "
-                                f"and import it again") from None
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    name = format or detect_format(text, where=str(path))
-    try:
-        records = _merge_duplicates(map(_identify, FORMATS[name].parse(text)))
-        if not records:
-            raise ImportFormatError(f"{path}: no papers found when read as a {name!r} digest")
-        papers = papers_frame([_complete(record, f"{name}:{path.name}") for record in records])
-        validate_papers(papers, where=str(path))
-    except (ValueError, SchemaError) as exc:
-        raise ImportFormatError(f"{path}: cannot read it as a {name!r} digest ({exc})") from None
-    papers.attrs["format"] = name
-    return papers
+
+
+def _label(record: dict[str, Any]) -> str:
+    """How a cut-off entry is named: its title, clipped."""
+    title = " ".join(str(record.get("title") or "(untitled)").split())
+    return title if len(title) <= 100 else title[:99] + "…"
 
 
 def _identify(record: dict[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,18 @@
 
 Papers have neither title nor id: the display title is derived from the abstract
 (``title_derived``) and the id is a hash of the abstract alone.
+
+Nothing marks the end of a paper but the start of the next, so the paper the text ends in is
+cut off when it has no abstract, when its section has fewer papers than its header announces,
+or when its abstract stops mid-sentence (whole abstracts end with a sentence mark or a link).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
-from ._common import collect_fields, labels
+from ._common import CUT_OFF, collect_fields, cut_off, ends_finished, labels
 
 NAME = "topics"
 
@@ -42,7 +47,12 @@ def looks_like(text: str) -> bool:
 
 def section_counts(text: str) -> dict[str, int]:
     """The paper count each section header announces, e.g. ``{"模型架构": 74}``."""
-    return {m["subtopic"]: int(m["count"]) for m in map(_HEADER.match, text.splitlines()) if m}
+    return {m["subtopic"]: int(m["count"]) for m in map(_header, text.splitlines()) if m}
+
+
+def _header(line: str) -> re.Match[str] | None:
+    """A section header; the cheap test first (the pattern backtracks on long lines)."""
+    return _HEADER.match(line) if " 篇" in line else None
 
 
 def parse(text: str) -> list[dict[str, Any]]:
@@ -50,16 +60,38 @@ def parse(text: str) -> list[dict[str, Any]]:
     lines below it run up to the next paper or section header."""
     lines = text.splitlines()
     starts = [i - 2 for i, line in enumerate(lines) if i >= 2 and _TAGS.match(line)]
-    ends = sorted({*starts, *(i for i, line in enumerate(lines) if _HEADER.match(line)), len(lines)})
-    return [_record(lines[start:next(end for end in ends if end > start)]) for start in starts]
+    headers = [i for i, line in enumerate(lines) if _header(line)]
+    ends = sorted({*starts, *headers, len(lines)})
+    topics = {lines[start].strip() for start in starts}
+    records = [_record(lines[start:ends[bisect.bisect_right(ends, start)]], topics) for start in starts]
+    if records and not any(h > starts[-1] for h in headers):   # the text ends in the last paper
+        section = max((h for h in headers if h < starts[-1]), default=None)
+        announced = int(_header(lines[section])["count"]) if section is not None else 0
+        in_section = sum(1 for start in starts if section is None or start > section)
+        records[-1] = cut_off(records[-1], records[-1].get(CUT_OFF) or _unfinished(
+            records[-1], in_section, announced))
+    return records
 
 
-def _record(lines: list[str]) -> dict[str, Any]:
+def _record(lines: list[str], topics: set[str]) -> dict[str, Any]:
     topic, subtopic, tags, *rest = lines
     fields = collect_fields(rest, _FIELDS, joiner=" ")
-    return {"title": derive_title(fields.get("abstract"), fields.get("tldr"), fields.get("method") or subtopic),
-            "title_derived": True, "topic": topic.strip(), "subtopic": subtopic.strip(),
-            "tags": [tag.strip() for tag in tags.split("#") if tag.strip()], **fields}
+    record = {"title": derive_title(fields.get("abstract"), fields.get("tldr"), fields.get("method") or subtopic),
+              "title_derived": True, "topic": topic.strip(), "subtopic": subtopic.strip(),
+              "tags": [tag.strip() for tag in tags.split("#") if tag.strip()], **fields}
+    # a topic line among its own lines: the next paper's tags line, and what was between, is missing
+    ran_on = fields.repeated or any(line.strip() in topics for line in rest)
+    return cut_off(record, "it runs into the next entry" if ran_on else None)
+
+
+def _unfinished(record: dict[str, Any], in_section: int, announced: int) -> str | None:
+    """Why the paper the text ends in is cut off, if it is: paper `in_section` of the
+    `announced` ones its section header counts."""
+    if "abstract" not in record:
+        return "it ends before its abstract"
+    if in_section < announced:
+        return f"the text ends in it, paper {in_section} of the {announced} its section announces"
+    return None if ends_finished(record["abstract"]) else "its abstract stops mid-sentence"
 
 
 def derive_title(*texts: str | None) -> str:
