@@ -1,4 +1,6 @@
-"""A local stand-in for the arXiv API (export.arxiv.org/api/query) for tests.
+"""A local stand-in for arXiv for tests: the search API (export.arxiv.org/api/query), the
+listing feeds (``/rss/CATS``, ``/atom/CATS``, see arxiv_feeds.py) and OAI-PMH (``/oai``, see
+arxiv_oai.py), all serving one corpus.
 
 It answers ``search_query`` (``cat:`` terms, alone or OR-ed in parentheses,
 ``submittedDate:[.. TO ..]`` and ``ti:/abs:/all:`` terms joined by AND), ``id_list``,
@@ -19,6 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+import arxiv_feeds
+import arxiv_oai
 
 FEED_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<feed xmlns="http://www.w3.org/2005/Atom" '
@@ -125,7 +130,7 @@ _TEXT: dict[str, Callable[[Entry], str]] = {
 @dataclass
 class Fault:
     """A scripted answer: an HTTP error, broken content, or a slow reply."""
-    kind: str                      # "status", "rejected", "malformed", "no_total", "no_entries", "slow"
+    kind: str   # "status", "rejected", "malformed", "no_total", "no_entries", "slow", "oai_error", "die"
     status: int = 503
     retry_after: str | None = None
     seconds: float = 0.0
@@ -151,9 +156,13 @@ class ArxivServer:
     clock: Callable[[], float] = time.monotonic   # what `Request.time` is measured with
     requests: list[Request] = field(default_factory=list)
     faults: list[Fault | None] = field(default_factory=list)   # None: answer normally
+    feed_day: date | None = None   # the day whose announcement the feeds list (default: the last)
+    oai_page_size: int = 1000      # records per ListRecords answer, as arXiv gives
+    oai_counts: bool = True        # tokens carry cursor and completeListSize
 
     def __post_init__(self):
         self._lock = threading.Lock()
+        self._oai_lists: dict = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,6 +182,15 @@ class ArxivServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/api/query"
+
+    @property
+    def feed_url(self) -> str:
+        """The listing feeds' base: append ``cs.CL+cs.LG``."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/rss/"
+
+    @property
+    def oai_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/oai"
 
     def start(self) -> "ArxivServer":
         self._thread.start()
@@ -206,6 +224,14 @@ class ArxivServer:
     def no_entries(self, times: int = 1, after: int = 0) -> None:
         """Answer with the right totalResults but no entries (a known arXiv hiccup)."""
         self._script(Fault("no_entries"), times, after)
+
+    def oai_error(self, code: str, times: int = 1, after: int = 0) -> None:
+        """Answer with an OAI-PMH error `code` (HTTP 200, as OAI-PMH does)."""
+        self._script(Fault("oai_error", message=code), times, after)
+
+    def die(self, after: int = 0) -> None:
+        """After `after` normal answers, drop the connection and shut down for good."""
+        self._script(Fault("die"), 1, after)
 
     def slow(self, seconds: float, times: int = 1, after: int = 0) -> None:
         """Wait `seconds` before answering."""
@@ -249,6 +275,24 @@ class ArxivServer:
                      f"  <opensearch:itemsPerPage>{size}</opensearch:itemsPerPage>"]
         return FEED_HEAD + "\n".join(head + [e.xml() for e in shown]) + "\n</feed>\n"
 
+    def listing_day(self) -> date:
+        """The feed day on show: `feed_day`, else the last day the corpus announces on."""
+        return self.feed_day or max(arxiv_feeds.announced_on(e.updated) for e in self.entries)
+
+    def feed(self, path: str) -> str:
+        kind, name = path.strip("/").split("/", 1)
+        day = self.listing_day()
+        items = arxiv_feeds.listing(self.entries, name.split("+"), day)
+        return (arxiv_feeds.rss if kind == "rss" else arxiv_feeds.atom)(items, name, day)
+
+    def answer(self, path: str, params: dict[str, str]) -> str:
+        """The body of a normal answer to a request for `path`."""
+        if path.startswith(("/rss/", "/atom/")):
+            return self.feed(path)
+        if path == "/oai":
+            return arxiv_oai.list_records(self.entries, params, self.oai_page_size, self.oai_counts, self._oai_lists)
+        return self.page(params)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -262,17 +306,23 @@ class ArxivServer:
         if fault is None or fault.kind == "slow":
             if fault:
                 time.sleep(fault.seconds)
-            body = self.page(params)
+            body = self.answer(parts.path, params)
         elif fault.kind == "status":
             status = HTTPStatus(fault.status)
             headers = {"Content-Type": "text/html"} | ({"Retry-After": fault.retry_after} if fault.retry_after else {})
             body = f"<html><body><h1>{status.value} {status.phrase}</h1></body></html>"
+        elif fault.kind == "oai_error":
+            body = arxiv_oai.error(params, fault.message, f"Scripted {fault.message}")
+        elif fault.kind == "die":
+            threading.Thread(target=self.stop, daemon=True).start()
+            return
         elif fault.kind == "rejected":
             status = HTTPStatus.BAD_REQUEST
             body = FEED_HEAD + _error_entry(fault.message) + "\n</feed>\n"
         elif fault.kind == "malformed":
-            page = self.page(params)
-            body = page[:page.index("<entry>") + 30] if "<entry>" in page else page[:120]
+            page = self.answer(parts.path, params)
+            cut = next((page.index(tag) for tag in ("<entry>", "<item>", "<record>") if tag in page), 90)
+            body = page[:cut + 30]
         else:
             body = self.page(params, entries=False, total=fault.kind != "no_total")
         data = body.encode("utf-8")
@@ -294,3 +344,15 @@ def _error_entry(message: str) -> str:
             f"  <entry>\n    <id>http://arxiv.org/api/errors#{anchor}</id>\n    <title>Error</title>\n"
             f"    <summary>{escape(message)}</summary>\n    <updated>2025-12-08T00:00:00-05:00</updated>\n"
             f"    <author><name>arXiv api core</name></author>\n  </entry>")
+
+
+if __name__ == "__main__":   # serve the fixture corpus by hand: python tests/arxiv_server.py
+    import sys
+    server = ArxivServer(feed_day=date.fromisoformat(sys.argv[1]) if len(sys.argv) > 1 else None).start()
+    root = server.url.removesuffix("/api/query")
+    print(f"export LITSCOPE_ARXIV_URL={server.url} LITSCOPE_ARXIV_FEED_URL={root}/rss/ "
+          f"LITSCOPE_ARXIV_OAI_URL={root}/oai", flush=True)
+    try:
+        server._thread.join()
+    except KeyboardInterrupt:
+        server.stop()

@@ -33,6 +33,41 @@ def arxiv_server():
     server.stop()
 
 
+class FakeClock:
+    """A monotonic clock that only moves when the client sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(arxiv_server):
+    clock = FakeClock()
+    arxiv_server.clock = clock
+    return clock
+
+
+@pytest.fixture
+def client(arxiv_server, clock):
+    """A client with the default politeness settings (3 s apart, 5 s first back-off) except
+    small pages, on the fake clock."""
+    def make(**settings):
+        from litscope.config import ArxivSettings
+        from litscope.sources.arxiv_api import ArxivClient
+        return ArxivClient(ArxivSettings(**{"page_size": 2, **settings}), arxiv_server.url,
+                           feed_url=arxiv_server.feed_url, oai_url=arxiv_server.oai_url,
+                           clock=clock, sleep=clock.sleep)
+    return make
+
+
 @pytest.fixture
 def openai_server():
     """A fake OpenAI-compatible server (tests/openai_server.py) on 127.0.0.1; `.url` is the

@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -23,38 +23,6 @@ from litscope.schema import validate_papers
 
 DAY = "2025-12-01"
 WINDOW_DEC_1 = "cat:cs.CL AND submittedDate:[202512010000 TO 202512012359]"
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the client sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(arxiv_server):
-    clock = FakeClock()
-    arxiv_server.clock = clock
-    return clock
-
-
-@pytest.fixture
-def client(arxiv_server, clock):
-    """A client with the default politeness settings (3 s apart, 5 s first back-off) except
-    small pages, on the fake clock."""
-    def make(**settings) -> ArxivClient:
-        return ArxivClient(ArxivSettings(**{"page_size": 2, **settings}), arxiv_server.url,
-                           clock=clock, sleep=clock.sleep)
-    return make
 
 
 def gaps(requests) -> list[float]:
@@ -130,6 +98,16 @@ def test_a_search_covers_at_most_days_per_request_days(arxiv_server, client, sto
     assert windows[("cat:cs.LG", "2025-12-03")] == 2 and len(windows) == 10
 
 
+def test_a_run_over_arxivs_result_cap_is_split_in_halves(arxiv_server, client, store, monkeypatch):
+    from litscope.sources import arxiv_api
+    monkeypatch.setattr(arxiv_api, "QUERY_LIMIT", 5)      # arXiv's is 30,000 results per query
+    df = fetch("cs.CL", since=DAY, until="2025-12-05", client=client(page_size=100), store=store)
+    assert days_asked(arxiv_server) == [("20251201", "20251205"), ("20251201", "20251202"), ("20251201", "20251201"),
+                                        ("20251202", "20251202"), ("20251203", "20251205"),
+                                        ("20251203", "20251203"), ("20251204", "20251205")]
+    assert len(df) == 17 and store.completed_days("cat:cs.CL") == {f"2025-12-0{d}" for d in range(1, 6)}
+
+
 def test_query_narrows_each_window(arxiv_server, client):
     df = fetch("cs.CL", query='abs:"kv-cache  compression"', since=DAY, until="2025-12-02",
                client=client())
@@ -144,7 +122,7 @@ def test_max_results_stops_early(arxiv_server, client, store):
     assert len(df) == 3
     assert [r.params["start"] for r in arxiv_server.requests] == ["0", "2"]
     assert store.windows().empty        # a window cut short is not complete
-    assert "stopped at max_results" in df.attrs["report"]
+    assert "stopped early (at max_results" in df.attrs["report"]
 
 
 # -- by id -----------------------------------------------------------------------------------
@@ -178,6 +156,20 @@ def test_requests_are_three_seconds_apart_by_default(arxiv_server, client, clock
     assert len(arxiv_server.requests) == 5           # 9 entries on Dec 1-2 in pages of 2
     assert gaps(arxiv_server.requests) == [3.0] * 4
     assert clock.sleeps == [3.0] * 4
+
+
+@pytest.mark.parametrize("call, host", [
+    (lambda c: litscope.fetch_new("cs.CL", client=c), "rss.arxiv.org"),
+    (lambda c: litscope.harvest("cs.CL", DAY, client=c, store=litscope.Store(c.tmp)), "arxiv.org"),
+])
+def test_the_feed_and_oai_hosts_are_refused_a_delay_under_3_s_too(call, host, tmp_path):
+    from litscope.errors import ConfigError
+    client = ArxivClient(ArxivSettings(delay_seconds=1), "http://127.0.0.1:9/api/query")   # a local API
+    client.tmp = tmp_path
+    client._session.request = lambda *a, **k: pytest.fail("the check must come before any request")
+    with pytest.raises(ConfigError, match=rf"arxiv\.delay_seconds: 1 s is less than the 3 s arXiv asks for "
+                                          rf"between requests to {host}"):
+        call(client)
 
 
 def test_spacing_holds_on_the_real_clock(arxiv_server):
@@ -431,10 +423,12 @@ def test_project_gives_store_url_and_settings(arxiv_server, tmp_path, monkeypatc
 
 
 # -- the command line -----------------------------------------------------------------------
-def litscope_cli(project: Path, server_url: str, *args: str) -> subprocess.CompletedProcess:
+def litscope_cli(project: Path, server_url: str, *args: str, command: str = "fetch") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITSCOPE_")}
-    env["LITSCOPE_ARXIV_URL"] = server_url
-    return subprocess.run([str(Path(sys.executable).parent / "litscope"), "fetch", *args,
+    root = server_url.removesuffix("/api/query")
+    env.update(LITSCOPE_ARXIV_URL=server_url, LITSCOPE_ARXIV_FEED_URL=f"{root}/rss/",
+               LITSCOPE_ARXIV_OAI_URL=f"{root}/oai")
+    return subprocess.run([str(Path(sys.executable).parent / "litscope"), command, *args,
                            "--data", str(project / "data")],
                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
 
@@ -477,3 +471,42 @@ def test_cli_reports_bad_arguments_in_one_line(arxiv_server, project, args, mess
     done = litscope_cli(project, arxiv_server.url, *args)
     assert done.returncode == 2 and done.stderr.startswith(message)
     assert done.stderr.count("\n") == 1 and arxiv_server.requests == []
+
+
+def test_cli_reads_the_announcement_with_new(arxiv_server, project):
+    arxiv_server.feed_day = date(2025, 12, 2)
+    done = litscope_cli(project, arxiv_server.url, "--new", "--cat", "cs.CL", "--cat", "cs.LG")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("arXiv's announcement of 2025-12-02 for cs.CL+cs.LG: 7 papers (7 new, "
+                                  "0 cross, 0 replace, 0 replace-cross); 1 feed request, 2 metadata requests (id_list)")
+    store = litscope.Store(project / "data")
+    assert store.count() == 7 and set(store.announcements()["type"]) == {"new"}
+    again = litscope_cli(project, arxiv_server.url, "--new", "--since", DAY)
+    assert again.returncode == 2 and again.stderr.startswith("litscope: error: --since does not go with --new")
+
+
+def test_cli_harvests_in_bulk_and_resumes(arxiv_server, project):
+    arxiv_server.oai_page_size = 4
+    arxiv_server.fail(503, times=9, after=2)
+    failed = litscope_cli(project, arxiv_server.url, "--bulk", "--since", DAY)
+    assert failed.returncode == 2 and failed.stderr.count("\n") == 1
+    assert "2 pages of set cs:cs:CL are stored: run the same command again to resume" in failed.stderr
+    arxiv_server.faults.clear()
+    done = litscope_cli(project, arxiv_server.url, "--bulk", "--since", DAY)
+    assert done.returncode == 0, done.stderr
+    assert "(resumed after page 2)" in done.stdout
+    assert litscope.Store(project / "data").count() == len({e.id for e in arxiv_server.entries if "cs.CL" in e.categories})
+    assert litscope_cli(project, arxiv_server.url, "--bulk").stderr.startswith("litscope: error: --bulk needs --since")
+
+
+def test_cli_imports_the_snapshot_into_parquet(arxiv_server, project):
+    import arxiv_snapshot
+    arxiv_snapshot.write(project / "arxiv-metadata-oai-snapshot.json", 300)
+    done = litscope_cli(project, arxiv_server.url, "arxiv-metadata-oai-snapshot.json", "--cat", "cs.CL",
+                        "--since", "2023-01-02", command="import")
+    assert done.returncode == 0, done.stderr
+    assert "300 lines" in done.stdout and f"written to {project / 'data' / 'snapshot'}" in done.stdout
+    assert list((project / "data" / "snapshot").glob("part-*.parquet"))
+    bad = litscope_cli(project, arxiv_server.url, "arxiv-metadata-oai-snapshot.json", "--cat", "cs.XX",
+                       command="import")
+    assert bad.returncode == 2 and "unknown arXiv category 'cs.XX'" in bad.stderr

@@ -3,6 +3,7 @@ them: through the CLI, in a project folder, against the local arXiv and LLM fixt
 from __future__ import annotations
 
 import socket
+from datetime import date
 
 import pytest
 import yaml
@@ -16,21 +17,25 @@ DAY = "2025-12-05"          # the fixture corpus holds papers for 2025-12-01..07
 KEY_ENV, KEY = "LITSCOPE_TEST_UPDATE_KEY", "sk-update-test-3f9a7c"
 
 
-def make_project(folder, arxiv_url: str, llm: str = "") -> None:
+def make_project(folder, arxiv_url: str, llm: str = "", update: str = "new") -> None:
     assert main(["init", str(folder)]) == 0
     config = folder / "litscope.yml"
+    root = arxiv_url.removesuffix("/api/query")
     config.write_text(config.read_text(encoding="utf-8") + (
         f"\n# test settings\ncategories: [cs.CL]\ndays_back: 3\n"
-        f"arxiv: {{base_url: '{arxiv_url}', delay_seconds: 0, backoff_seconds: 0, retries: 1, page_size: 5}}\n"
+        f"arxiv: {{base_url: '{arxiv_url}', feed_url: '{root}/rss/', oai_url: '{root}/oai', update: {update}, "
+        f"delay_seconds: 0, backoff_seconds: 0, retries: 1, page_size: 5}}\n"
         + llm), encoding="utf-8")
     load_config(config)
 
 
-@pytest.fixture
-def project(tmp_path, arxiv_server, monkeypatch):
+@pytest.fixture(params=["new", "window"])
+def project(request, tmp_path, arxiv_server, monkeypatch):
+    """A project whose update reads the day's announcement ("new") or searches its window."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    make_project(tmp_path, arxiv_server.url)
+    arxiv_server.feed_day = date.fromisoformat(DAY)
+    make_project(tmp_path, arxiv_server.url, update=request.param)
     return tmp_path
 
 
@@ -59,11 +64,18 @@ def test_update_runs_the_daily_job_and_a_second_run_does_nothing_new(project, ar
     assert main(["update", "--date", DAY]) == 0
     printed = capsys.readouterr().out
     requests = len(arxiv_server.requests)
-    assert requests == 2                                    # one search of 3 days, pages of 5
     store = Store(project / "data")
     papers = store.papers()
-    assert len(papers) > 0 and set(papers["published"].dt.strftime("%Y-%m-%d")) <= \
-        {"2025-12-03", "2025-12-04", "2025-12-05"}
+    if load_config(project / "litscope.yml").arxiv.update == "new":
+        assert [r.path for r in arxiv_server.requests] == ["/rss/cs.CL", "/api/query"]
+        # Friday's announcement: Thursday's submissions, and a replaced paper from Tuesday
+        assert set(store.announcements()["day"]) == {DAY}
+        assert dict(zip(store.announcements()["id"], store.announcements()["type"])) == \
+            {"2512.00016": "new", "2512.00017": "new", "2512.00008": "replace"}
+    else:
+        assert requests == 2                                # one search of 3 days, pages of 5
+        assert len(papers) > 0 and set(papers["published"].dt.strftime("%Y-%m-%d")) <= \
+            {"2025-12-03", "2025-12-04", "2025-12-05"}
     assert papers["summary_source"].eq("extractive").all()  # no endpoint: extractive summaries
     digest = project / "digests" / f"{DAY}.md"
     assert digest.is_file() and papers["title"].iloc[0].split()[0] in digest.read_text(encoding="utf-8")
@@ -82,6 +94,7 @@ def test_update_summarises_through_the_endpoint_once(tmp_path, arxiv_server, ope
                                                      monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(KEY_ENV, KEY)
+    arxiv_server.feed_day = date.fromisoformat(DAY)
     make_project(tmp_path, arxiv_server.url, f"llm: {{base_url: '{openai_server.url}', "
                                              f"model: fake-model, api_key_env: {KEY_ENV}}}\n")
     assert main(["update", "--date", DAY]) == 0

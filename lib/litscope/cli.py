@@ -44,21 +44,46 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 # -- fetch ----------------------------------------------------------------------------------
 def cmd_fetch(args: argparse.Namespace) -> None:
-    from .sources.arxiv_api import fetch
+    from .errors import FetchError
     project = _project(args, required=False)
-    result = fetch(args.cat or project.config.categories, query=args.query, since=args.since,
-                   until=args.until, max_results=args.max_results, refresh=args.refresh,
-                   project=project)
-    print(result.attrs.get("report", f"{len(result)} papers"))
+    categories = args.cat or project.config.categories
+    if args.new or args.bulk:
+        given = [name for name, value in (("--query", args.query), ("--max-results", args.max_results))
+                 if value is not None] + (["--since", "--until"] if args.new and (args.since or args.until) else [])
+        if given:
+            raise FetchError(f"{given[0]} does not go with {'--new' if args.new else '--bulk'}: the listing "
+                             f"feed holds one day's announcement; a bulk harvest takes whole categories")
+    if args.new:
+        from .sources.announcements import fetch_new
+        print(fetch_new(categories, project=project, refresh=args.refresh).attrs["report"])
+    elif args.bulk:
+        from .sources.oai import harvest
+        if not args.since:
+            raise FetchError("--bulk needs --since YYYY-MM-DD: the first submission day to harvest")
+        print(harvest(categories, args.since, args.until, project=project, refresh=args.refresh))
+    else:
+        from .sources.arxiv_api import fetch
+        result = fetch(categories, query=args.query, since=args.since, until=args.until,
+                       max_results=args.max_results, refresh=args.refresh, project=project)
+        print(result.attrs.get("report", f"{len(result)} papers"))
 
 
 # -- import ---------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> None:
     from .sources.digests import describe_cut_off, read_digest
+    from .sources.snapshot import import_snapshot, is_snapshot
     from .store import Store
-    # read every file before touching the store, so one bad file leaves the store as it was
-    digests = [(file, read_digest(file, format=args.format)) for file in args.files]
-    store = Store(_project(args, required=False).data_dir)
+    project = _project(args, required=False)
+    snapshots = [f for f in args.files if args.format == "snapshot" or (args.format is None and is_snapshot(f))]
+    for file in snapshots:
+        out = Path(args.out) if args.out else project.data_dir / "snapshot"
+        print(import_snapshot(file, out if len(snapshots) == 1 else out / Path(file).stem,
+                              categories=args.cat, since=args.since, until=args.until))
+    # read every digest before touching the store, so one bad file leaves the store as it was
+    digests = [(file, read_digest(file, format=args.format)) for file in args.files if file not in snapshots]
+    if not digests:
+        return
+    store = Store(project.data_dir)
     for file, papers in digests:
         counts = store.add_papers(papers)
         print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
@@ -498,27 +523,49 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write a daily GitHub Actions workflow that updates and publishes the review")
 
     p = command("fetch", cmd_fetch, "fetch papers from arXiv into the store",
-                "Fetch papers submitted in a date window from the arXiv API into the store.\n\n"
-                "Days already fetched for the same categories and query cost no request (use\n"
-                "--refresh to fetch them again); the last days (arxiv.settle_days) are fetched\n"
-                "again until arXiv has announced them. Requests are spaced by at least 3 s and\n"
-                "retried with back-off on errors, as arXiv asks. Set $LITSCOPE_ARXIV_URL to use a mirror.\n\n"
-                "example: litscope fetch --cat cs.CL --cat cs.LG --since 2025-12-01 --until 2025-12-05")
+                "Fetch papers from arXiv into the store, in one of three ways:\n"
+                "  (default)  the search API: papers submitted from --since to --until, one search\n"
+                "             per run of up to arxiv.days_per_request days for all categories at\n"
+                "             once, in pages of up to 2,000. Days fetched completely cost no request\n"
+                "             (--refresh asks again); the last arxiv.settle_days days are asked again\n"
+                "             only once arXiv has announced since (Sunday-Thursday, 20:00 US Eastern).\n"
+                "  --new      arXiv's latest announcement from its listing feed: one request for all\n"
+                "             categories, announce types (new, cross, replace, replace-cross) stored,\n"
+                "             metadata filled with one request per 2,000 papers; read once a day.\n"
+                "  --bulk     a backfill through OAI-PMH from --since: page by page into the store;\n"
+                "             run it again after an interruption and it resumes where it stopped.\n"
+                "Requests are spaced by at least 3 s and retried with back-off, as arXiv asks. Set\n"
+                "$LITSCOPE_ARXIV_URL, $LITSCOPE_ARXIV_FEED_URL or $LITSCOPE_ARXIV_OAI_URL to use a mirror.\n\n"
+                "examples: litscope fetch --cat cs.CL --cat cs.LG --since 2025-12-01 --until 2025-12-05\n"
+                "          litscope fetch --new\n"
+                "          litscope fetch --bulk --since 2025-01-01")
     p.add_argument("--cat", action="append", metavar="CATEGORY",
                    help="arXiv category, repeatable (default: the project's categories)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--new", action="store_true", help="read arXiv's latest announcement (listing feed)")
+    mode.add_argument("--bulk", action="store_true", help="harvest through OAI-PMH from --since (resumable)")
     p.add_argument("--query", help="arXiv search query, e.g. 'abs:\"speculative decoding\"'")
     p.add_argument("--since", help="first submission day, YYYY-MM-DD (default: days_back days ago)")
     p.add_argument("--until", help="last submission day, YYYY-MM-DD (default: today)")
     p.add_argument("--max-results", type=int, metavar="N", help="stop after N papers")
-    p.add_argument("--refresh", action="store_true", help="fetch days that were fetched before")
+    p.add_argument("--refresh", action="store_true", help="ask again for what was fetched before")
     data_option(p)
 
-    p = command("import", cmd_import, "import digest files into the store",
-                "Import papers from digest files: daily per-category digests, arxiv_rss_bot READMEs,\n"
-                "bilingual title/abstract lists and topic digests. The format is detected.")
+    p = command("import", cmd_import, "import digest files or arXiv's metadata snapshot",
+                "Import papers from digest files into the store: daily per-category digests,\n"
+                "arxiv_rss_bot READMEs, bilingual title/abstract lists and topic digests. The format\n"
+                "is detected. arXiv's metadata snapshot (arxiv-metadata-oai-snapshot.json, plain, .gz\n"
+                "or Kaggle's .zip) is streamed into Parquet parts instead (--out, default data/snapshot),\n"
+                "which 'litscope.scale' and the scorer read; --cat, --since and --until filter it.\n\n"
+                "example: litscope import arxiv-metadata-oai-snapshot.json --cat cs.CL --since 2025-01-01")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=["daily", "bot", "bilingual", "topics"],
+    p.add_argument("--format", choices=["daily", "bot", "bilingual", "topics", "snapshot"],
                    help="skip detection and read FILE in this format")
+    p.add_argument("--out", metavar="DIR", help="snapshot: the folder of Parquet parts (default: data/snapshot)")
+    p.add_argument("--cat", action="append", metavar="CATEGORY",
+                   help="snapshot: keep papers in this category, repeatable (default: all)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="snapshot: keep papers first submitted on or after")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="snapshot: keep papers first submitted on or before")
     data_option(p)
 
     p = command("library", lambda _: library_parser.print_help() or 2,
@@ -759,8 +806,10 @@ def build_parser() -> argparse.ArgumentParser:
     data_option(p)
 
     p = command("update", cmd_update, "the daily job: fetch, score, summarise, digest, site",
-                "Run the review's daily job: fetch the last 'days_back' days of the configured\n"
-                "categories/query, summarise their papers (through llm.base_url when configured,\n"
+                "Run the review's daily job: fetch arXiv's latest announcement in the configured\n"
+                "categories (as 'litscope fetch --new'; with arxiv.update: window, the last\n"
+                "'days_back' days of the categories/query instead), summarise the papers announced\n"
+                "(or submitted) in the last 'days_back' days (through llm.base_url when configured,\n"
                 "extractively otherwise), write the day's digest to digests/YYYY-MM-DD.md (scored\n"
                 "with the profile) and rebuild the website project. Every step skips work already\n"
                 "done, so a second run on the same day changes nothing and says so.\n\n"

@@ -259,9 +259,8 @@ class Store:
         same transaction, so a failed fetch leaves neither papers nor marks behind;
         `checked` windows (query_key, day, n_papers, fetched_at) were fetched but may still
         change: their time is kept, so that a fetch before arXiv's next announcement can
-        skip them. `announcements` (columns
-        id, day, type, version, categories) and a `harvest` checkpoint (see
-        `save_harvest`) are written in the same transaction.
+        skip them. `announcements` (columns id, day, type, version, categories) and a
+        `harvest` checkpoint (see `save_harvest`) are written in the same transaction.
         Nothing stored is cut short: a title, abstract or summary that is the stored one's
         cut short keeps the stored one, and a new content-hash paper whose abstract is a
         stored one's cut short (a digest's last entry, cut off) is skipped. Returns the

@@ -1,7 +1,7 @@
 """The daily job: `litscope update` and the GitHub Actions workflow that runs it.
 
-`update` chains the stages the way a digest bot runs them, on a review project: fetch the
-configured window → score with the project's profile → summarise the window's papers
+`update` chains the stages the way a digest bot runs them, on a review project: fetch
+(arXiv's latest announcement by default, or the configured window) → score with the project's profile → summarise the window's papers
 (through the LLM endpoint when one is configured, extractively otherwise) → write the
 day's digest → rebuild the website project. Every stage is idempotent — fetched windows
 cost no request, cached summaries no LLM call, unchanged files are not rewritten — so a
@@ -10,7 +10,7 @@ second run on the same day changes nothing and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,6 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     before the stage that failed wrote anything.
     """
     from .publish.digest import render_digest
-    from .sources.arxiv_api import fetch
     from .curate.llm import endpoint_configured
     from .publish import publish_project, score_papers
     from .curate.summarize import summarize
@@ -80,20 +79,19 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     report = UpdateReport(day=today, since=since)
     store = Store(project.data_dir)
 
-    # 1. fetch: windows fetched before cost no request
+    # 1. fetch: what was read or fetched before costs no request
     before = store.count()
-    fetched = fetch(config.categories, query=config.query, since=since, until=today,
-                    refresh=refresh, project=project, store=store, client=client)
+    fetched = fetch_step(project, store, since, today, refresh=refresh, client=client,
+                         now=None if day is None else datetime.combine(today, time.max, timezone.utc))
     report.new_papers = store.count() - before
     report.lines.append(f"Fetch: {fetched.attrs.get('report', f'{len(fetched)} papers')}")
 
-    papers = store.papers()
-    days = papers["published"].dt.date
-    window = papers[(days >= since) & (days <= today)]
+    window = window_papers(store, since, today, announced=config.arxiv.update == "new")
     report.window_papers = len(window)
 
     if not len(window):
-        report.lines.append(f"Digest: none, no papers were submitted from {since} to {today}.")
+        how = "announced" if config.arxiv.update == "new" else "submitted"
+        report.lines.append(f"Digest: none, no papers were {how} from {since} to {today}.")
     else:
         # 2. summarise the window's papers; cached and imported summaries are kept
         online = llm_client is not None or endpoint_configured(config.llm)
@@ -117,6 +115,33 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
         report.site, report.site_changed = site.out, site.changed
         report.lines.append(f"Site: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
     return report
+
+
+def fetch_step(project: Project, store: Store, since: date, until: date, *, refresh: bool = False,
+               client=None, now: datetime | None = None) -> pd.DataFrame:
+    """The update's fetch, as ``arxiv.update`` says: ``new`` reads arXiv's latest announcement
+    (``litscope fetch --new``), ``window`` searches the days from `since` to `until`."""
+    config = project.config
+    if config.arxiv.update == "new":
+        from .sources.announcements import fetch_new
+        return fetch_new(config.categories, project=project, store=store, client=client, now=now,
+                         refresh=refresh)
+    from .sources.arxiv_api import fetch
+    return fetch(config.categories, query=config.query, since=since, until=until, refresh=refresh,
+                 project=project, store=store, client=client, now=now)
+
+
+def window_papers(store: Store, since: date, until: date, *, announced: bool) -> pd.DataFrame:
+    """The store's papers arXiv announced from `since` to `until` (as its listing feeds
+    said, so that a day's digest lists that day's announcement), or without `announced`
+    the papers first submitted then."""
+    if announced:
+        listed = store.announcements()
+        days = pd.to_datetime(listed["day"]).dt.date
+        return store.papers(ids=listed.loc[(days >= since) & (days <= until), "id"])
+    papers = store.papers()
+    days = papers["published"].dt.date
+    return papers[(days >= since) & (days <= until)]
 
 
 def _summaries_written(before: pd.DataFrame, after: pd.DataFrame) -> int:

@@ -14,12 +14,14 @@ import itertools
 import math
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlencode
 
 import arxiv
 import requests
+from lxml import etree
 from tqdm.auto import tqdm
 
 from ..config import ArxivSettings, check_polite_delay
@@ -27,6 +29,8 @@ from ..errors import FetchError
 
 USER_AGENT = f"litscope (arxiv.py/{arxiv.__version__})"
 T = TypeVar("T")
+#: Parses arXiv's documents strictly (a cut-off page is an error, not a shorter page), offline.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 #: Waits at least this long get a countdown bar of their own.
 _VISIBLE_WAIT = 5.0
 
@@ -57,11 +61,13 @@ class ArxivClient:
         self.base_url = base_url or self.settings.base_url
         self.feed_url = feed_url or self.settings.feed_url
         self.oai_url = oai_url or self.settings.oai_url
-        check_polite_delay(self.base_url, self.settings.delay_seconds)   # the feeds: per request
         self.requests = 0
         self.waited = 0.0
         self.bar: tqdm | None = None   # the running command's requests bar, if any
         self._session = requests.Session()
+        # URLs whose delay passed check_polite_delay: the API's at once, the others when asked
+        check_polite_delay(self.base_url, self.settings.delay_seconds)
+        self._checked = {self.base_url}
         self._clock, self._sleep = clock, sleep
         self._ready_at = -math.inf   # clock time before which no request may start
 
@@ -71,9 +77,11 @@ class ArxivClient:
         """GET `url` with `params` (or POST `data`) and return ``check(response)``.
 
         `check` raises `Retry` for an answer worth asking again (a malformed page) and
-        `Refused` for a final one. A `Retry` that `retry` refuses ends at once.
+        `Refused` for a final one.
         """
-        check_polite_delay(url, self.settings.delay_seconds)
+        if url not in self._checked:   # whichever of arXiv's hosts it asks, once
+            check_polite_delay(url, self.settings.delay_seconds)
+            self._checked.add(url)
         shown = (f"{url}?{urlencode(params)}" if params else url) if data is None else \
             f"{url} (POST {', '.join(f'{k}=' + _short(v) for k, v in data.items())})"
         for attempt in itertools.count(1):
@@ -82,7 +90,7 @@ class ArxivClient:
             except Refused as refusal:
                 raise FetchError(f"{refusal}: {shown}", shown, attempt) from None
             except Retry as problem:
-                if attempt > self.settings.retries or not retry(problem):
+                if attempt > self.settings.retries:
                     raise FetchError(f"{what}: {problem} at {shown} (gave up after {attempt} "
                                      f"attempts; try again later)", shown, attempt) from None
                 wait = self._backoff(attempt, problem, shown, what)
@@ -133,7 +141,9 @@ class ArxivClient:
             return
         self.waited += seconds
         if seconds < _VISIBLE_WAIT or self.bar is None or self.bar.disable:
+            self._note(f"waiting {seconds:.1f} s for arXiv's pace")
             self._sleep(seconds)
+            self._note("")
             return
         with tqdm(total=round(seconds), unit="s", desc="waiting (arXiv's pace)", leave=False,
                   disable=None) as countdown:
@@ -146,12 +156,18 @@ class ArxivClient:
 
     def _note(self, text: str) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
+            self.bar.set_postfix_str(text)
 
-    def progress(self, total: int | None, desc: str) -> tqdm:
-        """A requests bar for one command; the client counts each request on it."""
-        self.bar = tqdm(total=total, unit="request", desc=desc, disable=None)
-        return self.bar
+    @contextmanager
+    def progress(self, total: int | None, desc: str) -> Iterator[tqdm]:
+        """A requests bar for one command: the client counts each request on it and shows
+        its waits for arXiv's pace."""
+        with tqdm(total=total, unit="request", desc=desc, disable=None) as bar:
+            self.bar = bar
+            try:
+                yield bar
+            finally:
+                self.bar = None
 
 
 def _short(value) -> str:

@@ -29,7 +29,7 @@ from ..config import Project, ProjectConfig, parse_day
 from ..errors import ConfigError, FetchError
 from ..schema import papers_frame, split_arxiv_id
 from ..store import Store
-from ._http import ArxivClient, Refused, Retry
+from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .schedule import changed_since
 
 __all__ = ["ArxivClient", "fetch", "fetch_ids", "query_key", "papers_from_results", "arxiv_categories"]
@@ -39,7 +39,6 @@ TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 PAGE_LIMIT, QUERY_LIMIT = 2000, 30_000
 _NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
 _ERROR_ID = "http://arxiv.org/api/errors"
-_STRICT_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @cache
@@ -54,12 +53,12 @@ def _api_page(response: requests.Response) -> ParsedFeed:
     """Parse a page, refusing what the package's forgiving parser would read as 0 results."""
     if response.status_code != 200:
         try:
-            why = _api_error(etree.fromstring(response.content, _STRICT_XML)) or response.reason
+            why = _api_error(etree.fromstring(response.content, XML_PARSER)) or response.reason
         except etree.XMLSyntaxError:
             why = response.reason
         raise Refused(f"arXiv API rejected the request with HTTP {response.status_code} ({why})")
     try:
-        root = etree.fromstring(response.content, _STRICT_XML)
+        root = etree.fromstring(response.content, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise Retry(f"malformed XML ({exc.msg})") from None
     if root.tag != f"{{{_NS['atom']}}}feed":
@@ -304,7 +303,7 @@ def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_pa
     per = "day windows" if len({w.category for w in windows}) == 1 else "category-day windows"
     clauses = [head + ": " + "; ".join(
         ([f"asked for {', '.join(asked)} {per} in {_plural(searches, 'search')} of "
-          f"{_plural(pages, 'page')}"] if asked else [f"nothing to ask for"]) +
+          f"{_plural(pages, 'page')}"] if asked else ["nothing to ask for"]) +
         ([f"skipped {', '.join(skipped)}"] if skipped else []))]
     fetched = [w for w in windows if w.fetched]
     empty = sorted({w.day for w in fetched} - {w.day for w in fetched if w.papers})
@@ -319,7 +318,8 @@ def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_pa
     tail = (f"{_plural(n_papers, 'paper')}, {_plural(requests_made, 'request')} "
             f"(~{requests_made * delay:.0f} s at {delay:g} s apart)")
     if any(w.truncated or (w.asked and not w.fetched) for w in windows):
-        tail += "; stopped at max_results, days it cut short will be fetched again next time"
+        tail += ("; stopped early (at max_results, or at arXiv's cap of 30,000 results for one day): "
+                 "days it cut short will be fetched again next time")
     if stored:
         tail += f"; {stored}"
     return ". ".join([*clauses, tail]) + "."
@@ -373,7 +373,7 @@ def fetch(categories: str | Iterable[str], query: str | None = None, since: str 
     searches = pages = 0
     requests_before = client.requests
     with client.progress(None, "arXiv requests"), \
-            tqdm(unit="paper", desc="papers", disable=None) as papers_bar:
+            tqdm(unit="result", desc="results", disable=None) as papers_bar:
         while queue:
             run = queue.pop(0)
             remaining = None if max_results is None else max_results - len(results)
@@ -383,7 +383,6 @@ def fetch(categories: str | Iterable[str], query: str | None = None, since: str 
             searches, pages = searches + 1, pages + asked
             queue[:0] = split
             results.extend(found)
-    client.bar = None
 
     papers = papers_from_results(results)
     stored = None
