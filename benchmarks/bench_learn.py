@@ -251,10 +251,14 @@ def _scale() -> str:
 
 
 def run() -> str:
+    started = os.getloadavg()[0]
     screening = _screening()
     public = _public_path()
     scale = _scale()
+    load = f"Load average when the run started: {started:.1f}, at its end: {os.getloadavg()[0]:.1f} (2 cores; other work slows every time alike)."
     return f"""## Learning from labels: screening against ASReview 3, settings chosen leave one subtopic out
+
+{load}
 
 Seed digest 004's 803 papers, one task per subtopic (relevant = in that subtopic). Both tools
 read the abstract alone: the digest has no titles, and litscope's derived titles (made from the

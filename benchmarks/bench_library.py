@@ -193,9 +193,13 @@ def _timing() -> str:
 
 
 def run() -> str:
+    started = os.getloadavg()[0]
     recommendation = _recommendation()
     timing = _timing()
+    load = f"Load average when the run started: {started:.1f}, at its end: {os.getloadavg()[0]:.1f} (2 cores; other work slows every time alike)."
     return f"""## Starting from the library: recommendation and embedding speed
+
+{load}
 
 Seed digest 004's 803 papers; per subtopic a library of {LIBRARY} of its papers (drawn per seed),
 the other 783 ranked, relevant = the rest of the subtopic; recall@{K} and nDCG@{K}, mean over
