@@ -559,7 +559,7 @@ class Store:
         if collection is not None:
             sql, params = sql + " WHERE collection = ?", (collection,)
         frame = pd.DataFrame(self._query(sql + " ORDER BY collection, item_key", params),
-                             columns=list(self._LIBRARY))
+                             columns=list(self._LIBRARY), dtype=object)   # None stays None
         frame["authors"] = [json.loads(a) for a in frame["authors"]]
         frame["year"] = frame["year"].astype("Int64")
         return frame

@@ -434,7 +434,7 @@ def library_papers(store: Any, collection: str | None = None) -> pd.DataFrame:
     known = papers.set_index("id", drop=False)
     rows = []
     for item in items.itertuples():
-        if item.paper_id is not None and item.paper_id in known.index:
+        if pd.notna(item.paper_id) and item.paper_id in known.index:
             rows.append(known.loc[item.paper_id].to_dict())
             continue
         rows.append({"id": f"lib:{item.collection}/{item.item_key}", "title": item.title,
