@@ -38,8 +38,17 @@ e2e: $(VENV)/.installed-dev $(VENV)/.installed-e2e  ## headless Chromium: the Ex
 	@LITSCOPE_E2E=1 $(BIN)/python -m pytest -q tests/e2e
 	@echo "Screenshots of the Explorer in JupyterLab and of the website's pages: tests/e2e/artifacts/"
 
-bench: $(VENV)/.installed-bench  ## run the benchmarks, write benchmarks/RESULTS.md
+bench: $(VENV)/.installed-bench $(VENV)/.installed-embeddings  ## run the benchmarks, write benchmarks/RESULTS.md
 	@$(BIN)/python benchmarks/run.py
+
+# The sentence-transformers backend for the library benchmark. PyTorch's CPU build first:
+# a plain 'torch' would pull a CUDA build of several GB.
+$(VENV)/.installed-embeddings: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing PyTorch (CPU) and litscope[sentence-transformers] into $(VENV) ..."
+	@$(PIP) 'torch==2.13.0' && $(PIP) -e '.[sentence-transformers]' \
+		|| echo "sentence-transformers could not be installed: the benchmark measures WordLlama only."
+	@touch $@
 
 clean:  ## remove the venv and generated outputs
 	rm -rf $(VENV) data curated digests exports _site _freeze .quarto .pytest_cache

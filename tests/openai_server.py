@@ -1,6 +1,8 @@
-"""A fake OpenAI-compatible chat-completions server on 127.0.0.1, for the real `openai` client.
+"""A fake OpenAI-compatible server on 127.0.0.1, for the real `openai` client.
 
-It answers ``POST /v1/chat/completions``: requests whose messages contain a planned text get
+``POST /v1/embeddings`` answers each input with `fake_embedding` (words hashed into 32
+dimensions, so texts sharing words get similar vectors); planned `Reply`s with an error
+status apply to it too. ``POST /v1/chat/completions`` answers: requests whose messages contain a planned text get
 the planned `Reply`s in order (then the default); every other request gets a valid JSON
 summary (or translation, when the system prompt asks to translate) built from the
 ``Title:`` line of the user message. It logs each request (``time`` it came, ``done`` when the
@@ -60,6 +62,18 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
+EMBEDDING_DIM = 32
+
+
+def fake_embedding(text: str) -> list[float]:
+    """Counts of the text's lower-cased words hashed (stably) into `EMBEDDING_DIM` slots."""
+    import zlib
+    vector = [0.0] * EMBEDDING_DIM
+    for word in re.findall(r"\w+", text.lower()):
+        vector[zlib.crc32(word.encode()) % EMBEDDING_DIM] += 1.0
+    return vector
+
+
 def summary_answer(title: str) -> dict[str, str]:
     return {"tldr": f"TLDR of {title}", "motivation": f"Why {title}", "method": f"How {title}",
             "result": f"Results of {title}", "conclusion": f"So {title}"}
@@ -105,6 +119,21 @@ class FakeOpenAI:
                     return replies.popleft()
         return Reply(delay=self.delay)
 
+    def _embeddings(self, body: dict[str, Any]) -> tuple[Reply, str]:
+        texts = body.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        reply = self._next_reply("\n".join(map(str, texts)))
+        if reply.body is not None:
+            return reply, reply.body
+        if reply.status != 200:
+            message = reply.content or f"fake error {reply.status}"
+            return reply, json.dumps({"error": {"message": message, "type": "fake"}})
+        return reply, json.dumps({
+            "object": "list", "model": body.get("model"),
+            "data": [{"object": "embedding", "index": i, "embedding": fake_embedding(t)}
+                     for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}})
+
     def _answer(self, body: dict[str, Any], authorization: str | None) -> tuple[Reply, str]:
         messages = body.get("messages") or []
         reply = self._next_reply("\n".join(str(m.get("content")) for m in messages))
@@ -148,10 +177,12 @@ class FakeOpenAI:
                     server._in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server._in_flight)
                 try:
-                    if self.path != "/v1/chat/completions":
-                        reply, payload = Reply(status=404), json.dumps({"error": {"message": "no such path"}})
-                    else:
+                    if self.path == "/v1/chat/completions":
                         reply, payload = server._answer(body, entry["authorization"])
+                    elif self.path == "/v1/embeddings":
+                        reply, payload = server._embeddings(body)
+                    else:
+                        reply, payload = Reply(status=404), json.dumps({"error": {"message": "no such path"}})
                     server._closing.wait(reply.delay)
                 finally:
                     # Leave the count before answering, so the client's next request never

@@ -145,7 +145,7 @@ def test_learner_says_which_labels_are_missing(corpus):
     with pytest.raises(LearnError, match="not fitted"):
         Learner().predict_proba(corpus)
     with pytest.raises(LearnError, match="missing column"):
-        Learner(fields=("title", "nope")).fit(corpus, {"graph-00": "include"})
+        Learner().fit(corpus.drop(columns="id"), {"graph-00": "include"})
 
 
 # -- active learning -------------------------------------------------------------------
@@ -190,6 +190,15 @@ def test_simulate_screens_every_paper_once_and_finds_all_relevant(corpus):
     assert len(curve) == len(corpus) - 2 and curve["recall"].iloc[-1] == 1.0
     assert curve["found"].iloc[run.n_screened - 1] == len(relevant) - 1   # priors not counted
     assert run.wss() > 0.5 and run.recall_after(0.5) == 1.0
+
+
+def test_simulate_can_stop_at_a_recall_and_keeps_wss_below_it(corpus):
+    relevant = corpus.loc[corpus["topic"] == "speech", "id"]
+    full = simulate(corpus, relevant, seed=3)
+    early = simulate(corpus, relevant, seed=3, stop_at=0.5)
+    assert early.n_screened < full.n_screened and sorted(early.order) == sorted(corpus["id"])
+    assert early.curve()["found"].iloc[early.n_screened - 1] == (len(relevant) - 1) // 2
+    assert early.wss(0.5) == pytest.approx(full.wss(0.5))     # same order up to 50% recall
 
 
 def test_sample_priors_is_seeded_and_respects_counts(corpus):

@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 WORKFLOW = ["01-fetch-and-import.ipynb", "02-score-and-explore.ipynb", "03-curate.ipynb",
-            "04-publish.ipynb"]
+            "04-publish.ipynb", "05-library.ipynb"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -83,6 +83,10 @@ def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
     if name.startswith("03"):
         assert {p.name for p in (root / "exports").iterdir()} == {"review.bib", "review.ris",
                                                                   "review.csv", "review.jsonl"}
+    if name.startswith("05"):
+        texts = [out.get("text", "") + str(out.get("data", {}).get("text/plain", "")) for out in outputs]
+        assert any("library 'my-library' (bibtex): 7 items; 7 added" in t for t in texts)
+        assert any("similar to ‹" in t for t in texts), "no similarity rows in explain"
     if name.startswith("04"):
         assert (root / "curated" / "_listing.yml").is_file() and (root / "curated" / "methods.qmd").is_file()
         assert list((root / "digests").glob("*.md"))

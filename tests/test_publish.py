@@ -303,6 +303,18 @@ def test_paper_page_shows_metadata_summary_and_score(site):
     assert "中文标题" in _html(out / "papers" / "2512.00002.qmd")
 
 
+def test_paper_pages_list_related_papers_in_this_review(tmp_path):
+    papers = _papers()
+    papers.loc[0, "abstract"] = "Draft models propose tokens that the target model verifies in parallel."
+    papers.loc[2, "abstract"] = "A draft model proposes tokens; the target model verifies them in one pass."
+    build_site(papers, tmp_path / "site", settings=SiteSettings(top_n=6))
+    html = _html(tmp_path / "site" / "papers" / "2512.00000.qmd")
+    assert "Related papers in this review" in html
+    related = html.split("Related papers in this review", 1)[1]
+    assert 'href="2512.00002.qmd"' in related and "Paper 2 on speculative decoding" in related
+    assert 'href="2512.00000.qmd"' not in related      # never itself
+
+
 class _FakeScorer:
     """The scorer interface publish uses: score(), explain(id), highlight(id, field), and the
     term count matrices and profile terms that `litscope.plots.term_matches` reads."""

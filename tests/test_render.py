@@ -82,7 +82,7 @@ def test_review_is_one_site_of_papers_topics_days_methods_notebooks_and_own_page
         assert (site / page).is_file(), page
     notebooks = sorted(p.name for p in (site / "notebooks").glob("*.html"))
     assert notebooks == ["01-fetch-and-import.html", "02-score-and-explore.html", "03-curate.html",
-                         "04-publish.html"]
+                         "04-publish.html", "05-library.html"]
     navbar = re.search(r'<nav class="navbar.*?</nav>', (site / "curated" / "methods.html").read_text(), re.S)
     for link in ("index.html", "curated/topics/index.html", "review.html", "notebooks/02-score-and-explore.html"):
         assert link in navbar.group(0), link

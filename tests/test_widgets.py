@@ -439,16 +439,17 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     labels = _label_some(explorer)
     explorer.suggest_button.click()
     assert explorer.order.value == "suggested"
-    expected = list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])
+    expected = list(suggest_next(explorer.papers, labels, 50)["id"])      # default strategy
     assert explorer.shown_ids == [i for i in expected if i not in set(labels["id"])][:20]
     assert explorer.selected_id == explorer.shown_ids[0]
     first, second = explorer.shown_ids[:2]
     explorer.label_buttons["maybe"].click()
     assert first not in explorer.shown_ids and explorer.selected_id == second
-    explorer.strategy.value = "top"
+    explorer.strategy.value = "uncertain"
     explorer.suggest_button.click()
     labels = explorer.store.labels()
-    assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "top")["id"])[:20]
+    assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])[:20]
+    assert "learned from 7 labels" in explorer.learning.value
     explorer.order.value = "score"
     assert explorer.shown_ids == expected_ids(explorer.papers, parse_profile(PROFILE))
 
@@ -470,3 +471,64 @@ def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_pat
     assert explorer.shown_ids == list(frame["id"][:20])
     explorer.save_profile()
     assert load_profile(profile_path).alpha == 0.5
+
+
+def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_store, profile_path,
+                                                                      monkeypatch):
+    from litscope.score.learn import Learner
+    release = __import__("threading").Event()
+    fit = Learner._fit_matrix
+    monkeypatch.setattr(Learner, "_fit_matrix", lambda self, X, y: release.wait(10) and fit(self, X, y))
+    explorer = Explorer(sample_store, profile_path, debounce=0.01, plots=False)
+    explorer.alpha.value = 0.5
+    start = time.perf_counter()
+    for paper_id in explorer.shown_ids[:2]:
+        explorer.label("include", paper_id)
+    explorer.label("exclude", explorer.shown_ids[-1])
+    assert time.perf_counter() - start < 2          # labelling did not wait for the fit
+    assert explorer.relearner.busy and "relearning…" in explorer.learning.value
+    before = explorer.scorer.scores().copy()
+    start = time.perf_counter()
+    explorer.term_rows["LLM"].weight.value = 4.0    # a slider moves while the model fits
+    explorer._rerank.flush()
+    assert time.perf_counter() - start < 1 and not np.allclose(explorer.scorer.scores(), before)
+    release.set()
+    assert explorer.relearner.wait(30)
+    assert "learned from 3 labels" in explorer.learning.value
+    assert "random check sample" in explorer.learning.value
+    assert explorer._learned.labels == frozenset(explorer._labels.items())
+
+
+def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
+    pytest.importorskip("wordllama")
+    from litscope.score.search import search
+    explorer.query.value = "speculative decoding"
+    assert explorer.order.value == "search"
+    expected = list(search(explorer.papers, "speculative decoding", top=500, store=explorer.store)["id"])
+    eligible = set(explorer.papers["id"][explorer._eligible(explorer.scorer.scores())])
+    assert explorer.shown_ids == [i for i in expected if i in eligible][:20]
+    assert "papers have the words of" in explorer.status.value
+    explorer.query.value = ""
+    assert explorer.order.value == "score"
+
+
+def test_similarity_to_the_library_shows_in_the_explorer(sample_store, tmp_path):
+    from litscope.score.similarity import store_similarity
+    papers = sample_store.papers()
+    decoding = papers[papers["abstract"].str.contains("peculative decoding", na=False)].head(5)
+    sample_store.replace_library("mine", pd.DataFrame({
+        "item_key": decoding["id"], "paper_id": decoding["id"], "title": decoding["title"],
+        "authors": [[]] * len(decoding), "added": "2025-12-01"}))
+    path = tmp_path / "profile.yml"
+    path.write_text(PROFILE + "similarity: {weight: 3, top_k: 3}\n", encoding="utf-8")
+    explorer = Explorer(sample_store, path, debounce=0, plots=False)
+    assert not explorer.similarity_weight.disabled and explorer.similarity_weight.value == 3
+    expected = store_similarity(sample_store, explorer.papers, explorer.scorer.profile.similarity)
+    best = explorer.papers["id"].iloc[int(np.argmax(expected.values))]
+    explorer.select_id(best)
+    assert "similar to ‹" in explorer.card.value
+    before = explorer.scorer.scores().copy()
+    explorer.similarity_weight.value = 6
+    assert np.allclose(explorer.scorer.scores() - before, 3 * expected.values)
+    explorer.save_profile()
+    assert load_profile(path).similarity.weight == 6

@@ -96,6 +96,71 @@ def cmd_import(args: argparse.Namespace) -> None:
     print(f"The store {store.path} now holds {store.count()} papers.")
 
 
+# -- library --------------------------------------------------------------------------------
+def cmd_library_import(args: argparse.Namespace) -> None:
+    from .sources.arxiv_api import fetch_ids
+    from .sources.library import import_library
+    from .store import Store
+    project = _project(args, required=False)
+    store = Store(project.data_dir)
+    fetch = None if args.no_fetch else (lambda ids: fetch_ids(ids, project=project))
+    result = import_library(store, args.file, name=args.name, format=args.format,
+                            zotero_collection=args.collection, fetch=fetch)
+    print(result.summary())
+    print("Library items count as includes for 'litscope learn' and the profile's alpha, and "
+          "as the papers 'similarity:' in the profile compares with.")
+
+
+def cmd_library_list(args: argparse.Namespace) -> None:
+    store = _store(args, required=False)
+    items = store.library()
+    if items.empty:
+        print(f"No library in {store.path}: import one with 'litscope library import FILE'.")
+        return
+    for name, group in items.groupby("collection", sort=True):
+        in_store = int(group["paper_id"].notna().sum())
+        print(f"{name}: {len(group)} items ({in_store} in the store, {len(group) - in_store} "
+              f"only in the library), imported {group['imported_at'].max()[:10]}")
+        for item in group.head(args.top).itertuples():
+            where = item.paper_id or "(library only)"
+            print(f"  {where:<24} {item.title[:80]}")
+        if len(group) > args.top:
+            print(f"  ... {len(group) - args.top} more (use --top N)")
+
+
+def cmd_library_remove(args: argparse.Namespace) -> None:
+    from .errors import StoreError
+    store = _store(args, required=False)
+    removed = store.remove_library(args.name)
+    if not removed:
+        names = sorted(set(store.library()["collection"]))
+        raise StoreError(f"no library {args.name!r} in {store.path} (libraries: "
+                         f"{', '.join(names) or 'none'})")
+    print(f"removed library {args.name!r} ({removed} items); the papers stay in the store.")
+
+
+# -- search ---------------------------------------------------------------------------------
+def cmd_search(args: argparse.Namespace) -> None:
+    from .report import format_table
+    from .score.search import search
+    project = _project(args, required=False)
+    store = _store(args, required=False)
+    papers = store.papers()
+    semantic = None if args.words_only else args.representation
+    client = None if semantic is None else _embedding_client(project, semantic)
+    if client is not None:
+        from .score.represent import get_representation
+        semantic = get_representation(semantic, client=client,
+                                      endpoint_model=project.config.llm.embedding_model)
+    found = search(papers, " ".join(args.query), top=args.top, semantic=semantic, store=store)
+    if found.empty:
+        print(f"No paper among the {len(papers)} in the store matches {' '.join(args.query)!r}.")
+        return
+    print(format_table(found.assign(rank=range(1, len(found) + 1), score=found["search_score"])))
+    how = "words only" if semantic is None else f"words + meaning ({getattr(semantic, 'name', semantic)})"
+    print(f"{len(found)} best of {len(papers)} papers by {how}, fused by reciprocal rank.")
+
+
 # -- list -----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> None:
     from .report import format_table
@@ -284,6 +349,46 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 # -- demo -----------------------------------------------------------------------------------
 # -- score, profile -------------------------------------------------------------------------
+def _embedding_client(project, representation: str):
+    """The project's LLM endpoint client when `representation` asks for one."""
+    if not representation.startswith("endpoint"):
+        return None
+    from .curate.llm import LLMClient
+    return LLMClient(project.config.llm)
+
+
+def _learned_parts(scorer, store, papers, project) -> None:
+    """Give the scorer what its profile asks beyond the text: the learned model (alpha,
+    from the labels and the library) and the similarity to the library."""
+    from .errors import LearnError
+    profile = scorer.profile
+    if profile.alpha > 0:
+        from .score.learn import fit_on_store
+        try:
+            learner = fit_on_store(store, papers)
+            scorer.set_learned(learner.predict_proba(papers))
+            from .sources.library import training_labels
+            items = store.library()
+            n_library = int((training_labels(store)["source"] != "label").sum() + items["paper_id"].isna().sum())
+            print(f"alpha {profile.alpha:g}: blending in a model learned from {learner.n_include_} "
+                  f"includes{f' ({n_library} library items among them)' if n_library else ''} "
+                  f"and {learner.n_exclude_} excludes.")
+        except LearnError as exc:
+            print(f"alpha {profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
+    if profile.similarity is not None:
+        from .errors import ScoreError
+        from .score.similarity import store_similarity
+        try:
+            scorer.set_similarity(store_similarity(
+                store, papers, profile.similarity,
+                client=_embedding_client(project, profile.similarity.representation),
+                endpoint_model=project.config.llm.embedding_model))
+            print(f"similarity (weight {profile.similarity.weight:g}, {profile.similarity.representation}): "
+                  f"compared with the {profile.similarity.to} in the store.")
+        except ScoreError as exc:
+            print(f"similarity has no effect yet: {exc}.", file=sys.stderr)
+
+
 def cmd_score(args: argparse.Namespace) -> None:
     from .errors import ScoreError
     from .report import format_table
@@ -296,22 +401,13 @@ def cmd_score(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     profile = load_profile(args.profile or project.profile_path, allow_empty=args.allow_empty)
     scorer = Scorer(profile)
-    # The learned blend needs the papers as a DataFrame; scoring alone reads only the
-    # columns it shows (all of them for --out) from the store's Parquet mirror.
-    papers = store.papers() if scorer.profile.alpha > 0 else \
-        store.table(None if args.out else SCORE_COLUMNS)
+    # The learned blend and the similarity need the papers as a DataFrame; scoring alone
+    # reads only the columns it shows (all of them for --out) from the store's Parquet mirror.
+    needs_frame = scorer.profile.alpha > 0 or scorer.profile.similarity is not None
+    papers = store.papers() if needs_frame else store.table(None if args.out else SCORE_COLUMNS)
     read = time.perf_counter()
     scorer.fit(papers)
-    if scorer.profile.alpha > 0:
-        from .errors import LearnError
-        from .score.learn import Learner
-        try:
-            learner = Learner().fit(papers, store.labels())
-            scorer.set_learned(learner.predict_proba(papers))
-            print(f"alpha {scorer.profile.alpha:g}: blending in a model learned from "
-                  f"{learner.n_include_} includes and {learner.n_exclude_} excludes.")
-        except LearnError as exc:
-            print(f"alpha {scorer.profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
+    _learned_parts(scorer, store, papers, project)
     if args.explain:
         table = scorer.explain(args.explain)
         print(f"{args.explain}: score {table.attrs['score']:.3f}"
@@ -366,18 +462,37 @@ def cmd_profile_check(args: argparse.Namespace) -> None:
 
 # -- learn ----------------------------------------------------------------------------------
 def cmd_learn(args: argparse.Namespace) -> None:
-    from .score.learn import Learner, evaluate, suggest_next
     from .report import format_table
+    from .score.learn import Learner, evaluate, fit_on_store, suggest_next
+    from .score.stopping import check_sample, stopping_report
+    from .sources.library import library_papers, training_labels
     store = _store(args, required=False)
-    papers, labels = store.papers(), store.labels()
+    papers, labels = store.papers(), training_labels(store)
+    if args.check_sample:
+        sample = check_sample(papers["id"], args.sample_size)
+        todo = papers[papers["id"].isin(sample) & ~papers["id"].isin(labels["id"])]
+        print(f"The random check sample: {len(sample)} papers drawn at random from the "
+              f"{len(papers)}, {len(sample) - len(todo)} labelled. Label these {len(todo)} "
+              f"(include or exclude, whatever the model thinks) for an estimate of what is left:")
+        print(format_table(todo))
+        return
+    library = library_papers(store)
+    outside = library[library["id"].str.startswith("lib:")]
     learner = Learner()
-    picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner)
+    picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner,
+                          store=store, extra_includes=outside)
+    sources = labels.loc[labels["label"] == "include", "source"].value_counts()
     print(f"Label next ({args.strategy}; model {learner.name} trained on {learner.n_include_} "
-          f"includes, {learner.n_exclude_} excludes; score = probability of include):")
+          f"includes ({', '.join(f'{n} {s}' for s, n in sources.items())}"
+          f"{f', {len(outside)} library-only' if len(outside) else ''}), {learner.n_exclude_} "
+          f"excludes; score = probability of include):")
     print(format_table(picked.assign(rank=range(1, len(picked) + 1), score=picked["learned"])))
+    own = store.labels()
+    print()
+    print(stopping_report(papers, own, sample_size=args.sample_size).summary())
     if args.evaluate:
-        result = evaluate(papers, labels, folds=args.folds, k=args.k, learner=learner)
-        print(f"\nCross-validated on the labelled papers ({int(result['folds'])} folds):")
+        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner)
+        print(f"\nCross-validated on your labels ({int(result['folds'])} folds):")
         for name, value in result.items():
             print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")
 
@@ -471,6 +586,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="YYYY-MM-DD", help="snapshot: keep papers first submitted on or before")
     data_option(p)
 
+    p = command("library", lambda _: library_parser.print_help() or 2,
+                "import your reference library (BibTeX, RIS, CSL-JSON, ids, Zotero)",
+                "Import, list or remove the person's own library: what they already collected.\n"
+                "Library items count as includes for learning and are what the profile's\n"
+                "'similarity:' component compares new papers with.")
+    library_parser, library_sub = p, p.add_subparsers(metavar="ACTION")
+    q = library_sub.add_parser(
+        "import", help="import (or re-import) a library export",
+        description="Import a library export: BibTeX (Zotero, Better BibTeX, JabRef), RIS,\n"
+                    "CSL-JSON, a list of arXiv ids/URLs or DOIs (one a line), or Zotero's own\n"
+                    "zotero.sqlite (read from a copy, so Zotero may stay open). Items are matched\n"
+                    "to the store's papers by arXiv id, DOI or title; arXiv papers the store lacks\n"
+                    "are fetched (2,000 ids per request). Importing the same NAME again makes it\n"
+                    "hold exactly the new export: items gone from it are removed.\n\n"
+                    "example: litscope library import ~/Zotero/zotero.sqlite --collection 'LLM efficiency'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--name", metavar="NAME", help="the library's name (default: the file's name)")
+    q.add_argument("--format", choices=["bibtex", "ris", "csl-json", "ids", "zotero"],
+                   help="skip detection (by extension and content)")
+    q.add_argument("--collection", metavar="C", help="only this collection of a zotero.sqlite")
+    q.add_argument("--no-fetch", action="store_true",
+                   help="do not fetch missing arXiv papers (their own title and abstract count)")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_import)
+    q = library_sub.add_parser("list", help="list the imported libraries and their items",
+                               description="List each imported library with its items.")
+    q.add_argument("--top", type=int, default=10, metavar="N", help="items shown per library (default 10)")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_list)
+    q = library_sub.add_parser("remove", help="remove an imported library",
+                               description="Remove a library's items (the papers stay in the store).")
+    q.add_argument("name", metavar="NAME")
+    data_option(q)
+    q.set_defaults(handler=cmd_library_remove)
+
+    p = command("search", cmd_search, "search the store by words and by meaning",
+                "Rank the store's papers for a query two ways, by its words (tf-idf) and by its\n"
+                "meaning (embeddings: WordLlama, offline, unless --representation says\n"
+                "otherwise), and fuse both rankings by reciprocal rank. The first search embeds\n"
+                "the store's papers and caches the vectors there; later ones are instant.\n\n"
+                "example: litscope search \"speculative decoding\" --top 10")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="how many papers (default 20)")
+    p.add_argument("--representation", default="wordllama", metavar="R",
+                   help="embeddings for meaning: wordllama (default), sentence-transformers:MODEL, "
+                        "endpoint[:MODEL] (the llm: settings)")
+    p.add_argument("--words-only", action="store_true", help="rank by the query's words alone")
+    data_option(p)
+
     p = command("list", cmd_list, "list papers in the store",
                 "Print the newest papers in the store as a table.")
     p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
@@ -511,17 +676,25 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     q.set_defaults(handler=cmd_profile_import_bot)
 
-    p = command("learn", cmd_learn, "learn from your labels: what to label next, how well it works",
-                "Train a text model (tf-idf; logistic regression + naive Bayes) on the include/exclude\n"
-                "labels in the store and list the unlabelled papers to label next: the ones it is\n"
-                "least sure about (--strategy uncertain, teaches it most) or the likeliest includes\n"
-                "(--strategy top). --evaluate adds cross-validated recall@k, precision@k, WSS@95,\n"
-                "recall after 10% and ROC AUC on the labelled papers.\n\n"
-                "example: litscope learn --suggest 20 --strategy top --evaluate")
+    p = command("learn", cmd_learn, "learn from your labels: what to label next, when to stop",
+                "Train a text model (tf-idf; logistic regression with the unlabelled papers as weak\n"
+                "excludes) on the include/exclude labels in the store and the imported library\n"
+                "(its items count as includes), and list the unlabelled papers to label next: the\n"
+                "likeliest includes (--strategy top, finds them soonest) or the ones it is least\n"
+                "sure about (--strategy uncertain). Then the stopping report: how many relevant\n"
+                "papers are probably still unscreened, estimated from a random check sample\n"
+                "(--check-sample lists its papers to label), and the consecutive-excludes\n"
+                "heuristic. --evaluate adds cross-validated recall@k, precision@k, WSS@95, recall\n"
+                "after 10% and ROC AUC on your labels.\n\n"
+                "example: litscope learn --suggest 20 --evaluate")
     p.add_argument("--suggest", type=int, default=10, metavar="N",
                    help="how many papers to suggest (default 10)")
-    p.add_argument("--strategy", choices=["uncertain", "top"], default="uncertain",
-                   help="which papers to suggest (default uncertain)")
+    p.add_argument("--strategy", choices=["top", "uncertain"], default="top",
+                   help="which papers to suggest (default top)")
+    p.add_argument("--check-sample", action="store_true",
+                   help="list the random check sample's papers still to label, and stop")
+    p.add_argument("--sample-size", type=int, default=50, metavar="N",
+                   help="papers in the random check sample (default 50)")
     p.add_argument("--evaluate", action="store_true", help="also cross-validate the model on the labels")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
     p.add_argument("--k", type=int, default=10, metavar="K", help="k of recall@k and precision@k (default 10)")

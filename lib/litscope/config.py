@@ -106,6 +106,8 @@ class LLMSettings(_Section):
     backoff_seconds: float = Field(2.0, ge=0)   # first back-off; doubles on each retry
     max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After fails the paper
     json_mode: bool = True   # send response_format=json_object; off for servers that reject it
+    #: The model of the endpoint's /embeddings (representation "endpoint" in a profile).
+    embedding_model: str = "text-embedding-3-small"
 
 
 class SiteSettings(_Section):

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -89,6 +90,36 @@ CREATE TRIGGER IF NOT EXISTS papers_updated AFTER UPDATE ON papers
     BEGIN INSERT INTO papers_changes (id) VALUES (OLD.id), (NEW.id); END;
 CREATE TRIGGER IF NOT EXISTS papers_deleted AFTER DELETE ON papers
     BEGIN INSERT INTO papers_changes (id) VALUES (OLD.id); END;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY, value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta VALUES ('corpus_version', 0);
+CREATE TABLE IF NOT EXISTS vectors (
+    paper_id TEXT NOT NULL, version INTEGER NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (model, paper_id)
+);
+CREATE TABLE IF NOT EXISTS library (
+    collection TEXT NOT NULL, item_key TEXT NOT NULL, paper_id TEXT, arxiv_id TEXT, doi TEXT,
+    title TEXT NOT NULL, abstract TEXT, authors TEXT NOT NULL, year INTEGER, added TEXT,
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (collection, item_key)
+);
+-- A paper's text changing (or the paper going) bumps the corpus version, which keys the
+-- cached tf-idf features, and drops its cached vectors. INSERT OR REPLACE only fires the
+-- insert trigger, so that one drops vectors too.
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_insert AFTER INSERT ON papers BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
+    DELETE FROM vectors WHERE paper_id = NEW.id;
+END;
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_text AFTER UPDATE OF title, title_derived, abstract
+ON papers BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
+    DELETE FROM vectors WHERE paper_id = OLD.id;
+END;
+CREATE TRIGGER IF NOT EXISTS corpus_version_on_delete AFTER DELETE ON papers BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = 'corpus_version';
+    DELETE FROM vectors WHERE paper_id = OLD.id;
+END;
 CREATE TABLE IF NOT EXISTS summaries (
     paper_id TEXT NOT NULL, version INTEGER NOT NULL, model TEXT NOT NULL,
     prompt_version TEXT NOT NULL, kind TEXT NOT NULL, language TEXT NOT NULL,
@@ -464,6 +495,7 @@ class Store:
                                       ("labels", "paper_id"), ("summaries", "paper_id")):
                     con.execute(f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?", (new, old))
                     con.execute(f"DELETE FROM {table} WHERE {column} = ?", (old,))
+                con.execute("UPDATE library SET paper_id = ? WHERE paper_id = ?", (new, old))
                 con.execute("INSERT INTO notes SELECT ?, text, updated_at FROM notes WHERE paper_id = ? "
                             "ON CONFLICT (paper_id) DO UPDATE SET text = notes.text || char(10, 10) "
                             "|| excluded.text", (new, old))
@@ -615,3 +647,94 @@ class Store:
                            "payload, error, created_at FROM summaries")
         return pd.DataFrame(rows, columns=["id", "version", "model", "prompt_version", "kind",
                                            "language", "status", "payload", "error", "created_at"])
+
+    # -- corpus version and cached vectors ------------------------------------------------
+    def corpus_version(self) -> int:
+        """A number that changes whenever a paper is added or removed or its text changes
+        (curated fields, labels and notes leave it): the key of features cached per corpus."""
+        return int(self._query("SELECT value FROM meta WHERE key = 'corpus_version'")[0][0])
+
+    def vectors(self, model: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """The cached vectors of `model`: paper ids, their versions (0 when unknown) and
+        the vectors as rows of a float32 matrix."""
+        rows = self._query("SELECT paper_id, version, vector FROM vectors WHERE model = ?", (model,))
+        if not rows:
+            return pd.Index([], dtype=object), np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        ids, versions, blobs = zip(*rows)
+        matrix = np.frombuffer(b"".join(blobs), np.float16).reshape(len(rows), -1)
+        return pd.Index(ids), np.array(versions, np.int64), matrix.astype(np.float32)
+
+    def put_vectors(self, model: str, ids: Iterable[str], versions: Iterable[int],
+                    matrix: np.ndarray) -> None:
+        """Cache vectors of `model` (stored as float16), replacing older ones of the papers."""
+        half = np.asarray(matrix, np.float16)
+        with self.transaction() as con:
+            con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)",
+                            [(i, int(v), model, row.tobytes())
+                             for i, v, row in zip(ids, versions, half)])
+
+    # -- the person's library -------------------------------------------------------------
+    _LIBRARY = ("collection", "item_key", "paper_id", "arxiv_id", "doi", "title", "abstract",
+                "authors", "year", "added", "imported_at")
+
+    def library(self, collection: str | None = None) -> pd.DataFrame:
+        """Library items (all, or one collection's): columns of the `library` table, with
+        ``authors`` as lists and ``year`` as a nullable integer."""
+        sql = f"SELECT {', '.join(self._LIBRARY)} FROM library"
+        params: tuple = ()
+        if collection is not None:
+            sql, params = sql + " WHERE collection = ?", (collection,)
+        frame = pd.DataFrame(self._query(sql + " ORDER BY collection, item_key", params),
+                             columns=list(self._LIBRARY), dtype=object)   # None stays None
+        frame["authors"] = [json.loads(a) for a in frame["authors"]]
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    def replace_library(self, collection: str, items: pd.DataFrame) -> dict[str, int]:
+        """Make `collection` hold exactly `items` (one transaction): items new to it are
+        added, those gone from it removed, changed ones updated. Returns the counts of
+        ``added``, ``removed``, ``updated`` and ``unchanged`` items."""
+        fields = self._LIBRARY[2:-1]
+        new = {row["item_key"]: tuple(_library_value(f, row.get(f)) for f in fields)
+               for row in items.to_dict("records")}
+        counts = dict.fromkeys(("added", "removed", "updated", "unchanged"), 0)
+        now = _now()
+        with self.transaction() as con:
+            old = {key: tuple(rest) for key, *rest in con.execute(
+                f"SELECT item_key, {', '.join(fields)} FROM library WHERE collection = ?",
+                (collection,))}
+            for key in old.keys() - new.keys():
+                con.execute("DELETE FROM library WHERE collection = ? AND item_key = ?",
+                            (collection, key))
+                counts["removed"] += 1
+            for key, values in new.items():
+                kind = "added" if key not in old else "unchanged" if old[key] == values else "updated"
+                counts[kind] += 1
+                if kind != "unchanged":
+                    con.execute(f"INSERT OR REPLACE INTO library VALUES ({', '.join('?' * 11)})",
+                                (collection, key, *values, now))
+            # vectors of items only in the library (id lib:<collection>/<key>) follow their text
+            gone = [f"lib:{collection}/{key}" for key in old if key not in new or new[key] != old[key]]
+            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in gone])
+        return counts
+
+    def remove_library(self, collection: str) -> int:
+        """Remove a collection of library items (and the vectors of those only in it);
+        returns how many items went."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM vectors WHERE paper_id LIKE ? ESCAPE '\\'",
+                        (f"lib:{_like(collection)}/%",))
+            return con.execute("DELETE FROM library WHERE collection = ?", (collection,)).rowcount
+
+
+def _like(text: str) -> str:
+    """`text` escaped for a LIKE pattern with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _library_value(field: str, value: Any) -> Any:
+    if field == "authors":
+        return json.dumps(list(value or []), ensure_ascii=False)
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value) if field == "year" else str(value)

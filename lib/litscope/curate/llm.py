@@ -39,6 +39,7 @@ ABORT_STATUS = frozenset({401, 403, 404})
 MIN_SECRET_LENGTH = 8
 
 Answer = TypeVar("Answer", bound=BaseModel)
+Answered = TypeVar("Answered")
 
 
 class _BadAnswer(Exception):
@@ -131,6 +132,19 @@ class LLMClient:
         """The assistant's reply to `messages`, retrying transient failures per the settings."""
         s = self.settings
         extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if s.json_mode else {}
+        return self._request(s.model, lambda: self._reply(
+            self._client.chat.completions.with_raw_response.create(
+                model=s.model, messages=messages, **extra).http_response))
+
+    def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """One embedding per text from the endpoint's ``/embeddings``, in order."""
+        return self._request(model, lambda: self._vectors(
+            self._client.embeddings.with_raw_response.create(
+                model=model, input=texts, encoding_format="float").http_response, len(texts)))
+
+    def _request(self, model: str, send: Callable[[], Answered]) -> Answered:
+        """`send()`'s result, retrying transient failures per the settings."""
+        s = self.settings
         attempts, attempt = s.retries + 1, 0
         while True:
             attempt += 1
@@ -139,17 +153,15 @@ class LLMClient:
                 raise LLMError(str(self._fatal))
             retry_after = None
             try:
-                raw = self._client.chat.completions.with_raw_response.create(
-                    model=s.model, messages=messages, **extra)
-                return self._reply(raw.http_response)
+                return send()
             except _BadAnswer as exc:
                 problem = f"the answer from {self.endpoint} {exc}"
             except openai.APIStatusError as exc:
                 self._count()
                 problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
                 if exc.status_code in ABORT_STATUS:
-                    self._fatal = LLMError(f"{problem} -- check llm.base_url, llm.model "
-                                           f"({s.model!r}) and the key in ${s.api_key_env}")
+                    self._fatal = LLMError(f"{problem} -- check llm.base_url, the model "
+                                           f"({model!r}) and the key in ${s.api_key_env}")
                     raise self._fatal from None
                 if exc.status_code not in RETRY_STATUS:
                     raise RequestFailed(problem, attempt, retryable=False) from None
@@ -176,9 +188,8 @@ class LLMClient:
             else:
                 self._sleep(delay)
 
-    def _reply(self, response: httpx.Response) -> str:
-        """The assistant's text in a chat completion (the key masked), counting its tokens;
-        `_BadAnswer` when the response is not one."""
+    def _body(self, response: httpx.Response) -> Any:
+        """A response's JSON body, counting its tokens; `_BadAnswer` when it is not JSON."""
         try:
             body = response.json()
         except ValueError as exc:
@@ -191,6 +202,21 @@ class LLMClient:
         usage = usage if isinstance(usage, dict) else {}
         self._count(*(n if isinstance(n, int) else 0
                       for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))))
+        return body
+
+    def _vectors(self, response: httpx.Response, n: int) -> list[list[float]]:
+        """The `n` embeddings in an embeddings response, in input order; `_BadAnswer` else."""
+        body = self._body(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or len(data) != n or not all(
+                isinstance(d, dict) and isinstance(d.get("embedding"), list) for d in data):
+            raise _BadAnswer(f"is not {n} embeddings")
+        return [d["embedding"] for d in sorted(data, key=lambda d: d.get("index", 0))]
+
+    def _reply(self, response: httpx.Response) -> str:
+        """The assistant's text in a chat completion (the key masked), counting its tokens;
+        `_BadAnswer` when the response is not one."""
+        body = self._body(response)
         choices = body.get("choices") if isinstance(body, dict) else None
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise _BadAnswer("is not a chat completion (no choices)")

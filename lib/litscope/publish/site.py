@@ -276,6 +276,7 @@ class _SiteWriter:
                                                      dtype=object),
                                     order=_listing_order(papers))
         self.topics = self._topics()
+        self.related = self._related()
 
     def write(self, kind: str, relative: str, template: str, **context: Any) -> None:
         path = self.root / relative
@@ -295,6 +296,20 @@ class _SiteWriter:
         keys = frame[["parent", "name"]].drop_duplicates().reset_index(drop=True)
         keys["slug"] = _slugs(keys["name"], "topic")
         return frame.merge(keys, on=["parent", "name"])
+
+    def _related(self) -> dict[str, list[dict[str, Any]]]:
+        """Each published paper's most similar others in the review (tf-idf cosine)."""
+        from ..score.similarity import related_papers
+        if len(self.papers) < 2:
+            return {}
+        pairs = related_papers(self.papers, k=5)
+        slug = dict(zip(self.papers["id"], self.papers["slug"]))
+        related: dict[str, list[dict[str, Any]]] = {}
+        for pair in pairs.itertuples(index=False):
+            related.setdefault(pair.id, []).append(
+                {"title": _shorten(one_line(pair.related_title), 120), "slug": Markup(slug[pair.related_id]),
+                 "similarity": pair.similarity})
+        return related
 
     def build(self) -> None:
         self.write_listing()
@@ -402,7 +417,7 @@ class _SiteWriter:
                    score=float(row["score"]) if self.scored and present(row.get("score")) else None,
                    rank=int(row["rank"]) if "rank" in row and present(row["rank"]) else None,
                    n_scored=len(self.corpus), explanation=explanation, other=other,
-                   explained=self.scorer is not None)
+                   explained=self.scorer is not None, related=self.related.get(paper_id, []))
 
     def write_topics(self) -> None:
         groups = self.topics.groupby(["parent", "name", "slug"], sort=True)

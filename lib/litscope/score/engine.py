@@ -6,6 +6,7 @@ A paper's score is then
 
     keyword = sum over fields f and terms t of field_weight[f] * weight[t] * tf(count[f, t])
               + author boosts + category boosts
+              + similarity.weight * similarity to the library (`litscope.score.similarity`)
     score   = (1 - alpha) * keyword * decay + alpha * K * learned
 
 where ``tf`` is the profile's count scaling (log2(1 + n) by default), ``decay`` halves the
@@ -266,6 +267,7 @@ class Scorer:
         self.progress = progress
         self._now: pd.Timestamp | None = None
         self._learned: np.ndarray | None = None
+        self._similarity: Any = None     # a litscope.score.similarity.Similarity of these papers
 
     # -- compiling ---------------------------------------------------------------------------
     def fit(self, papers: Papers) -> Scorer:
@@ -292,6 +294,7 @@ class Scorer:
         for matrix in self.exclude_counts_.values():
             self._static_excluded |= np.diff(matrix.tocsr().indptr) > 0
         self._published = _published_days(papers)
+        self._similarity = None          # it belonged to the papers fitted before
         self._recompute()
         return self
 
@@ -343,6 +346,8 @@ class Scorer:
                                (self.category_matrix_, self.profile.category_boosts)):
             for j, boost in enumerate(boosts.values()):
                 self._add_column(matrix, j, boost, counts=False)
+        if self._similarity is not None:
+            self._base += self._similarity_weight() * self._similarity.values
 
     def _add_column(self, matrix: sp.csc_matrix, column: int, factor: float,
                     counts: bool = True) -> None:
@@ -433,6 +438,30 @@ class Scorer:
             raise ScoreError("learned scores: none of them belongs to a scored paper (index by paper id)")
         values[missing] = np.median(values[~missing])
         self._learned = values
+
+    def set_similarity(self, similarity: Any) -> None:
+        """Add weight x similarity to the library to every paper's keyword score: a
+        `litscope.score.similarity.Similarity` of the fitted papers (None removes it); the
+        weight is the profile's ``similarity.weight``."""
+        if similarity is not None and len(similarity.values) != self.n_papers_:
+            raise ScoreError(f"similarity: expected {self.n_papers_} values in row order, "
+                             f"got {len(similarity.values)}")
+        if similarity is not None and self.profile.similarity is None:
+            _validated(self.profile, "similarity", {})
+        self._similarity = similarity
+        self._recompute()
+
+    def set_similarity_weight(self, weight: float) -> None:
+        """Change the weight of the similarity component (needs a profile `similarity:`)."""
+        if self.profile.similarity is None:
+            raise ProfileError("similarity weight: the profile has no 'similarity:' section")
+        weight = _finite(weight, "similarity weight")
+        if self._similarity is not None:
+            self._base += (weight - self._similarity_weight()) * self._similarity.values
+        self.profile.similarity.weight = weight
+
+    def _similarity_weight(self) -> float:
+        return self.profile.similarity.weight if self.profile.similarity is not None else 0.0
 
     def add_term(self, term: Term | str | dict[str, Any]) -> str:
         """Add a term (a `Term`, ``"LLM"``, ``{"LLM": 2}`` ...); scans the text for it only."""
@@ -608,6 +637,9 @@ class Scorer:
             for j in _row_of(matrix, i)[0]:
                 name, boost = boosts[j]
                 rows.append((f"{kind}: {name}", field, 1, boost, 1.0, keep * boost))
+        if self._similarity is not None:
+            for label, reference, value in self._similarity.explain_rows(i, self._similarity_weight()):
+                rows.append((label, "library", np.nan, self._similarity_weight(), np.nan, keep * value))
         if decay is not None:
             rows.append(("recency", "published", np.nan, decay[i], np.nan,
                          keep * self._base[i] * (decay[i] - 1)))

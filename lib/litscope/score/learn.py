@@ -1,12 +1,15 @@
 """Learning from the person's include/exclude labels: a text classifier, "what to label
 next" for active learning, and the screening metrics ASReview reports.
 
-The `Learner` reads title and abstract as tf-idf word uni- and bigrams and soft-votes two
-classifiers: a logistic regression that treats the papers nobody labelled yet as weakly
+The `Learner` reads title and abstract through a representation (`litscope.score.represent`;
+tf-idf word uni- and bigrams by default) whose features are computed once per corpus
+(`litscope.score.features`): a refit after a new label only refits the classifier. The
+classifier is a logistic regression that treats the papers nobody labelled yet as weakly
 weighted excludes (positive-unlabelled learning: the few excludes a person labels are the
-near misses, the unlabelled corpus shows what "everything else" looks like), and ASReview's
-Naive Bayes. `benchmarks/bench_learn.py` simulates screening with it and with ASReview 3's
-default model on the embedded sample and reports both.
+near misses, the unlabelled corpus shows what "everything else" looks like), optionally
+soft-voted with ASReview's Naive Bayes. `benchmarks/bench_learn.py` simulates screening with
+it and with ASReview 3's default model on the embedded sample, choosing every setting
+leave-one-subtopic-out, and reports both.
 
 Metrics follow asreview-insights (priors left out of the screening order):
 
@@ -22,12 +25,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -35,10 +38,15 @@ from sklearn.naive_bayes import MultinomialNB
 from tqdm.auto import tqdm
 
 from ..errors import LearnError
+from .features import corpus_features, stack
+from .represent import DEFAULT, Representation, get_representation
 
 #: Label values that train the model; "maybe" (and no label) leaves a paper unlabelled.
 TARGETS = {"include": 1, "exclude": 0}
-TEXT_FIELDS = ("title", "abstract")
+Strategy = Literal["top", "uncertain"]
+#: What `suggest_next` lists unless told otherwise: the likeliest includes, which finds the
+#: relevant papers soonest (best in the screening benchmark; "uncertain" is measured too).
+DEFAULT_STRATEGY: Strategy = "top"
 
 
 def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.Series:
@@ -53,34 +61,31 @@ def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd
             raise LearnError(f"labels: missing column(s) {', '.join(sorted(missing))} "
                              "(expected the frame Store.labels() returns)")
         labels = pd.Series(labels["label"].to_numpy(), index=labels["id"].astype(str))
-    series = pd.Series(labels, dtype=object)
-    out = {}
-    for paper_id, value in series.items():
+    pairs = labels.items() if isinstance(labels, Mapping) else pd.Series(labels, dtype=object).items()
+    ids, targets = [], []
+    for paper_id, value in pairs:
         if isinstance(value, str):
             if value == "maybe":
                 continue
-            if value not in TARGETS:
-                raise LearnError(f"labels: paper {paper_id!r} has label {value!r}; use "
-                                 "'include', 'exclude' or 'maybe'")
-            out[str(paper_id)] = TARGETS[value]
-        elif value in (0, 1):    # also True/False
-            out[str(paper_id)] = int(value)
-        elif not pd.isna(value):
+            target = TARGETS.get(value)
+        elif value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            continue
+        else:
+            target = int(value) if value in (0, 1) else None    # also True/False
+        if target is None:
             raise LearnError(f"labels: paper {paper_id!r} has label {value!r}; use "
                              "'include', 'exclude' or 'maybe'")
-    return pd.Series(out, dtype="int64", name="label").rename_axis("id")
+        ids.append(str(paper_id))
+        targets.append(target)
+    out = pd.Series(np.array(targets, np.int64), index=pd.Index(ids, dtype=object))
+    return out.rename("label").rename_axis("id")
 
 
-def _texts(papers: pd.DataFrame, fields: Sequence[str]) -> list[str]:
-    missing = [f for f in fields if f not in papers.columns]
-    if missing:
-        raise LearnError(f"papers: missing column(s) {', '.join(missing)} to learn from")
-    if "id" not in papers.columns:
-        raise LearnError("papers: missing column 'id'")
-    text = papers[fields[0]].fillna("").astype(str)
-    for field in fields[1:]:
-        text = text + " " + papers[field].fillna("").astype(str)
-    return text.tolist()
+def _labelled_ids(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.Index:
+    """Every labelled paper's id, "maybe" included."""
+    if isinstance(labels, pd.DataFrame):
+        return pd.Index(labels["id"].astype(str)) if "id" in labels else pd.Index([])
+    return pd.Index(pd.Series(labels, dtype=object).index.astype(str))
 
 
 def _balanced_weights(y: np.ndarray, ratio: float) -> np.ndarray:
@@ -95,68 +100,79 @@ def _balanced_weights(y: np.ndarray, ratio: float) -> np.ndarray:
 class Learner:
     """A relevance model trained on include/exclude labels (scikit-learn style).
 
-    Configuration lives in `__init__`; `fit` learns the vocabulary from all papers it is
-    given (labelled or not) and the classifiers from the labelled ones plus, as weak
-    excludes, the unlabelled ones; `predict_proba` then scores any papers.
+    Configuration lives in `__init__`; `fit` takes the corpus's features (computed once per
+    corpus, see `litscope.score.features`) and learns the classifier from the labelled
+    papers plus, as weak excludes, the unlabelled ones; `predict_proba` then scores any
+    papers. Every setting below that a benchmark measured was chosen there across tasks
+    (leave one subtopic out), not on the task it is reported on.
 
-    fields:           text columns to read.
+    representation:   how texts become features (`litscope.score.represent`; "tfidf").
     C:                inverse regularisation of the logistic regression.
     ratio:            how much more all includes weigh than all excludes (class balance).
     unlabeled_weight: weight of each unlabelled paper as an exclude (labelled ones weigh ~1);
-                      0.1 did best of 0.1 / 0.3 / 0.6 in the screening benchmark, most of
-                      all on subtopics with many relevant papers (the unlabelled hold more
-                      of them).
+                      0.3 was chosen in 6 of 7 leave-one-subtopic-out folds of the screening
+                      benchmark (among 0, 0.1 and 0.3).
     max_unlabeled:    at most this many unlabelled papers are sampled (same total weight),
-                      which bounds the cost of fitting on large corpora.
+                      which bounds the cost of a refit on large corpora (5,000: under a second
+                      at 100k papers; on the benchmark's 803 papers every unlabelled one counts).
+    naive_bayes:      also soft-vote ASReview's Naive Bayes (tf-idf only); off by default,
+                      as it did not help in the screening benchmark.
     nb_alpha:         smoothing of the Naive Bayes member.
-    random_state:     seed of that sample.
+    random_state:     seed of that sample and of liblinear's shuffling (fits repeat exactly).
     """
 
-    name = "tfidf-pu-logistic+nb"
-
-    def __init__(self, *, fields: Sequence[str] = TEXT_FIELDS, C: float = 10.0,
-                 ratio: float = 9.8, unlabeled_weight: float = 0.1,
-                 max_unlabeled: int = 20_000, nb_alpha: float = 3.822,
-                 random_state: int = 0):
-        self.fields = tuple(fields)
+    def __init__(self, *, representation: str | Representation = DEFAULT, C: float = 10.0,
+                 ratio: float = 9.8, unlabeled_weight: float = 0.3, max_unlabeled: int = 5_000,
+                 naive_bayes: bool = False, nb_alpha: float = 3.822, random_state: int = 0):
+        self.representation = get_representation(representation)
         self.C = C
         self.ratio = ratio
         self.unlabeled_weight = unlabeled_weight
         self.max_unlabeled = max_unlabeled
+        self.naive_bayes = naive_bayes
         self.nb_alpha = nb_alpha
         self.random_state = random_state
 
+    @property
+    def name(self) -> str:
+        return f"{self.representation.name}-pu-logistic{'+nb' if self.naive_bayes else ''}"
+
     def __repr__(self) -> str:
-        return (f"Learner(C={self.C}, ratio={self.ratio}, unlabeled_weight="
-                f"{self.unlabeled_weight}, max_unlabeled={self.max_unlabeled})")
+        return (f"Learner(representation={self.representation!r}, C={self.C}, ratio={self.ratio}, "
+                f"unlabeled_weight={self.unlabeled_weight}, naive_bayes={self.naive_bayes})")
 
     # -- public API --------------------------------------------------------------------
-    def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping) -> "Learner":
-        """Learn from the labels of `papers` (labels of other papers are ignored)."""
-        X = self._vectorize(papers)
-        ids = pd.Index(papers["id"].astype(str))
-        y = label_targets(labels).reindex(ids).to_numpy(dtype=float)
-        self._fitted_on = (ids, X)    # predicting the same papers reuses their features
+    def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
+            store: Any = None, extra_includes: pd.DataFrame | None = None) -> "Learner":
+        """Learn from the labels of `papers` (labels of other papers are ignored).
+
+        store:          the store `papers` came from: its features are then cached per
+                        corpus version (and embeddings per paper) across calls.
+        extra_includes: papers outside the corpus that count as includes (library items
+                        that are not in the store), represented like the corpus.
+        """
+        if "id" not in papers.columns:
+            raise LearnError("papers: missing column 'id'")
+        self.features_ = features = corpus_features(papers, self.representation, store=store)
+        targets = label_targets(labels)
+        rows = features.ids.get_indexer(targets.index)
+        y = np.full(len(features.ids), np.nan)
+        y[rows[rows >= 0]] = targets.to_numpy()[rows >= 0]
+        X = features.matrix
+        if extra_includes is not None and len(extra_includes):
+            X = stack(X, features.vectors(extra_includes))
+            y = np.concatenate([y, np.ones(len(extra_includes))])
         return self._fit_matrix(X, y)
 
     def predict_proba(self, papers: pd.DataFrame) -> pd.Series:
         """Each paper's probability of being included, as a Series by paper id."""
-        if not hasattr(self, "vectorizer_"):
+        if not hasattr(self, "logistic_"):
             raise LearnError("this Learner is not fitted yet: call fit(papers, labels) first")
         ids = pd.Index(papers["id"].astype(str), name="id")
-        fitted_ids, X = getattr(self, "_fitted_on", (None, None))
-        if fitted_ids is None or not ids.equals(fitted_ids):
-            X = self.vectorizer_.transform(_texts(papers, self.fields))
-        return pd.Series(self._proba(X), index=ids, name="learned")
+        return pd.Series(self._proba(self.features_.vectors(papers)), index=ids, name="learned")
 
     # -- the parts simulate() and evaluate() reuse on one feature matrix ---------------
-    def _vectorize(self, papers: pd.DataFrame) -> sparse.csr_matrix:
-        self._fitted_on = (None, None)
-        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95,
-                                           dtype=np.float32)
-        return self.vectorizer_.fit_transform(_texts(papers, self.fields)).tocsr()
-
-    def _fit_matrix(self, X: sparse.csr_matrix, y: np.ndarray) -> "Learner":
+    def _fit_matrix(self, X: Any, y: np.ndarray) -> "Learner":
         """Fit on rows of `X`; `y` holds 1 (include), 0 (exclude) or NaN (unlabelled)."""
         labelled = np.flatnonzero(~np.isnan(y))
         y_labelled = y[labelled].astype(int)
@@ -169,53 +185,86 @@ class Learner:
         if self.n_exclude_ == 0 and len(unlabelled) == 0:
             raise LearnError("every paper is labelled 'include': label at least one paper "
                              "'exclude' (or add unlabelled papers) so there is something to tell apart")
-        weights = _balanced_weights(y_labelled, self.ratio)
-        if len(unlabelled) > self.max_unlabeled:
+        n_unlabelled = len(unlabelled)
+        if self.unlabeled_weight == 0:
+            unlabelled = unlabelled[:0]
+        elif n_unlabelled > self.max_unlabeled:
             rng = np.random.default_rng(self.random_state)
             unlabelled = np.sort(rng.choice(unlabelled, self.max_unlabeled, replace=False))
-        n_unlabelled = int(np.isnan(y).sum())
-        rows = np.concatenate([labelled, unlabelled])
-        targets = np.concatenate([y_labelled, np.zeros(len(unlabelled), int)])
-        unlabelled_weight = self.unlabeled_weight * n_unlabelled / max(len(unlabelled), 1)
-        sample_weight = np.concatenate([weights, np.full(len(unlabelled), unlabelled_weight)])
-        self.logistic_ = LogisticRegression(C=self.C, solver="liblinear", dual=True).fit(
-            X[rows], targets, sample_weight=sample_weight)
-        if self.n_exclude_ > 0:
+        weight = np.zeros(len(y))
+        weight[labelled] = _balanced_weights(y_labelled, self.ratio)
+        weight[unlabelled] = self.unlabeled_weight * n_unlabelled / max(len(unlabelled), 1)
+        target = np.nan_to_num(y, nan=0.0).astype(int)
+        if len(labelled) + len(unlabelled) < len(y):   # fit on the rows that weigh only
+            rows = np.sort(np.concatenate([labelled, unlabelled]))
+            X, target, weight = X[rows], target[rows], weight[rows]
+        if target.min() == target.max():
+            raise LearnError("every labelled paper is an include and no unlabelled paper counts "
+                             "as an exclude: label at least one paper 'exclude'")
+        self.logistic_ = LogisticRegression(C=self.C, solver="liblinear", dual=sparse.issparse(X),
+                                            random_state=self.random_state).fit(
+            X, target, sample_weight=weight)
+        self.bayes_ = None
+        if self.naive_bayes and self.n_exclude_ > 0 and sparse.issparse(X):
             self.bayes_ = MultinomialNB(alpha=self.nb_alpha).fit(
-                X[labelled], y_labelled, sample_weight=_balanced_weights(y_labelled, 1.2))
-        else:
-            self.bayes_ = None
+                X[labelled] if len(labelled) < X.shape[0] else X, y_labelled,
+                sample_weight=_balanced_weights(y_labelled, 1.2))
         return self
 
-    def _proba(self, X: sparse.csr_matrix) -> np.ndarray:
-        proba = self.logistic_.predict_proba(X)[:, 1]
+    def _proba(self, X: Any) -> np.ndarray:
+        proba = expit(np.asarray(X @ self.logistic_.coef_.ravel()).ravel()
+                      + self.logistic_.intercept_[0])
         if self.bayes_ is None:
             return proba
         return (proba + self.bayes_.predict_proba(X)[:, 1]) / 2
 
 
+def fit_on_store(store: Any, papers: pd.DataFrame | None = None,
+                 learner: Learner | None = None) -> Learner:
+    """A learner fitted on the store's papers (or `papers` from it) with the person's labels
+    and their library as includes (`litscope.sources.library.training_labels`); library
+    items that are not in the store count through their own title and abstract."""
+    from ..sources.library import library_papers, training_labels
+    papers = store.papers() if papers is None else papers
+    library = library_papers(store)
+    outside = library[library["id"].str.startswith("lib:")]
+    return (learner or Learner()).fit(papers, training_labels(store), store=store,
+                                      extra_includes=outside)
+
+
 # -- active learning ---------------------------------------------------------------------
 def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, n: int = 10,
-                 strategy: Literal["uncertain", "top"] = "uncertain",
-                 learner: Learner | None = None) -> pd.DataFrame:
+                 strategy: Strategy = DEFAULT_STRATEGY, learner: Learner | None = None, *,
+                 store: Any = None, extra_includes: pd.DataFrame | None = None) -> pd.DataFrame:
     """The `n` unlabelled papers to label next, with their ``learned`` probability.
 
-    "uncertain" picks those the model is least sure about (probability nearest 0.5: each
-    label teaches it most); "top" picks the most likely includes (finds them soonest).
-    Papers with any label, "maybe" included, are not suggested again.
+    "top" (the default) picks the most likely includes: it finds the relevant papers
+    soonest; "uncertain" picks those the model is least sure about (probability nearest
+    0.5). Papers with any label, "maybe" included, are not suggested again. The features
+    are computed once per corpus (`store` keys them by its corpus version), so each call
+    only refits the classifier; `extra_includes` as in `Learner.fit`.
     """
     if strategy not in ("uncertain", "top"):
         raise LearnError(f"strategy must be 'uncertain' or 'top', not {strategy!r}")
     if n < 1:
         raise LearnError(f"n must be at least 1, not {n}")
-    learner = (learner or Learner()).fit(papers, labels)
-    seen = set(pd.DataFrame(labels)["id"].astype(str)) if isinstance(labels, pd.DataFrame) \
-        else {str(i) for i in pd.Series(labels, dtype=object).index}
-    pool = papers[~papers["id"].astype(str).isin(seen)]
-    learned = learner.predict_proba(pool).to_numpy()
+    learner = (learner or Learner()).fit(papers, labels, store=store, extra_includes=extra_includes)
+    features = learner.features_
+    learned = learner._proba(features.matrix)
+    order = next_to_label(learned, features.ids.isin(_labelled_ids(labels)), strategy, n)
+    return papers.iloc[order].assign(learned=learned[order]).reset_index(drop=True)
+
+
+def next_to_label(learned: np.ndarray, labelled: np.ndarray, strategy: Strategy, n: int) -> np.ndarray:
+    """Row positions of the `n` papers to label next by `strategy`, given every paper's
+    probability and which are labelled already (ties in row order)."""
     key = np.abs(learned - 0.5) if strategy == "uncertain" else -learned
-    order = np.argsort(key, kind="stable")[:n]
-    return pool.iloc[order].assign(learned=learned[order]).reset_index(drop=True)
+    key = np.where(labelled, np.inf, key)
+    n = min(n, int(np.isfinite(key).sum()))
+    if n <= 0:
+        return np.zeros(0, np.int64)
+    best = np.argpartition(key, n - 1)[:n] if n < len(key) else np.arange(len(key))
+    return best[np.lexsort((best, key[best]))]
 
 
 # -- metrics -----------------------------------------------------------------------------
@@ -322,13 +371,15 @@ def sample_priors(ids: Sequence[str], relevant: Iterable[str], n_included: int =
 
 def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included: int = 1,
              n_prior_excluded: int = 1, seed: int = 0, *, prior_ids: Sequence[str] | None = None,
-             learner: Learner | None = None, progress: bool = False) -> Screening:
+             learner: Learner | None = None, strategy: Strategy = DEFAULT_STRATEGY,
+             stop_at: float = 1.0, progress: bool = False) -> Screening:
     """Simulate screening `papers` with the learner, knowing which are relevant.
 
-    Starts from priors (drawn with `seed`, or given as `prior_ids`), then repeatedly
-    retrains on every label so far and screens the paper most likely to be relevant
-    ("max" querying, as ASReview does), until every relevant paper is found. The features
-    are computed once; each step refits only the classifiers.
+    Starts from priors (drawn with `seed`, or given as `prior_ids`), then labels, one at a
+    time, the paper `suggest_next` proposes with `strategy` (the public path a person's
+    clicks take: it refits on every label), until a share `stop_at` of the relevant papers
+    (not counting the priors) is found; the rest follow in the last model's order. WSS@r
+    depends only on the order up to recall r, so ``stop_at=0.95`` gives WSS@95 exactly.
     """
     start = time.perf_counter()
     learner = learner or Learner()
@@ -342,31 +393,23 @@ def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included
     if (positions < 0).any():
         raise LearnError(f"prior_ids: {list(prior_ids)[int(np.argmax(positions < 0))]!r} is not "
                          "among the papers")
-    truth = ids.isin(relevant).astype(float)
-    X = learner._vectorize(papers)
-    y = np.full(len(ids), np.nan)
-    y[positions] = truth[positions]
-    order = list(positions)
-    to_find = len(relevant) - int(truth[positions].sum())
+    labels = {ids[i]: int(ids[i] in relevant) for i in positions}
+    to_find = int(np.floor(stop_at * (len(relevant) - sum(labels.values())) + 1e-9))
     n_fits = 0
     with tqdm(total=to_find, desc="relevant found", disable=not progress) as bar:
-        while True:
-            learner._fit_matrix(X, y)
+        while to_find:
+            pick = suggest_next(papers, labels, 1, strategy, learner)["id"].iloc[0]
             n_fits += 1
-            pool = np.flatnonzero(np.isnan(y))
-            proba = learner._proba(X[pool])
-            if to_find == 0:
-                break
-            pick = pool[int(np.argmax(proba))]
-            y[pick] = truth[pick]
-            order.append(pick)
-            to_find -= int(truth[pick])
-            bar.update(int(truth[pick]))
-    n_screened = len(order) - len(positions)
-    rest = pool[np.argsort(-proba, kind="stable")]
-    return Screening(order=ids[np.concatenate([order, rest]).astype(int)], relevant=relevant,
-                     prior_ids=tuple(ids[positions]), n_screened=n_screened, n_fits=n_fits,
-                     seconds=time.perf_counter() - start)
+            labels[pick] = int(pick in relevant)
+            to_find -= labels[pick]
+            bar.update(labels[pick])
+    learner.fit(papers, labels)
+    rest = ~ids.isin(list(labels))
+    proba = learner._proba(learner.features_.matrix)
+    order = [*ids.get_indexer(list(labels)), *np.flatnonzero(rest)[np.argsort(-proba[rest], kind="stable")]]
+    return Screening(order=ids[np.asarray(order, int)], relevant=relevant,
+                     prior_ids=tuple(ids[positions]), n_screened=len(labels) - len(positions),
+                     n_fits=n_fits + 1, seconds=time.perf_counter() - start)
 
 
 # -- evaluation on the person's labels --------------------------------------------------
@@ -387,7 +430,7 @@ def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *
     if folds < 2:
         raise LearnError(f"cross-validation needs at least 2 includes and 2 excludes among the "
                          f"papers; there are {n_include} and {n_exclude}: label more papers")
-    X = learner._vectorize(papers)
+    X = corpus_features(papers, learner.representation).matrix
     rows = ids.get_indexer(targets.index)
     held_out = np.empty(len(rows))
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, targets)

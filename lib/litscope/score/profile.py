@@ -176,6 +176,32 @@ class FieldWeights(BaseModel):
     authors: float = Field(1.0, ge=0, allow_inf_nan=False)
 
 
+class SimilaritySettings(BaseModel):
+    """Similarity to the person's library as a score component (`litscope.score.similarity`)."""
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    #: A paper gains weight x its similarity to its nearest reference papers (the most
+    #: similar paper of the corpus gains exactly `weight`).
+    weight: float = Field(3.0, allow_inf_nan=False)
+    #: The reference papers: the imported library, or the library and the includes.
+    to: Literal["library", "includes"] = "library"
+    #: How many nearest reference papers count.
+    top_k: int = Field(5, ge=1, le=100)
+    #: A reference paper's weight halves every this many days since it was added.
+    half_life_days: float | None = Field(365.0, gt=0, allow_inf_nan=False)
+    #: How texts become vectors: tfidf, wordllama, sentence-transformers:MODEL, endpoint[:MODEL].
+    representation: str = "tfidf"
+
+    @field_validator("representation")
+    @classmethod
+    def _known_representation(cls, value: str) -> str:
+        kind = value.split(":", 1)[0]
+        if kind not in ("tfidf", "wordllama", "sentence-transformers", "endpoint"):
+            raise ValueError(f"unknown representation {value!r} (known: tfidf, wordllama, "
+                             "sentence-transformers:MODEL, endpoint[:MODEL])")
+        return value
+
+
 class Profile(BaseModel):
     """A scoring profile (see the module docstring and profiles/example.yml)."""
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -201,6 +227,8 @@ class Profile(BaseModel):
     top_n: int = Field(50, ge=1)
     #: Weight of the learned model's prediction in the blend (0 = keywords only).
     alpha: float = Field(0.0, ge=0, le=1)
+    #: Similarity to the person's library as one more score component (off when absent).
+    similarity: SimilaritySettings | None = None
 
     @field_validator("terms", "exclude")
     @classmethod

@@ -2,7 +2,9 @@
 
 Re-ranking re-weights the matrix (`Scorer.scores`), never the text. Labels, notes and
 tags go to the store on each action (one committed transaction each), so a dead kernel
-loses nothing.
+loses nothing. The learned model refits on a background thread after each label
+(`litscope.widgets.learning`), showing "relearning…" meanwhile: no slider waits for it.
+The search box ranks by words and meaning (`litscope.score.search`).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from ..score.engine import Scorer
 from ..schema import take_rows
 from ..store import LABELS, Store
 from .debounce import Debouncer
+from .learning import Learned, Relearner
 from .render import CSS, render_card, render_table
 
 _AUTO = w.Layout(width="auto", min_width="70px")
@@ -124,14 +127,17 @@ class Explorer:
         self._haystack: pd.Series | None = None
         self._filter_mask = np.ones(len(self.papers), bool)
         self._suggested: list[str] = []
+        self._search_ids: list[str] = []
         self.shown_ids: list[str] = []
         self.selected_id: str | None = None
         self._position = 0
         self._summary, self._message = "", ("", False)
-        self._learned_on: frozenset | None = None   # the labels the learned model knows
+        self._learned: Learned | None = None     # the latest fit of the learned model
+        self._want_suggestions = False           # show suggestions when the next fit lands
+        self._similarity_note = self._add_similarity(store_or_papers)
         self._build(top_n, plots)
         self._rerank = Debouncer(self._refresh, debounce, self._report)
-        self._relearn = Debouncer(self._learn, max(debounce, 1.0) if debounce > 0 else 0, self._report)
+        self.relearner = self._relearner(store_or_papers, background=debounce > 0)
         self._replot = Debouncer(self._draw_plots, max(debounce, 0.4) if debounce > 0 else 0,
                                  self._report)
         self._refresh()
@@ -162,6 +168,14 @@ class Explorer:
                                    description="alpha (learned)", readout_format=".2f",
                                    style={"description_width": "100px"})
         self.alpha.observe(lambda change: self._on_alpha(change["new"]), "value")
+        similarity = profile.similarity
+        self.similarity_weight = w.FloatSlider(
+            value=similarity.weight if similarity else 0.0, min=0, max=10, step=0.1,
+            description="similarity", readout_format=".1f", disabled=self.scorer._similarity is None,
+            tooltip=self._similarity_note, style={"description_width": "100px"})
+        self.similarity_weight.observe(lambda change: self._on_similarity(change["new"]), "value")
+        self.learning = w.HTML()
+        self.learning.add_class("litscope-learning")
 
         categories = sorted({c for cats in self.papers["categories"] for c in cats}
                             | set(self.papers["primary_category"].dropna().astype(str)))
@@ -180,9 +194,14 @@ class Explorer:
             widget.observe(self._on_filter, "value")
         for widget in (self.min_score, self.rows):
             widget.observe(self._on_change, "value")
-        self.order = w.ToggleButtons(options=[("by score", "score"), ("suggested", "suggested")],
+        self.query = w.Text(placeholder="search by words and meaning (Enter)",
+                            continuous_update=False, layout=w.Layout(width="100%"))
+        self.query.observe(lambda change: self.find(change["new"]), "value")
+        self.order = w.ToggleButtons(options=[("by score", "score"), ("suggested", "suggested"),
+                                              ("search results", "search")],
                                      value="score", tooltips=["ranked by score",
-                                                              "what to label next (active learning)"])
+                                                              "what to label next (active learning)",
+                                                              "the search box's results"])
         self.order.observe(self._on_change, "value")
 
         self.table = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
@@ -216,9 +235,9 @@ class Explorer:
                                        tooltip="rank unlabelled papers by what to label next",
                                        layout=_AUTO)
         self.suggest_button.on_click(lambda _: self.suggest())
-        self.strategy = w.Dropdown(options=[("most uncertain", "uncertain"),
-                                            ("most likely include", "top")],
-                                   value="uncertain", layout=w.Layout(width="150px"),
+        self.strategy = w.Dropdown(options=[("most likely include", "top"),
+                                            ("most uncertain", "uncertain")],
+                                   value="top", layout=w.Layout(width="150px"),
                                    tooltip="which papers 'suggest next' lists")
         self.plots = w.Output()
         self.plots_box = w.Accordion(children=[self.plots], titles=("Plots",),
@@ -229,12 +248,13 @@ class Explorer:
             w.HTML("<b>Terms</b>"), self.terms_box,
             w.HBox([self.new_term, self.new_weight, self.add_button]), self.term_message,
             w.HTML("<b>Field weights</b>"), *self.field_sliders.values(), self.alpha,
+            self.similarity_weight,
             w.HTML("<b>Filters</b>"), self.categories, self.date_from, self.date_to,
             self.min_score, self.label_filter, self.search, self.show_excluded, self.rows,
-            w.HBox([self.save_button, self.suggest_button, self.strategy]),
+            w.HBox([self.save_button, self.suggest_button, self.strategy]), self.learning,
         ], layout=w.Layout(width="420px", min_width="420px"))
         paper = w.VBox([
-            self.order, self.table,
+            self.query, self.order, self.table,
             w.HBox([self.prev_button, self.next_button, *self.label_buttons.values(), self.position]),
             self.card, self.notes, self.tags,
         ], layout=w.Layout(flex="1 1 auto"))
@@ -273,26 +293,85 @@ class Explorer:
     def _on_alpha(self, value: float) -> None:
         with self._lock:
             self.scorer.set_alpha(value)
-        self._relearn()
+        if value > 0:
+            self._relearn()
         self._rerank()
 
-    def _learn(self) -> None:
-        """Retrain the learned model on the current labels when alpha uses it and the labels
-        changed, then re-rank. Runs on its own throttle: labelling never waits for it."""
-        from ..score.learn import Learner
-        labels = frozenset(self._labels.items())
-        if self.alpha.value == 0 or labels == self._learned_on:
-            return
-        try:
-            learned = Learner().fit(self.papers, self._label_frame()).predict_proba(self.papers)
-        except LearnError as exc:
-            learned = None
-            self._say(f"alpha counts once the model can learn: {exc}", error=True)
+    def _on_similarity(self, value: float) -> None:
         with self._lock:
-            self.scorer.set_learned(learned)
-            self._learned_on = labels if learned is not None else None
-        if learned is not None:
-            self._say(f"learned model trained on {len(labels)} labels")
+            self.scorer.set_similarity_weight(value)
+        self._rerank()
+
+    # -- learning ----------------------------------------------------------------------------
+    def _add_similarity(self, source: Store | pd.DataFrame) -> str:
+        """Give the scorer the profile's similarity to the library (a store's); say how it went."""
+        settings = self.scorer.profile.similarity
+        if settings is None:
+            return "add 'similarity:' to the profile to score by similarity to your library"
+        if not isinstance(source, Store):
+            return "similarity to the library needs an Explorer over a store"
+        from ..score.similarity import store_similarity
+        try:
+            self.scorer.set_similarity(store_similarity(source, self.papers, settings, now=self._now))
+        except LitscopeError as exc:
+            return f"similarity: {exc}"
+        return f"similarity to your library ({settings.representation}, top {settings.top_k})"
+
+    def _relearner(self, source: Store | pd.DataFrame, background: bool) -> Relearner:
+        """The background learner; over a store, the library's items count as includes."""
+        library_ids, outside = frozenset(), None
+        if isinstance(source, Store):
+            from ..sources.library import library_papers
+            library = library_papers(source)
+            inside = library["id"].isin(self._row_of)
+            library_ids, outside = frozenset(library.loc[inside, "id"]), library[~inside]
+        return Relearner(self.papers, on_done=self._on_learned, on_state=self._show_learning,
+                         background=background, store=source if isinstance(source, Store) else None,
+                         library_ids=library_ids, extra_includes=outside)
+
+    def _relearn(self) -> None:
+        """Refit the model on the current labels (in the background unless debounce=0)."""
+        self.relearner.request(self._labels)
+
+    def _up_to_date(self) -> bool:
+        return self._learned is not None and self._learned.labels == frozenset(self._labels.items())
+
+    def _show_learning(self, state: str) -> None:
+        self.learning.value = f'<span style="color:#8a6d00">{html.escape(state)}</span>'
+
+    def _on_learned(self, learned: Learned) -> None:
+        """A fit landed: blend it in (alpha), refresh the suggestions, show the stopping estimate."""
+        with self._lock:
+            self._learned = learned
+            if learned.proba is None:
+                self.scorer.set_learned(None)
+            else:
+                self.scorer.set_learned(learned.proba)
+                self._suggested = learned.suggestions(self._ids, set(self._labels), self.strategy.value,
+                                                      max(self.rows.value, 50))
+        if learned.error:
+            self.learning.value = ""
+            what = "suggest next" if self._want_suggestions else "alpha counts once the model can learn"
+            self._say(f"{what}: {learned.error}", error=True)
+            self._want_suggestions = False
+            return
+        stop = learned.stopping
+        left = (f"about {stop.remaining()[0]:.0f} relevant left (random check sample), recall "
+                f"~{stop.recall()[0]:.0%}" if stop.estimated else
+                f"label the {stop.sample_size - stop.sample_labelled} papers of the random check "
+                f"sample for an estimate of what is left")
+        self.learning.value = (f"learned from {len(learned.labels)} labels in "
+                               f"{learned.seconds * 1000:.0f} ms · {html.escape(left)}")
+        if self._want_suggestions:
+            self._want_suggestions = False
+            self._say(f"{len(self._suggested)} suggestions: {self.strategy.label}")
+            with self._lock:
+                self.selected_id, self._position = None, 0
+            if self.order.value != "suggested":
+                self.order.value = "suggested"     # redraws
+                return
+        elif self.alpha.value > 0:
+            self._say(f"learned model trained on {len(learned.labels)} labels")
         self._refresh()
 
     def _on_new_term(self, change: dict[str, Any]) -> None:
@@ -425,8 +504,10 @@ class Explorer:
         with self._lock:
             mask = self._eligible(scores)
             n = self.rows.value
-            if self.order.value == "suggested":
-                rows = self._row_of.get_indexer([i for i in self._suggested if i not in self._labels])
+            if self.order.value in ("suggested", "search"):
+                listed = self._suggested if self.order.value == "suggested" else self._search_ids
+                rows = self._row_of.get_indexer([i for i in listed if self.order.value == "search"
+                                                 or i not in self._labels])
                 return rows[(rows >= 0) & mask[np.maximum(rows, 0)]][:n]
             candidates = np.flatnonzero(mask)
             if len(candidates) > n:
@@ -478,26 +559,41 @@ class Explorer:
             self._draw_table()
             self._draw_card()
 
-    def suggest(self, n: int | None = None) -> list[str]:
+    def suggest(self) -> list[str]:
         """List the unlabelled papers most worth labelling next (active learning, with the
-        strategy box's choice) in the table, best first."""
-        from ..score.learn import suggest_next
+        strategy box's choice) in the table, best first; refits first if the labels changed
+        since the last fit (in the background: the table follows when it lands)."""
+        self._want_suggestions = True
+        if self._up_to_date():
+            self._on_learned(self._learned)
+        else:
+            self._relearn()
+        return self._suggested
+
+    def find(self, query: str) -> list[str]:
+        """Rank the papers by the search box's query (words and meaning) and list them."""
+        from ..score.search import search
+        if not query.strip():
+            self._search_ids = []
+            if self.order.value == "search":
+                self.order.value = "score"
+            return []
         try:
-            suggested = suggest_next(self.papers, self._label_frame(), n or max(self.rows.value, 50),
-                                     self.strategy.value)
-        except LearnError as exc:
-            self._say(f"suggest next: {exc}", error=True)
+            found = search(self.papers, query, top=500,
+                           store=self.store if isinstance(self.store, Store) else None)
+        except LitscopeError as exc:
+            self._say(f"search: {exc}", error=True)
             return []
         with self._lock:
-            self._suggested = list(suggested["id"])
-            self.selected_id = None
-            self._position = 0
-        self._say(f"{len(self._suggested)} suggestions: {self.strategy.label}")
-        if self.order.value == "suggested":
+            self._search_ids = list(found["id"])
+            self.selected_id, self._position = None, 0
+        self._say(f"search: {int(found['words_rank'].notna().sum())} papers have the words of "
+                  f"{query!r}; the best {len(found)} by words and meaning are listed")
+        if self.order.value == "search":
             self._refresh()
         else:
-            self.order.value = "suggested"
-        return self._suggested
+            self.order.value = "search"
+        return self._search_ids
 
     # -- labels, notes, tags -----------------------------------------------------------------
     def _label_frame(self) -> pd.DataFrame:
@@ -521,7 +617,8 @@ class Explorer:
             self._refresh()
             if advance and self.selected_id == paper_id:   # still listed: on to the next one
                 self.select(self._position + 1)
-        self._relearn()
+        if self.alpha.value > 0 or self.order.value == "suggested":
+            self._relearn()
 
     def _on_note(self, change: dict[str, Any]) -> None:
         if self._quiet or self.selected_id is None:
