@@ -125,6 +125,30 @@ def test_papers_between_days():
         papers_between(papers)
     with pytest.raises(Exception, match="--date"):
         papers_between(papers, on="yesterday")
+    assert list(papers_between(papers, since="2025-11-30", until="2025-12-01")["id"]) == \
+        ["2512.00001", "2512.00002"]
+
+
+def test_undated_papers_are_never_between_days():
+    undated = hostile_papers()
+    undated["published"] = pd.Series(pd.NaT, index=undated.index, dtype=undated["published"].dtype)
+    assert papers_between(undated, since="2025-12-01").empty
+    assert papers_between(undated, on="2025-12-01").empty
+
+
+def test_digest_command_lists_the_days_announcement_when_the_store_has_it(tmp_path, capsys):
+    papers = hostile_papers()
+    store = Store(tmp_path / "data")
+    store.add_papers(papers, announcements=pd.DataFrame(
+        {"id": ["2512.00002"], "day": ["2025-12-03"], "type": ["new"], "version": [1],
+         "categories": [["cs.CL"]]}))
+    run = ["digest", "--data", str(tmp_path / "data"), "--format", "bot"]
+    assert main([*run, "--date", "2025-12-03"]) == 0            # announced that day
+    out = capsys.readouterr().out
+    assert "2512.00002" in out and "2512.00001" not in out
+    assert main([*run, "--date", "2025-12-01"]) == 0            # no announcement: submitted then
+    out = capsys.readouterr().out
+    assert "2512.00001" in out and "2512.00002" in out
 
 
 def test_unknown_format_is_refused():

@@ -197,16 +197,21 @@ def cmd_publish(args: argparse.Namespace) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> None:
-    from .publish.digest import papers_between, render_digest
+    from datetime import datetime, timezone
+    from .config import parse_day
     from .errors import PublishError
     from .publish import score_papers
+    from .publish.digest import render_digest
     from .store import Store
+    from .update import window_papers
     project = _project(args, required=False)
     store = Store(project.data_dir)
-    papers = papers_between(store.papers(), on=args.date, since=args.since)
+    first = parse_day(args.date, "--date") if args.date else parse_day(args.since, "--since")
+    last = first if args.date else datetime.now(timezone.utc).date()
+    papers = window_papers(store, first, last)   # arXiv's announcement when the store has it
     if papers.empty:
         when = f"on {args.date}" if args.date else f"since {args.since}"
-        raise PublishError(f"no paper in the store {store.path} was submitted {when}")
+        raise PublishError(f"no paper in the store {store.path} was announced or submitted {when}")
     text = render_digest(score_papers(papers, project.profile())[0], args.format, title=project.config.title)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -721,14 +726,16 @@ def build_parser() -> argparse.ArgumentParser:
     allow_empty_option(p)
 
     p = command("digest", cmd_digest, "write the papers of a day as digest markdown",
-                "Write the store's papers submitted on a day (or since a day) as markdown: the\n"
-                "daily per-category digest (table of contents, TL;DR, collapsible details) or\n"
-                "the arxiv_rss_bot README (numbered papers with score and collapsible summary).\n"
+                "Write the papers of a day (or since a day) as markdown: those arXiv announced\n"
+                "then when the store holds its announcement ('litscope fetch --new'), else those\n"
+                "first submitted then. Formats: the daily per-category digest (table of contents,\n"
+                "TL;DR, collapsible details) or the arxiv_rss_bot README (numbered papers with\n"
+                "score and collapsible summary).\n"
                 "Both can be imported again with 'litscope import'.\n\n"
                 "example: litscope digest --date 2025-12-05 --format bot --out README.md")
     when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", metavar="YYYY-MM-DD", help="papers first submitted on this day (UTC)")
-    when.add_argument("--since", metavar="YYYY-MM-DD", help="papers first submitted on this day or later")
+    when.add_argument("--date", metavar="YYYY-MM-DD", help="papers announced (or first submitted) on this day (UTC)")
+    when.add_argument("--since", metavar="YYYY-MM-DD", help="papers announced (or first submitted) on this day or later")
     p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)

@@ -131,17 +131,19 @@ def fetch_step(project: Project, store: Store, since: date, until: date, *, refr
                  project=project, store=store, client=client, now=now)
 
 
-def window_papers(store: Store, since: date, until: date, *, announced: bool) -> pd.DataFrame:
+def window_papers(store: Store, since: date, until: date, *,
+                  announced: bool | None = None) -> pd.DataFrame:
     """The store's papers arXiv announced from `since` to `until` (as its listing feeds
     said, so that a day's digest lists that day's announcement), or without `announced`
-    the papers first submitted then."""
-    if announced:
-        listed = store.announcements()
-        days = pd.to_datetime(listed["day"]).dt.date
-        return store.papers(ids=listed.loc[(days >= since) & (days <= until), "id"])
-    papers = store.papers()
-    days = papers["published"].dt.date
-    return papers[(days >= since) & (days <= until)]
+    the papers first submitted then. ``announced=None`` takes the announcements when the
+    store holds any of those days."""
+    from .publish.digest import papers_between
+    listed = store.announcements()
+    days = pd.to_datetime(listed["day"]).dt.date
+    listed = listed[(days >= since) & (days <= until)]
+    if announced or (announced is None and len(listed)):
+        return store.papers(ids=listed["id"])
+    return papers_between(store.papers(), since=since, until=until)
 
 
 def _summaries_written(before: pd.DataFrame, after: pd.DataFrame) -> int:

@@ -107,14 +107,18 @@ def _order(papers: pd.DataFrame) -> pd.DataFrame:
 
 
 def papers_between(papers: pd.DataFrame, *, on: str | date | None = None,
-                   since: str | date | None = None) -> pd.DataFrame:
-    """The papers first submitted on day `on`, or on `since` and after (UTC days)."""
+                   since: str | date | None = None, until: str | date | None = None) -> pd.DataFrame:
+    """The papers first submitted on day `on`, or from `since` (to `until`) (UTC days);
+    undated papers are never among them."""
     if (on is None) == (since is None):
         raise PublishError("give exactly one of --date and --since")
-    days = papers["published"].dt.date
-    if on is not None:
-        return papers[days == parse_day(on, "--date")]
-    return papers[days >= parse_day(since, "--since")]
+    first = parse_day(on, "--date") if on is not None else parse_day(since, "--since")
+    last = first if on is not None else parse_day(until, "--until") if until is not None else None
+    days = papers["published"].dt.normalize()   # NaT compares False: undated papers drop out
+    inside = days >= pd.Timestamp(first, tz="UTC")
+    if last is not None:
+        inside &= days <= pd.Timestamp(last, tz="UTC")
+    return papers[inside]
 
 
 def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title: str | None = None,
