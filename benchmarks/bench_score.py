@@ -156,7 +156,7 @@ def _index_costs(table, profile: Profile) -> dict:
         for chunk in table[field].chunks:
             buf, off = _bytes(chunk)
             found = find_words(buf, off, vocabulary)
-            tokens += len(found.word_of)
+            tokens += found.n_tokens
             hits += len(found.token)
     scan = time.perf_counter() - t0
     sample = np.random.default_rng(0).integers(0, 2**63, min(tokens, 20_000_000), np.int64)

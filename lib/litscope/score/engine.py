@@ -175,9 +175,9 @@ def _count_regex(chunk: pa.Array, low: pa.Array, term: Term) -> tuple[np.ndarray
 
 
 def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
-          progress: tqdm | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+          progress: tqdm | None = None) -> list[tuple[list[np.ndarray], list[np.ndarray]]]:
     """Count the matches of `terms` in every paper of one field: per term, the papers it
-    matches (sorted) and how often."""
+    matches (sorted) and how often, in pieces a block each (`_csc` joins them once)."""
     if not terms:
         return []
     sequences = [token_sequences(t) for t in terms]
@@ -210,19 +210,20 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
                 counts[k].append(n.astype(np.int32))
             if progress is not None:
                 progress.update(n_rows)
-    empty = np.zeros(0, np.int32)
-    return [(np.concatenate([empty, *r]), np.concatenate([empty, *c])) for r, c in zip(rows, counts)]
+    return list(zip(rows, counts))
 
 
-def _csc(n_rows: int, width: int, columns: Sequence[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> sp.csc_matrix:
-    """A papers x `width` count matrix from (column, (rows, counts)) pairs (no COO copies)."""
+def _csc(n_rows: int, width: int,
+         columns: Sequence[tuple[int, tuple[list[np.ndarray], list[np.ndarray]]]]) -> sp.csc_matrix:
+    """A papers x `width` count matrix from (column, (rows, counts)) pairs, each given in
+    pieces (`_scan`): one copy into the matrix, no COO."""
     sizes = np.zeros(width, np.int64)
     ordered = sorted(columns, key=lambda c: c[0])
     for j, (rows, _) in ordered:
-        sizes[j] = len(rows)
+        sizes[j] = sum(map(len, rows))
     empty = np.zeros(0, np.int32)
-    indices = np.concatenate([empty, *(rows for _, (rows, _) in ordered)])
-    data = np.concatenate([empty, *(counts for _, (_, counts) in ordered)])
+    indices = np.concatenate([empty, *(piece for _, (rows, _) in ordered for piece in rows)])
+    data = np.concatenate([empty, *(piece for _, (_, counts) in ordered for piece in counts)])
     indptr = np.r_[0, np.cumsum(sizes)].astype(np.int32 if len(data) < 2**31 else np.int64)
     return sp.csc_matrix((data, indices, indptr), shape=(n_rows, width))
 
@@ -230,20 +231,32 @@ def _csc(n_rows: int, width: int, columns: Sequence[tuple[int, tuple[np.ndarray,
 def _indicator(lists: pa.ListArray, keys: Sequence[str], normalise: bool = False,
                extra: pa.Array | None = None) -> sp.csc_matrix:
     """Papers x keys: 1 where a paper's list (or `extra` value) holds the key."""
-    flat, parents = pc.list_flatten(lists), pc.list_parent_indices(lists)
-    if extra is not None:
-        flat = pa.concat_arrays([flat.cast(pa.string()), extra.cast(pa.string())])
-        parents = pa.concat_arrays([parents.cast(pa.int64()), pa.array(np.arange(len(extra)))])
-    values = [_person(k) for k in keys] if normalise else list(keys)
+    values = pa.array([_person(k) for k in keys] if normalise else list(keys), pa.string())
+    flat = pc.list_flatten(lists)
     if normalise:
         flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(flat, r"\s+", " ")))
-    index = pc.index_in(flat, value_set=pa.array(values, pa.string()))
-    hit = pc.is_valid(index).to_numpy(zero_copy_only=False)
-    rows = np.asarray(parents.to_numpy(zero_copy_only=False), np.int64)[hit]
-    cols = pc.fill_null(index, 0).to_numpy(zero_copy_only=False).astype(np.int64)[hit]
-    matrix = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lists), len(keys)))
+    parts = [(pc.list_parent_indices(lists), pc.index_in(flat, value_set=values))]
+    if extra is not None:
+        parts.append((pa.array(np.arange(len(extra), dtype=np.int32)),
+                      pc.index_in(extra.cast(pa.string()), value_set=values)))
+    matrix = sp.csc_matrix((len(lists), len(keys)), dtype=np.float64)
+    for parents, index in parts:
+        hit = pc.is_valid(index)
+        rows = pc.filter(parents, hit).to_numpy().astype(np.int32, copy=False)
+        cols = pc.filter(index, hit).to_numpy().astype(np.int32, copy=False)
+        matrix = matrix + sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=matrix.shape)
     matrix.data[:] = 1.0
     return matrix
+
+
+def _any_of(lists: pa.ListArray, keys: Sequence[str], extra: pa.Array) -> np.ndarray:
+    """Per paper, whether its list or its `extra` value is one of `keys` (the category
+    filter: a boolean per paper, without the papers x keys matrix)."""
+    values = pa.array(list(keys), pa.string())
+    found = pc.is_in(extra.cast(pa.string()), value_set=values).to_numpy(zero_copy_only=False)
+    hit = pc.is_in(pc.list_flatten(lists), value_set=values)
+    found[pc.filter(pc.list_parent_indices(lists), hit).to_numpy()] = True
+    return found
 
 
 def _person(name: str) -> str:
@@ -288,8 +301,8 @@ class Scorer:
                                                    list(self.profile.category_boosts))
         self._in_categories = np.ones(len(papers), bool)
         if self.profile.categories:
-            allowed = self._boost_matrix("category_boosts", self.profile.categories)
-            self._in_categories = np.diff(allowed.tocsr().indptr) > 0
+            self._in_categories = _any_of(self._lists("categories"), self.profile.categories,
+                                          self._lists("primary_category"))
         self._static_excluded = ~self._in_categories
         for matrix in self.exclude_counts_.values():
             self._static_excluded |= np.diff(matrix.tocsr().indptr) > 0

@@ -7,10 +7,12 @@ whitespace/hyphens between words, case-insensitive) matches, and that is a seque
 whole tokens: ``fine-tuning`` is the tokens ``fine``, ``tuning`` with only separators
 between them, or the one token ``finetuning``. So a block of papers is matched by
 
-1. finding every token with a few vectorised byte comparisons (no per-match Python),
-2. looking up only the tokens whose length and first letter some profile word has, by a
-   hash of their case-folded bytes (verified byte by byte where it hits),
-3. following phrases from their first word's hits to the next tokens and the gaps.
+1. cutting it into tokens in one branch-free pass over the bytes (no per-match Python),
+2. looking each token up among the profile words by its length and end bytes in a small
+   table (most tokens stop there), then byte by byte or, where several words share the
+   entry, by a hash of their case-folded bytes; only profile words are kept,
+3. following each term's token sequences from their first word's hits along the next
+   hits, which must be the next tokens with only separators between them.
 
 The cost is one pass over the bytes plus work per *profile word hit*, never per substring
 hit: "RL" costs nothing in "world". Tokens holding non-ASCII characters are rare in arXiv
@@ -167,7 +169,7 @@ def token_sequences(term: Term) -> list[tuple[str, ...]] | None:
 
 # -- the vocabulary of a profile -------------------------------------------------------------
 def _ascii_hash(word: bytes) -> int:
-    """The hash `_lookup` computes of a token of these ASCII bytes."""
+    """The hash `_scan_words` computes of a token of these ASCII bytes."""
     key = 0
     for byte in word:
         key = (key * _HASH + (byte | 0x20)) % (1 << 64)
@@ -178,9 +180,16 @@ def _slot(key: int, mask: int) -> int:
     return ((key >> 29) ^ key) & mask
 
 
+def _cell(length: int, first: int, last: int) -> int:
+    """The cell of `Vocabulary.ends` for a token: its length and the low five bits of its
+    first and last bytes (case-folded ASCII letters differ there; a few other bytes share)."""
+    return (length << 10) | ((first & 31) << 5) | (last & 31)
+
+
 class Vocabulary:
-    """The distinct folded words of a set of token sequences, with the open-addressing hash
-    table (over ASCII words) that `_lookup` looks tokens up in."""
+    """The distinct folded words of a set of token sequences, with the tables `_scan_words`
+    looks ASCII tokens up in: a small filter by length and end bytes, and an open-addressing
+    hash table for the cells that several words share."""
 
     def __init__(self, words: Sequence[str]):
         self.words = list(dict.fromkeys(words))
@@ -189,11 +198,12 @@ class Vocabulary:
         self.width = max(map(len, folded), default=0)
         self.word_bytes = np.frombuffer(b"".join(folded) or b"\0", np.uint8)
         self.word_offsets = np.cumsum([0, *map(len, folded)]).astype(np.int64)
-        # (length, first, last byte) -> the one word that has them, -1: none, -2: several
-        self.ends = np.full((self.width + 1) << 16, -1, np.int32)
+        # cell (length, first, last byte) -> the one word that has it, -1: none, -2: several.
+        # (width + 1) x 1024 cells of int32: a few tens of KiB, which stay in the CPU's cache.
+        self.ends = np.full((self.width + 1) << 10, -1, np.int32)
         for i, word in enumerate(folded):
             if word:
-                cell = (len(word) << 16) | (word[0] << 8) | word[-1]
+                cell = _cell(len(word), word[0], word[-1])
                 self.ends[cell] = i if self.ends[cell] == -1 else -2
         size = 1 << max(4, (4 * len(self.words)).bit_length())
         self.slot_keys = np.zeros(size, np.uint64)
@@ -246,6 +256,23 @@ def _separated(buf, lo, hi, classes):  # pragma: no cover - compiled
             return False
         pos += step
     return True
+
+
+@numba.njit(cache=True, nogil=True)
+def _probe(buf, start, end, slot_keys, slot_words, word_offsets):  # pragma: no cover - compiled
+    """The profile word of this length whose hash the ASCII token buf[start:end] has (-1:
+    none), from the open-addressing table; the caller compares the bytes."""
+    key = np.uint64(0)
+    for k in range(start, end):
+        key = key * np.uint64(0x100000001B3) + np.uint64(buf[k] | 0x20)
+    mask = np.uint64(len(slot_keys) - 1)
+    slot = ((key >> np.uint64(29)) ^ key) & mask
+    while slot_words[slot] >= 0:
+        candidate = slot_words[slot]
+        if slot_keys[slot] == key and word_offsets[candidate + 1] - word_offsets[candidate] == end - start:
+            return candidate
+        slot = (slot + np.uint64(1)) & mask
+    return -1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -305,107 +332,123 @@ def _tokens(buf, off, classes, ascii_word, starts, ends, ascii, first_token):  #
 
 @numba.njit(cache=True, nogil=True)
 def _lookup(buf, classes, starts, ends, ascii, first_token, word_ends, slot_keys, slot_words,
-            word_bytes, word_offsets, width, word_of, separated, hits, wide):  # pragma: no cover - compiled
-    """Which tokens are profile words. `word_of[t]`: the word token t is (-1: none; -2: not
-    ASCII, for the caller to look up); for those, `separated[t]`: whether only separators
-    part it from the paper's previous token. Profile words also go to `hits` as (token,
-    word, paper), non-ASCII tokens to `wide` as (token, paper). Returns both counts."""
-    mask = np.uint64(len(slot_keys) - 1)
+            word_bytes, word_offsets, width, hits, hit_sep, wide, wide_sep):  # pragma: no cover - compiled
+    """Which tokens are profile words: those go to `hits` as (token, word, paper) with
+    `hit_sep` (only separators part it from the paper's previous token); tokens holding
+    non-ASCII characters go to `wide` as (token, paper) with `wide_sep`, for the caller to
+    fold and look up. Returns both counts.
+
+    An ASCII token is looked up by its length and end bytes in `word_ends` (most tokens stop
+    there), then its bytes are compared with the one candidate, or hashed into the table
+    where several words share the cell. The checks are written out here rather than called:
+    a call per token costs more than the check."""
     n_hits, n_wide = 0, 0
     for doc in range(len(first_token) - 1):
         for t in range(first_token[doc], first_token[doc + 1]):
             start, end = starts[t], ends[t]
-            length, word = end - start, -1
-            cell = -1
-            if ascii[t] and length <= width:
-                cell = word_ends[(length << 16) | ((buf[start] | 0x20) << 8) | (buf[end - 1] | 0x20)]
-            if not ascii[t]:
-                word = -2
-            elif cell >= 0:                             # one candidate: compare the bytes
-                lo = word_offsets[cell]
-                same = True
-                for k in range(length):
+            word = -2
+            if ascii[t]:
+                length = end - start
+                if length > width:
+                    continue
+                word = word_ends[(length << 10) | ((buf[start] & 31) << 5) | (buf[end - 1] & 31)]
+                if word == -1:
+                    continue
+                if word == -2:
+                    word = _probe(buf, start, end, slot_keys, slot_words, word_offsets)
+                    if word == -1:
+                        continue
+                lo = word_offsets[word]
+                same = word_offsets[word + 1] - lo == length
+                for k in range(length if same else 0):
                     same &= (buf[start + k] | 0x20) == word_bytes[lo + k]
-                word = cell if same else -1
-            elif cell == -2:
-                key = np.uint64(0)                      # several: hash, then probe the table
-                for k in range(start, end):
-                    key = key * np.uint64(0x100000001B3) + np.uint64(buf[k] | 0x20)
-                slot = ((key >> np.uint64(29)) ^ key) & mask
-                while slot_words[slot] >= 0:
-                    candidate = slot_words[slot]
-                    lo = word_offsets[candidate]
-                    if slot_keys[slot] == key and word_offsets[candidate + 1] - lo == length:
-                        same = True
-                        for k in range(length):
-                            same &= (buf[start + k] | 0x20) == word_bytes[lo + k]
-                        if same:
-                            word = candidate
-                            break
-                    slot = (slot + np.uint64(1)) & mask
-            word_of[t] = word
-            if word == -1:
-                continue
-            gap = ends[t - 1] if t > first_token[doc] else -1
-            separated[t] = gap >= 0 and ((gap == start - 1 and classes[buf[gap]] == 2)
-                                         or (gap < start - 1 and _separated(buf, gap, start, classes)))
+                if not same:
+                    continue
+            separated = False
+            if t > first_token[doc]:
+                gap = ends[t - 1]
+                kind, step = _char(buf, gap, classes)
+                separated = kind == 2 and (gap + step == start or _separated(buf, gap, start, classes))
             if word >= 0:
                 hits[n_hits, 0], hits[n_hits, 1], hits[n_hits, 2] = t, word, doc
+                hit_sep[n_hits] = separated
                 n_hits += 1
             else:
                 wide[n_wide, 0], wide[n_wide, 1] = t, doc
+                wide_sep[n_wide] = separated
                 n_wide += 1
     return n_hits, n_wide
 
 
 @dataclass
 class Hits:
-    """The tokens of a block that are profile words, in text order (token number, word
-    id, paper), and per token of the block its word id (-1: none) and, for profile words,
-    whether only separators part it from the previous token of its paper."""
+    """The tokens of a block that are profile words, in text order: token number (counted
+    across the block), word id, paper, and whether only separators part it from the
+    previous token of its paper; `n_tokens` counts every token of the block."""
     token: np.ndarray
     word: np.ndarray
     doc: np.ndarray
-    word_of: np.ndarray
     separated: np.ndarray
+    n_tokens: int
 
 
 def find_words(buf: np.ndarray, off: np.ndarray, vocabulary: Vocabulary) -> Hits:
     """The profile words among the tokens of papers whose UTF-8 bytes are `buf` (paper i:
     ``buf[off[i]:off[i + 1]]``)."""
-    room = len(buf) // 2 + len(off)
+    room = len(buf) // 2 + len(off)    # a token takes a byte, and a separator or a paper's end
     starts, ends = np.empty(room, np.int32), np.empty(room, np.int32)
     ascii, first_token = np.empty(room, np.bool_), np.empty(len(off), np.int64)
-    n = _tokens(buf, off, _classes(), _ASCII_WORD, starts, ends, ascii, first_token)
-    word_of, separated = np.empty(n, np.int32), np.empty(n, np.bool_)
-    hits, wide = np.empty((n, 3), np.int64), np.empty((n, 2), np.int64)
-    n_hits, n_wide = _lookup(buf, _classes(), starts, ends, ascii, first_token, vocabulary.ends,
-                             vocabulary.slot_keys, vocabulary.slot_words, vocabulary.word_bytes,
-                             vocabulary.word_offsets, vocabulary.width, word_of, separated,
-                             hits, wide)
-    hits, wide = hits[:n_hits], wide[:n_wide]
-    index = vocabulary.index
-    words = np.array([index.get(fold(bytes(buf[starts[t]:ends[t]]).decode("utf-8")), -1)
-                      for t in wide[:, 0].tolist()], np.int64)
-    word_of[wide[:, 0]] = words
-    if (words >= 0).any():
-        found = np.column_stack([wide[:, 0], words, wide[:, 1]])[words >= 0]
-        hits = np.concatenate([hits, found])
-        hits = hits[np.argsort(hits[:, 0], kind="stable")]
-    return Hits(hits[:, 0], hits[:, 1], hits[:, 2], word_of, separated)
+    n_tokens = _tokens(buf, off, _classes(), _ASCII_WORD, starts, ends, ascii, first_token)
+    hits, hit_sep = np.empty((n_tokens, 3), np.int64), np.empty(n_tokens, np.bool_)
+    wide, wide_sep = np.empty((n_tokens, 2), np.int64), np.empty(n_tokens, np.bool_)
+    v = vocabulary
+    n_hits, n_wide = _lookup(buf, _classes(), starts, ends, ascii, first_token, v.ends,
+                             v.slot_keys, v.slot_words, v.word_bytes, v.word_offsets, v.width,
+                             hits, hit_sep, wide, wide_sep)
+    hits, hit_sep, wide, wide_sep = hits[:n_hits], hit_sep[:n_hits], wide[:n_wide], wide_sep[:n_wide]
+    if n_wide:
+        words = np.array([v.index.get(fold(bytes(buf[starts[t]:ends[t]]).decode("utf-8")), -1)
+                          for t in wide[:, 0].tolist()], np.int64)
+        found = words >= 0
+        if found.any():
+            hits = np.concatenate([hits, np.column_stack([wide[found, 0], words[found], wide[found, 1]])])
+            hit_sep = np.concatenate([hit_sep, wide_sep[found]])
+            order = np.argsort(hits[:, 0], kind="stable")
+            hits, hit_sep = hits[order], hit_sep[order]
+    return Hits(hits[:, 0], hits[:, 1], hits[:, 2], hit_sep, n_tokens)
 
 
 # -- matching --------------------------------------------------------------------------------
-def _first_match_only(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Keep matches that do not overlap an earlier kept one in the same paper (like re.finditer)."""
-    keep = np.ones(len(doc), bool)
-    clash = np.flatnonzero((doc[1:] == doc[:-1]) & (start[1:] < end[:-1]))
-    for paper in np.unique(doc[clash + 1]):
-        last_end = -1
-        for k in np.flatnonzero(doc == paper):
-            keep[k] = start[k] >= last_end
-            last_end = end[k] if keep[k] else last_end
-    return keep
+@numba.njit(cache=True, nogil=True)
+def _match(token, word, doc, separated, first_ptr, first_seq, seq_ptr, seq_words, seq_term,
+           n_terms, n_docs, fanout):  # pragma: no cover - compiled
+    """Every match of every term in a block, as ``term * n_docs + paper``: from each hit,
+    the token sequences that start with its word (a term's in its order) are followed
+    along the next hits, which must be the next tokens, separated only by separators.
+    Like ``re.finditer``, a term's matches in a paper do not overlap: a match starting
+    inside the term's previous match is dropped."""
+    last_doc = np.full(n_terms, -1, np.int64)
+    last_end = np.zeros(n_terms, np.int64)
+    out = np.empty(len(token) * fanout, np.int64)
+    n = 0
+    for i in range(len(token)):
+        w, t, d = word[i], token[i], doc[i]
+        for s in range(first_ptr[w], first_ptr[w + 1]):
+            sequence = first_seq[s]
+            lo, hi = seq_ptr[sequence], seq_ptr[sequence + 1]
+            j = seq_term[sequence]
+            if last_doc[j] == d and t < last_end[j]:
+                continue
+            ok = i + hi - lo <= len(token)
+            for k in range(1, hi - lo):
+                if not ok:
+                    break
+                ok = token[i + k] == t + k and word[i + k] == seq_words[lo + k] and separated[i + k]
+            if ok:
+                last_doc[j], last_end[j] = d, t + hi - lo
+                out[n] = j * n_docs + d
+                n += 1
+    return out[:n]
 
 
 class Matcher:
@@ -415,50 +458,26 @@ class Matcher:
         """`sequences`: per term, the token sequences it matches (`token_sequences`)."""
         self.vocabulary = Vocabulary([w for vs in sequences for v in vs for w in v])
         index = self.vocabulary.index
-        self.sequences = [[[index[w] for w in v] for v in vs] for vs in sequences]
-        self.phrases = [j for j, vs in enumerate(self.sequences) if any(len(v) > 1 for v in vs)]
-        single = [(index[v[0]], j) for j, vs in enumerate(sequences) for v in vs
-                  if len(v) == 1 and j not in self.phrases]
-        words, terms = zip(*single) if single else ((), ())
-        self.keywords = sp.csr_matrix((np.ones(len(single), np.int32), (words, terms)),
-                                      shape=(len(self.vocabulary.words), len(sequences)))
+        self.n_terms = len(sequences)
+        flat = [(j, [index[w] for w in v]) for j, vs in enumerate(sequences) for v in vs]
+        self.seq_term = np.array([j for j, _ in flat], np.int64)
+        self.seq_words = np.array([w for _, v in flat for w in v], np.int64)
+        self.seq_ptr = np.cumsum([0, *(len(v) for _, v in flat)]).astype(np.int64)
+        # the sequences by first word, each word's in term order (a term's variants in order)
+        first = np.array([v[0] for _, v in flat], np.int64)
+        self.first_seq = np.argsort(first, kind="stable").astype(np.int64)
+        self.first_ptr = np.searchsorted(first[self.first_seq],
+                                         np.arange(len(self.vocabulary.words) + 1)).astype(np.int64)
+        self.fanout = int(np.diff(self.first_ptr).max(initial=1))
 
     def count(self, buf: np.ndarray, off: np.ndarray) -> sp.csc_matrix:
-        """Papers x shapes: how often each shape matches in each paper."""
+        """Papers x terms: how often each term matches in each paper."""
         hits = find_words(buf, off, self.vocabulary)
         n_docs = len(off) - 1
-        per_word = sp.csr_matrix((np.ones(len(hits.doc), np.int32), (hits.doc, hits.word)),
-                                 shape=(n_docs, len(self.vocabulary.words)))
-        counts = (per_word @ self.keywords).tocsc()
-        if not self.phrases:
-            return counts
-        by_word: dict[int, np.ndarray] = {}
-        docs = [self._phrase(hits, by_word, self.sequences[j]) for j in self.phrases]
-        columns = np.repeat(self.phrases, [len(d) for d in docs])
-        phrases = sp.csc_matrix((np.ones(len(columns), np.int32),
-                                 (np.concatenate([np.zeros(0, np.int64), *docs]), columns)),
-                                shape=counts.shape)
-        return (counts + phrases).tocsc()
-
-    @staticmethod
-    def _phrase(hits: Hits, by_word: dict[int, np.ndarray], sequences: list[list[int]]) -> np.ndarray:
-        """The paper of every match of one term (any of its token sequences); `by_word`
-        caches the hits of each first word."""
-        starts, ends, docs = [], [], []
-        last = len(hits.word_of) - 1
-        for sequence in sequences:
-            if sequence[0] not in by_word:
-                by_word[sequence[0]] = np.flatnonzero(hits.word == sequence[0])
-            first = by_word[sequence[0]]
-            token = hits.token[first]
-            for k, word in enumerate(sequence[1:], 1):
-                at = np.minimum(token + k, last)
-                ok = (token + k <= last) & (hits.word_of[at] == word) & hits.separated[at]
-                first, token = first[ok], token[ok]
-            starts.append(token)
-            ends.append(token + len(sequence))
-            docs.append(hits.doc[first])
-        start = np.concatenate(starts)
-        order = np.argsort(start, kind="stable")
-        doc = np.concatenate(docs)[order]
-        return doc[_first_match_only(doc, start[order], np.concatenate(ends)[order])]
+        codes = _match(hits.token, hits.word, hits.doc, hits.separated, self.first_ptr,
+                       self.first_seq, self.seq_ptr, self.seq_words, self.seq_term, self.n_terms,
+                       n_docs, self.fanout)
+        codes, counts = np.unique(codes, return_counts=True)
+        indptr = np.searchsorted(codes, np.arange(self.n_terms + 1, dtype=np.int64) * n_docs)
+        return sp.csc_matrix((counts.astype(np.int32), (codes % n_docs).astype(np.int32), indptr),
+                             shape=(n_docs, self.n_terms))
