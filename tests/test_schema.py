@@ -68,3 +68,45 @@ def test_content_id_is_stable_and_ignores_case_and_punctuation():
     assert a == content_id("know your limits!", "language  prediction is constrained")
     assert a.startswith("h:") and len(a) == 18
     assert a != content_id("Know Your Limits", "Another abstract")
+
+
+# -- take_rows: rows in a given order, in one copy -------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from litscope.schema import take_rows  # noqa: E402
+
+_TEXT = st.one_of(st.none(), st.text(st.sampled_from("ab é中\n"), max_size=6))
+
+
+@st.composite
+def _chunked_tables(draw):
+    n = draw(st.integers(0, 30))
+    table = pa.table({
+        "s": pa.array(draw(st.lists(_TEXT, min_size=n, max_size=n)), pa.string()),
+        "big": pa.array(draw(st.lists(_TEXT, min_size=n, max_size=n)), pa.large_string()),
+        "l": pa.array(draw(st.lists(st.one_of(st.none(), st.lists(_TEXT, max_size=3)),
+                                    min_size=n, max_size=n)), pa.list_(pa.string())),
+        "i": pa.array(draw(st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=n,
+                                    max_size=n)), pa.int64()),
+    })
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    pieces = [table.slice(a, b - a) for a, b in zip([0, *cuts], [*cuts, n])]
+    rows = draw(st.lists(st.integers(0, n - 1), max_size=40)) if n else []
+    return pa.concat_tables(pieces), np.array(rows, np.int64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_chunked_tables())
+def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
+    table, rows = case
+    got = take_rows(table, rows)
+    got.validate(full=True)
+    assert got.equals(table.take(pa.array(rows, pa.int64())))
+
+
+def test_take_rows_refuses_positions_outside_the_table():
+    with pytest.raises(IndexError):
+        take_rows(pa.table({"s": ["a", "b"]}), np.array([0, 2]))

@@ -181,22 +181,11 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     return papers_frame(df)
 
 
-def take_rows(table: pa.Table, rows: np.ndarray, batch: int = 1 << 15) -> pa.Table:
-    """`table.take(rows)` in one copy: each output batch gathers its rows chunk by chunk
-    (Arrow's own take first concatenates the chunks, a second copy of the table)."""
-    rows = np.asarray(rows, np.int64)
-    chunks = table.to_batches()
-    starts = np.cumsum([0] + [b.num_rows for b in chunks])
-    out = []
-    for lo in range(0, len(rows), batch):
-        wanted = rows[lo:lo + batch]
-        which = np.searchsorted(starts, wanted, side="right") - 1
-        order = np.argsort(which, kind="stable")
-        parts = [chunks[c].take(pa.array(wanted[order][which[order] == c] - starts[c]))
-                 for c in np.unique(which)]
-        picked = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
-        out += picked.take(pa.array(np.argsort(order))).to_batches()
-    return pa.Table.from_batches(out, schema=table.schema)
+def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """`table.take(rows)` in one copy (`litscope.gather`: Arrow's own take first
+    concatenates the chunks, a second copy of the table)."""
+    from .gather import take_rows as gather      # compiled code: imported when first needed
+    return gather(table, rows)
 
 
 def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> pa.Table:
