@@ -5,7 +5,8 @@ Arrow's own ``take`` first concatenates a chunked column (a second copy of it), 
 chunk by chunk then reordering copies twice. Here each output column is allocated once at
 its final size; then every input chunk copies its rows' bytes straight to their places in
 it (a compiled loop that releases the GIL, chunks spread over threads). Strings and lists
-of strings take this path; fixed-width columns go through Arrow's ``take``.
+of strings take this path; fixed-width columns go through Arrow's ``take``, and so do a
+few rows (a table on screen), where the per-call overhead matters more than the copies.
 """
 from __future__ import annotations
 
@@ -20,30 +21,43 @@ import pyarrow.compute as pc
 #: Threads that copy chunks at once.
 THREADS = min(4, os.cpu_count() or 1)
 _INT32 = 2**31 - 1        # a string column this large needs 64-bit offsets: Arrow's take
+_PARALLEL = 1 << 14       # rows from which the one-copy gather pays
+Parts = list[tuple[np.ndarray, np.ndarray]]   # per chunk: its rows, and their places in the output
 
 
 @numba.njit(cache=True, nogil=True)
-def _copy(src, src_off, src_rows, dst, dst_off, dst_rows):  # pragma: no cover - compiled
-    """Copy string src_rows[i] of (src, src_off) to the place of row dst_rows[i] in (dst, dst_off)."""
-    for i in range(len(src_rows)):
-        lo, hi = src_off[src_rows[i]], src_off[src_rows[i] + 1]
-        at = dst_off[dst_rows[i]]
-        dst[at:at + hi - lo] = src[lo:hi]
+def _copy(src, lo, hi, dst, at):  # pragma: no cover - compiled
+    """Copy src[lo[i]:hi[i]] to dst[at[i]:...] for every i."""
+    for i in range(len(lo)):
+        dst[at[i]:at[i] + hi[i] - lo[i]] = src[lo[i]:hi[i]]
 
 
 def _offsets(array: pa.Array) -> np.ndarray:
-    """The offsets of a string or list array (64-bit), into its whole values buffer."""
+    """The offsets of a string or list array into its whole values buffer (a view)."""
     kind = np.int64 if pa.types.is_large_string(array.type) or pa.types.is_large_list(array.type) \
         else np.int32
-    buffer = array.buffers()[1]
-    off = np.frombuffer(buffer, kind, len(array) + 1, array.offset * np.dtype(kind).itemsize)
-    return off.astype(np.int64)
+    return np.frombuffer(array.buffers()[1], kind, len(array) + 1,
+                         array.offset * np.dtype(kind).itemsize)
 
 
 def _values(array: pa.Array) -> np.ndarray:
     """The whole values buffer of a string array, as bytes."""
     data = array.buffers()[2]
     return np.zeros(0, np.uint8) if data is None else np.frombuffer(data, np.uint8)
+
+
+def _spans(chunks: list[pa.Array], parts: Parts, n: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Per chunk, the value spans [start, end) of its rows in `parts`; and the offsets of
+    the n gathered rows (lengths summed in output order)."""
+    spans, lengths = [], np.zeros(n, np.int64)
+    for chunk, (src, dst) in zip(chunks, parts):
+        off = _offsets(chunk)
+        start, end = off[src].astype(np.int64), off[src + 1].astype(np.int64)
+        spans.append((start, end))
+        lengths[dst] = end - start
+    out = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return spans, out
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -55,35 +69,29 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts, lengths) + within
 
 
-def _strings(chunks: list[pa.Array], parts: list[tuple[np.ndarray, np.ndarray]], n: int,
-             kind: pa.DataType) -> pa.Array:
+def _strings(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
     """A string array of n rows: row dst of part c is row src of chunks[c]."""
-    offsets = [_offsets(c) for c in chunks]
-    lengths = np.zeros(n, np.int64)
-    for off, (src, dst) in zip(offsets, parts):
-        lengths[dst] = off[src + 1] - off[src]
-    dst_off = np.zeros(n + 1, np.int64)
-    np.cumsum(lengths, out=dst_off[1:])
-    data = np.empty(int(dst_off[-1]), np.uint8)
+    spans, offsets = _spans(chunks, parts, n)
+    data = np.empty(int(offsets[-1]), np.uint8)
 
     def copy(c: int) -> None:
-        _copy(_values(chunks[c]), offsets[c], parts[c][0], data, dst_off, parts[c][1])
+        _copy(_values(chunks[c]), spans[c][0], spans[c][1], data, offsets[parts[c][1]])
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(copy, range(len(chunks))))
-    offsets_out = dst_off if pa.types.is_large_string(kind) else dst_off.astype(np.int32)
-    return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(offsets_out),
+        list(pool.map(copy, [c for c in range(len(chunks)) if len(parts[c][0])]))
+    offsets = offsets if pa.types.is_large_string(kind) else offsets.astype(np.int32)
+    return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(offsets),
                                            pa.py_buffer(data)])
 
 
-def _validity(chunks: list[pa.Array], parts: list[tuple[np.ndarray, np.ndarray]],
-              n: int) -> pa.Buffer | None:
+def _validity(chunks: list[pa.Array], parts: Parts, n: int) -> pa.Buffer | None:
     """The validity bitmap of the gathered rows (None: no nulls)."""
-    if not any(c.null_count for c in chunks):
+    if not any(c.null_count for c, (src, _) in zip(chunks, parts) if len(src)):
         return None
-    mask = np.empty(n, bool)
+    mask = np.ones(n, bool)
     for chunk, (src, dst) in zip(chunks, parts):
-        mask[dst] = pc.is_valid(chunk).to_numpy(zero_copy_only=False)[src]
+        if chunk.null_count and len(src):
+            mask[dst] = pc.is_valid(chunk.take(pa.array(src))).to_numpy(zero_copy_only=False)
     return pa.py_buffer(np.packbits(mask, bitorder="little"))
 
 
@@ -98,23 +106,34 @@ def _column(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array | pa.ChunkedA
     chunks = column.chunks
     starts = np.cumsum([0] + [len(c) for c in chunks])
     which = np.searchsorted(starts, rows, side="right") - 1
-    parts = [(rows[which == c] - starts[c], np.flatnonzero(which == c)) for c in range(len(chunks))]
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(chunks) + 1))
+    parts = [(rows[order[lo:hi]] - starts[c], order[lo:hi])
+             for c, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:]))]
     if strings:
         return _strings(chunks, parts, len(rows), kind)
-    # lists of strings: the lists' lengths, then their strings as one string column
-    offsets = [_offsets(c) for c in chunks]
-    lengths = np.zeros(len(rows), np.int64)
-    for off, (src, dst) in zip(offsets, parts):
-        lengths[dst] = off[src + 1] - off[src]
-    list_off = np.zeros(len(rows) + 1, np.int64)
-    np.cumsum(lengths, out=list_off[1:])
+    # lists of strings: the lists' offsets, then their strings as one string column
+    spans, list_off = _spans(chunks, parts, len(rows))
     values = [pc.list_flatten(c) for c in chunks]
-    child = [(_ranges(off[src] - off[0], lengths[dst]), _ranges(list_off[dst], lengths[dst]))
-             for off, (src, dst) in zip(offsets, parts)]
+    child = [(_ranges(start - _offsets(c)[0], end - start), _ranges(list_off[dst], end - start))
+             for c, (start, end), (_, dst) in zip(chunks, spans, parts)]
     strings_out = _strings(values, child, int(list_off[-1]), kind.value_type)
     list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
     return pa.Array.from_buffers(kind, len(rows), [_validity(chunks, parts, len(rows)),
                                                    pa.py_buffer(list_off)], children=[strings_out])
+
+
+def _take_few(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """A few rows: Arrow's take per chunk, joined and put in order (two copies of a few
+    rows, and the least overhead per call)."""
+    batches = table.to_batches()
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    parts = [batches[c].take(pa.array(rows[order][which[order] == c] - starts[c]))
+             for c in np.unique(which)]
+    picked = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
+    return picked.take(pa.array(np.argsort(order)))
 
 
 def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
@@ -122,5 +141,10 @@ def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
     rows = np.asarray(rows, np.int64)
     if len(rows) and (rows.min() < 0 or rows.max() >= table.num_rows):
         raise IndexError(f"row positions must lie in [0, {table.num_rows})")
+    return _take_few(table, rows) if len(rows) < _PARALLEL else _gather(table, rows)
+
+
+def _gather(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """Many rows: each column in one copy (`_column`)."""
     return pa.Table.from_arrays([_column(table.column(i), rows) for i in range(table.num_columns)],
                                 schema=table.schema)
