@@ -53,7 +53,7 @@ def test_a_byte_that_is_not_utf8_is_named_in_one_line(tmp_path):
     path.write_bytes("title: My review\n# Caf".encode() + b"\xe9 notes\ncategories: [cs.CL]\n")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert str(err.value) == f"{path}: not UTF-8 text (line 2, byte 22: 0xe9); save it as UTF-8"
+    assert str(err.value) == f"{path}: not UTF-8 text (line 2, byte offset 22: 0xe9); save it as UTF-8"
 
 
 @pytest.mark.parametrize("url", ["https://export.arxiv.org/api/query", "http://export.arxiv.org/oai2",

@@ -288,6 +288,22 @@ def test_a_cut_raw_digest_repairs_like_the_whole(seeds_dir):
         assert complete and complete == whole[:len(complete)]
 
 
+def test_a_digest_cut_inside_a_character_reads_its_whole_entries(seeds_dir, tmp_path):
+    """A download cut inside a multi-byte character is a cut digest, not a file in another
+    encoding: its whole entries are read and the cut one is named."""
+    data = (seeds_dir / DAILY_A).read_bytes()
+    whole = read_digest(seeds_dir / DAILY_A)
+    cut = next(i for i in range(len(data) // 2, len(data)) if data[i] >= 0xC0) + 1   # inside one
+    path = tmp_path / "cut.md"
+    path.write_bytes(data[:cut])
+    papers = read_digest(path)
+    assert 0 < len(papers) < len(whole) and papers.attrs["cut_off"]
+    assert papers["abstract"].tolist() == whole["abstract"].tolist()[:len(papers)]
+    path.write_bytes(data[:cut - 1] + b"\xff" + data[cut:])      # a stray byte mid-file: refused
+    with pytest.raises(ImportFormatError, match="not UTF-8 text"):
+        read_digest(path)
+
+
 def test_cut_off_entries_are_named_and_left_out(tmp_path):
     entry = ("### [{n}] [Paper {n}](https://arxiv.org/abs/2511.0000{n})\n*A. Author*\n\nMain category: cs.CL\n\n"
              "<details>\n  <summary>Details</summary>\nAbstract: Whole abstract {n}.\n\n</details>\n\n")

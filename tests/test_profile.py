@@ -172,7 +172,7 @@ def test_a_byte_that_is_not_utf8_is_named_in_one_line(tmp_path, capsys):
     path.write_bytes(b"terms:\n  - caf\xe9: 2\n")
     with pytest.raises(ProfileError) as error:
         load_profile(path)
-    assert str(error.value) == f"{path}: not UTF-8 text (line 2, byte 14: 0xe9); save it as UTF-8"
+    assert str(error.value) == f"{path}: not UTF-8 text (line 2, byte offset 14: 0xe9); save it as UTF-8"
     assert main(["profile", "check", str(path)]) == 2
     assert capsys.readouterr().err == f"litscope: error: {error.value}\n"
     bot = tmp_path / "config.json"

@@ -196,10 +196,11 @@ def format_validation(exc: ValidationError, file: Path) -> str:
 
 
 def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it",
-              hint: str = "") -> str:
+              hint: str = "", cut_ok: bool = False) -> str:
     """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
     file and why: it cannot be read (then `hint`, what to do), or where its first byte that
-    is not UTF-8 sits."""
+    is not UTF-8 sits. With `cut_ok`, a file that ends inside a character (a download or a
+    copy cut short) reads as the text before it: the caller finds the cut entry."""
     file = Path(file)
     try:
         data = file.read_bytes()
@@ -208,9 +209,11 @@ def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: s
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if cut_ok and exc.end == len(data) and exc.reason == "unexpected end of data":
+            return data[:exc.start].decode("utf-8-sig")
         line = data.count(b"\n", 0, exc.start) + 1
-        raise error(f"{file}: not UTF-8 text (line {line}, byte {exc.start}: 0x{data[exc.start]:02x}); "
-                    f"save it as UTF-8") from None
+        raise error(f"{file}: not UTF-8 text (line {line}, byte offset {exc.start}: "
+                    f"0x{data[exc.start]:02x}); save it as UTF-8") from None
 
 
 def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = ConfigError,

@@ -44,7 +44,7 @@ def read_digest(path: str | Path, format: str | None = None) -> pd.DataFrame:
     ``source`` is ``"<format>:<file name>"``)."""
     path = Path(path)
     _check_format(format)
-    return parse_digest(read_text(path, ImportFormatError), name=path.name, format=format,
+    return parse_digest(read_text(path, ImportFormatError, cut_ok=True), name=path.name, format=format,
                         where=str(path))
 
 
