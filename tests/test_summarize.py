@@ -235,6 +235,23 @@ def test_when_every_paper_fails_the_command_says_so_and_exits_2(openai_server, k
     assert "Traceback" not in err
 
 
+def test_failures_the_model_gave_before_are_reported_with_a_hint_and_exit_0(openai_server, key,
+                                                                            tmp_path, monkeypatch,
+                                                                            capsys):
+    """A daily job is not failed again by answers the model gave in an earlier run."""
+    data = cli_project(tmp_path, openai_server.url)
+    openai_server.plan("Paper", *[Reply(content='{"tldr": ""}')] * 4)
+    monkeypatch.chdir(tmp_path)
+    assert main(["summarize", "--data", data]) == 2
+    capsys.readouterr()
+    sent = len(openai_server.requests)
+    assert main(["summarize", "--data", data]) == 0
+    out = capsys.readouterr().out
+    assert len(openai_server.requests) == sent and "2 failed" in out
+    assert all("in an earlier run; --force asks again" in line
+               for line in out.splitlines() if line.startswith("  2501."))
+
+
 def test_when_some_papers_fail_the_command_exits_0(openai_server, key, tmp_path, monkeypatch, capsys):
     data = cli_project(tmp_path, openai_server.url)
     openai_server.plan("Paper Alpha", *[HTML] * 2)

@@ -173,7 +173,8 @@ class LLMClient:
                 self._count()
                 problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
             if attempt == attempts:
-                raise RequestFailed(f"{problem} (gave up after {attempts} attempts)", attempt,
+                raise RequestFailed(f"{problem} (gave up after {attempts} attempt"
+                                    f"{'s' if attempts > 1 else ''})", attempt,
                                     retryable=True)
             delay = retry_after if retry_after is not None else s.backoff_seconds * 2 ** (attempt - 1)
             if delay > s.max_backoff_seconds:

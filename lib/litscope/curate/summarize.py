@@ -97,8 +97,9 @@ class LLMReport:
 
     @property
     def all_failed(self) -> bool:
-        """Whether papers needed the work and every one of them failed."""
-        return self.papers > 0 and self.failed == self.papers
+        """Whether papers needed the work, this run asked for it, and every one failed
+        (failures the model gave in an earlier run are reported, not failed again)."""
+        return self.papers > 0 and self.failed == self.papers and self.requested > 0
 
     def __str__(self) -> str:
         what = "summaries" if self.kind == "summary" else "translations"
@@ -308,7 +309,7 @@ def _ask(task: _Task, papers: pd.DataFrame, wanted: pd.Series, settings: LLMSett
         if hit and hit["status"] == "ok":
             answers[row.id] = hit["payload"]
         elif hit and not (hit["payload"] or {}).get("retryable"):
-            report.failures[row.id] = hit["error"]    # the model failed it before: --force to retry
+            report.failures[row.id] = f"{hit['error']} (in an earlier run; --force asks again)"
         else:
             todo.append((key, _messages(task, language, row.title, row.abstract)))
     report.papers, report.cached, report.requested = int(wanted.sum()), len(answers), len(todo)
