@@ -61,6 +61,9 @@ def test_review_website_in_chromium(site, browser, artifacts):
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     page.on("console", lambda message: console.append(f"{page.url}: {message.text}")
             if message.type == "error" else None)
+    missing: list[str] = []             # this site's own files that are not there
+    page.on("response", lambda response: missing.append(f"{response.url}: HTTP {response.status}")
+            if response.status >= 400 and response.url.startswith(base) else None)
     shown = {}
     for number, (kind, path) in enumerate(_pages(rendered.root).items(), 1):
         page.goto(base + path, wait_until="load")
@@ -111,5 +114,5 @@ def test_review_website_in_chromium(site, browser, artifacts):
 
     (artifacts / "site-report.json").write_text(json.dumps({
         "page_errors": len(errors), "pages_visited": len(shown) + 2, "render": rendered.figures(),
-        "console_errors": console}, indent=2), encoding="utf-8")
+        "missing_files": missing, "console_errors": console}, indent=2), encoding="utf-8")
 
