@@ -35,7 +35,7 @@ def main(names: list[str]) -> None:
     header = (f"# Benchmark results\n\nWritten by `make bench` (`benchmarks/run.py`); Python "
               f"{platform.python_version()}, {platform.machine()}, {_cores()} cores. Every ratio "
               f"compares figures measured in the same run of one benchmark; the comment above each "
-              f"section says when it ran and how long it took.\n")
+              f"section says when it ran and how long it took.")
     body = [sections[name] for name in modules if name in sections]
     results.write_text("\n\n".join([header, *body]) + "\n", encoding="utf-8")
     print(f"Wrote {results}")
