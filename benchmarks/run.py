@@ -40,7 +40,7 @@ def main(names: list[str]) -> None:
               f"allocating and first writing 1 GiB took {_first_touch():.2f} s at the end of this "
               f"run. This machine is a VM that hands freed memory back to its host: the same step "
               f"took from 0.26 s to 2.8 s over one session, and every figure that allocates a "
-              f"large result (reading the papers, a sorted copy of the text) moves with it.\n")
+              f"large result (reading the papers, a sorted copy of the text) moves with it.")
     body = [sections[name] for name in modules if name in sections]
     results.write_text("\n\n".join([header, *body]) + "\n", encoding="utf-8")
     print(f"Wrote {results}")

@@ -44,6 +44,19 @@ def test_tfidf_rows_have_unit_length_and_need_fitting():
     assert rep.transform(["speculative decoding"]).shape == (1, matrix.shape[1])
 
 
+def test_tfidf_drops_stop_words_and_names_every_setting_apart():
+    texts = ["the model of the data", "a model for the task", "the data and the task"] * 4
+    for n_features in (2**20, None):
+        plain = Tfidf(ngram_range=(1, 1), n_features=n_features, max_df=1.0)
+        stop = Tfidf(ngram_range=(1, 1), n_features=n_features, max_df=1.0, stop_words="english")
+        assert stop.fit_transform(texts).shape[1] == plain.fit_transform(texts).shape[1] - 4   # the, of, for, and
+        assert stop.transform(["the of and"]).nnz == 0 < plain.transform(["the of and"]).nnz
+    names = {Tfidf().name, Tfidf(max_df=0.5).name, Tfidf(stop_words="english").name,
+             Tfidf(ngram_range=(1, 1)).name}
+    assert len(names) == 4                  # features are cached by name: no two may share one
+    assert Tfidf().name == "tfidf-12-min1-hash20"
+
+
 def test_get_representation_by_name_and_its_errors():
     assert isinstance(get_representation("tfidf"), Tfidf)
     assert get_representation("wordllama").name == "wordllama-l2_supercat-256"

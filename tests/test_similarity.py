@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from litscope.errors import ProfileError, ScoreError
 from litscope.schema import papers_frame
 from litscope.score.engine import Scorer
 from litscope.score.profile import parse_profile
-from litscope.score.similarity import cosine_neighbours, recency_weights, similarity_to
+from litscope.score.similarity import _split_terms, cosine_neighbours, recency_weights, similarity_to
 
 TOPICS = {
     "decoding": "speculative decoding draft model verification tokens latency",
@@ -51,6 +52,40 @@ def test_cosine_neighbours_match_brute_force_and_skip_the_paper_itself():
     # a reference of one paper that is the paper itself leaves no neighbour
     index, cosine = cosine_neighbours(vectors[:1], reference[:1], 2, exclude=np.array([0]))
     assert index.tolist() == [[-1, -1]] and cosine.tolist() == [[0.0, 0.0]]
+
+
+def test_sparse_neighbours_equal_scipys_product_through_both_kinds_of_terms():
+    rng = np.random.default_rng(2)
+
+    def matrix(rows: int, seed: int) -> sparse.csr_matrix:   # 5 terms in every row, the rest rare
+        rare = sparse.random(rows, 295, density=0.05, dtype=np.float32, random_state=seed)
+        return sparse.hstack([rng.random((rows, 5)).astype(np.float32), rare], format="csr")
+
+    vectors, reference = matrix(200, 3), matrix(40, 4)
+    dense_col, dense_ref, inverted = _split_terms(reference)
+    assert 0 < len(dense_ref) and inverted.nnz > 0         # both paths are taken
+    weights = rng.random(40).astype(np.float32)
+    exclude = np.full(200, -1)
+    exclude[:40] = np.arange(40)
+    index, cosine = cosine_neighbours(vectors, reference, 4, weights=weights, exclude=exclude)
+    full = (vectors @ reference.T).toarray()
+    for i in range(200):
+        score = full[i] * weights
+        if i < 40:
+            score[i] = -np.inf
+        best = np.argsort(-score, kind="stable")[:4]
+        assert index[i].tolist() == best.tolist()
+        assert cosine[i].tolist() == full[i, best].tolist()   # the same sums, to the bit
+
+
+def test_neighbours_break_ties_by_row_and_pad_a_short_reference():
+    reference = np.array([[1, 0], [0, 1], [1, 0]], np.float32)
+    for vectors in (np.array([[1, 0]], np.float32), sparse.csr_matrix([[1.0, 0.0]])):
+        index, cosine = cosine_neighbours(vectors, reference, 5)
+        assert index.tolist() == [[0, 2, 1, -1, -1]]
+        assert cosine.tolist() == [[1.0, 1.0, 0.0, 0.0, 0.0]]
+    with pytest.raises(ScoreError, match="columns"):
+        cosine_neighbours(reference[:, :1], reference, 2)
 
 
 def test_recency_weights_halve_every_half_life():

@@ -73,23 +73,28 @@ class Tfidf:
 
     min_df:     a uni- or bigram counts only when at least this many texts of the corpus
                 have it; 1 keeps all.
+    max_df:     a uni- or bigram in more than this share of the texts is dropped.
     n_features: hash the uni- and bigrams into this many columns instead of keeping a
                 vocabulary (scikit-learn's HashingVectorizer): memory stays bounded on
                 large corpora, where a vocabulary of tens of millions of bigrams would not
                 fit; None keeps a vocabulary. Both were measured in the screening benchmark.
+    stop_words: "english" drops scikit-learn's English stop words before the n-grams are made.
     """
 
     per_paper = False
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1,
-                 max_df: float = 0.95, n_features: int | None = 2**20):
+                 max_df: float = 0.95, n_features: int | None = 2**20,
+                 stop_words: str | None = None):
         self.ngram_range, self.min_df, self.max_df = tuple(ngram_range), min_df, max_df
-        self.n_features = n_features
+        self.n_features, self.stop_words = n_features, stop_words
         hashed = f"-hash{n_features.bit_length() - 1}" if n_features else ""
-        self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}{hashed}"
+        extra = (f"-max{max_df:g}" if max_df != 0.95 else "") + (f"-stop{stop_words}" if stop_words else "")
+        self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}{hashed}{extra}"
 
     def __repr__(self) -> str:
-        return f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df}, n_features={self.n_features})"
+        return (f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df}, max_df={self.max_df}, "
+                f"n_features={self.n_features}, stop_words={self.stop_words!r})")
 
     def _limits(self, n_texts: int) -> tuple[int, float]:
         # a tiny corpus would otherwise drop every word as too common or too rare
@@ -104,7 +109,8 @@ class Tfidf:
         min_df, max_df = self._limits(len(texts))
         if self.n_features is None:
             self.vectorizer_ = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True,
-                                               min_df=min_df, max_df=max_df, dtype=np.float32)
+                                               min_df=min_df, max_df=max_df, dtype=np.float32,
+                                               stop_words=self.stop_words)
             return _canonical(self.vectorizer_.fit_transform(texts))
         # in blocks, so that memory stays near the size of the result on large corpora
         blocks, df = [], np.zeros(self.n_features, np.int64)
@@ -153,7 +159,8 @@ class Tfidf:
 
     def _hashing(self) -> HashingVectorizer:
         return HashingVectorizer(ngram_range=self.ngram_range, n_features=self.n_features,
-                                 alternate_sign=False, norm=None, dtype=np.float32)
+                                 alternate_sign=False, norm=None, dtype=np.float32,
+                                 stop_words=self.stop_words)
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """Hashed counts as unit rows of sublinear tf x idf in the corpus's columns."""
