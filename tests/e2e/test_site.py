@@ -115,4 +115,5 @@ def test_review_website_in_chromium(site, browser, artifacts):
     (artifacts / "site-report.json").write_text(json.dumps({
         "page_errors": len(errors), "pages_visited": len(shown) + 2, "render": rendered.figures(),
         "missing_files": missing, "console_errors": console}, indent=2), encoding="utf-8")
+    assert missing == [], missing       # (the browser's own favicon.ico request is not a page's)
 
