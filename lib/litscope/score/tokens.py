@@ -169,7 +169,7 @@ def token_sequences(term: Term) -> list[tuple[str, ...]] | None:
 
 # -- the vocabulary of a profile -------------------------------------------------------------
 def _ascii_hash(word: bytes) -> int:
-    """The hash `_scan_words` computes of a token of these ASCII bytes."""
+    """The hash `_probe` computes of a token of these ASCII bytes."""
     key = 0
     for byte in word:
         key = (key * _HASH + (byte | 0x20)) % (1 << 64)
@@ -187,7 +187,7 @@ def _cell(length: int, first: int, last: int) -> int:
 
 
 class Vocabulary:
-    """The distinct folded words of a set of token sequences, with the tables `_scan_words`
+    """The distinct folded words of a set of token sequences, with the tables `_lookup`
     looks ASCII tokens up in: a small filter by length and end bytes, and an open-addressing
     hash table for the cells that several words share."""
 
@@ -259,9 +259,9 @@ def _separated(buf, lo, hi, classes):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _probe(buf, start, end, slot_keys, slot_words, word_offsets):  # pragma: no cover - compiled
-    """The profile word of this length whose hash the ASCII token buf[start:end] has (-1:
-    none), from the open-addressing table; the caller compares the bytes."""
+def _probe(buf, start, end, slot_keys, slot_words, word_bytes, word_offsets):  # pragma: no cover - compiled
+    """The profile word the ASCII token buf[start:end] is (-1: none), from the
+    open-addressing table by the hash of its case-folded bytes, verified byte by byte."""
     key = np.uint64(0)
     for k in range(start, end):
         key = key * np.uint64(0x100000001B3) + np.uint64(buf[k] | 0x20)
@@ -269,10 +269,22 @@ def _probe(buf, start, end, slot_keys, slot_words, word_offsets):  # pragma: no 
     slot = ((key >> np.uint64(29)) ^ key) & mask
     while slot_words[slot] >= 0:
         candidate = slot_words[slot]
-        if slot_keys[slot] == key and word_offsets[candidate + 1] - word_offsets[candidate] == end - start:
+        if slot_keys[slot] == key and _same(buf, start, end, word_bytes, word_offsets, candidate):
             return candidate
         slot = (slot + np.uint64(1)) & mask
     return -1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _same(buf, start, end, word_bytes, word_offsets, word):  # pragma: no cover - compiled
+    """Whether the ASCII token buf[start:end], case-folded, is profile word `word`."""
+    lo = word_offsets[word]
+    if word_offsets[word + 1] - lo != end - start:
+        return False
+    for k in range(end - start):
+        if (buf[start + k] | 0x20) != word_bytes[lo + k]:
+            return False
+    return True
 
 
 @numba.njit(cache=True, nogil=True)
@@ -338,10 +350,10 @@ def _lookup(buf, classes, starts, ends, ascii, first_token, word_ends, slot_keys
     non-ASCII characters go to `wide` as (token, paper) with `wide_sep`, for the caller to
     fold and look up. Returns both counts.
 
-    An ASCII token is looked up by its length and end bytes in `word_ends` (most tokens stop
-    there), then its bytes are compared with the one candidate, or hashed into the table
-    where several words share the cell. The checks are written out here rather than called:
-    a call per token costs more than the check."""
+    An ASCII token is looked up by its length and end bytes in `word_ends` (the cell of
+    `_cell`; most tokens stop there), then its bytes are compared with the one candidate, or
+    hashed into the table where several words share the cell. The filter is written out
+    here rather than called: a call per token costs more than the check."""
     n_hits, n_wide = 0, 0
     for doc in range(len(first_token) - 1):
         for t in range(first_token[doc], first_token[doc + 1]):
@@ -355,14 +367,10 @@ def _lookup(buf, classes, starts, ends, ascii, first_token, word_ends, slot_keys
                 if word == -1:
                     continue
                 if word == -2:
-                    word = _probe(buf, start, end, slot_keys, slot_words, word_offsets)
+                    word = _probe(buf, start, end, slot_keys, slot_words, word_bytes, word_offsets)
                     if word == -1:
                         continue
-                lo = word_offsets[word]
-                same = word_offsets[word + 1] - lo == length
-                for k in range(length if same else 0):
-                    same &= (buf[start + k] | 0x20) == word_bytes[lo + k]
-                if not same:
+                elif not _same(buf, start, end, word_bytes, word_offsets, word):
                     continue
             separated = False
             if t > first_token[doc]:
