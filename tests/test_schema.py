@@ -90,6 +90,9 @@ def _chunked_tables(draw):
         "big": pa.array(draw(st.lists(_TEXT, min_size=n, max_size=n)), pa.large_string()),
         "l": pa.array(draw(st.lists(st.one_of(st.none(), st.lists(_TEXT, max_size=3)),
                                     min_size=n, max_size=n)), pa.list_(pa.string())),
+        # lists without null strings: copied a list at a time (the authors' path)
+        "authors": pa.array(draw(st.lists(st.one_of(st.none(), st.lists(_TEXT.filter(bool), max_size=3)),
+                                          min_size=n, max_size=n)), pa.large_list(pa.large_string())),
         "i": pa.array(draw(st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=n,
                                     max_size=n)), pa.int64()),
     })
@@ -113,3 +116,37 @@ def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
 def test_take_rows_refuses_positions_outside_the_table():
     with pytest.raises(IndexError):
         take_rows(pa.table({"s": ["a", "b"]}), np.array([0, 2]))
+
+
+# -- read_parquet: the papers in the system allocator, the default pool left as it was ----------
+from litscope.schema import read_parquet  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+
+def test_read_parquet_allocates_in_the_system_pool_and_restores_the_default(tmp_path, monkeypatch):
+    table = pa.table({"id": [f"p{i}" for i in range(5000)], "abstract": ["text " * 40] * 5000})
+    path = tmp_path / "papers.parquet"
+    pq.write_table(table, path, row_group_size=1000)
+    before = pa.default_memory_pool().backend_name
+    read = read_parquet([path])
+    assert read.equals(table)
+    assert pa.default_memory_pool().backend_name == before
+    assert pa.system_memory_pool().bytes_allocated() >= read.nbytes   # the table lives there
+    seen = []
+
+    def failing(self, *args, **kwargs):        # a row group that fails while decoding
+        seen.append(pa.default_memory_pool().backend_name)
+        raise OSError("corrupt page")
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", failing)
+    with pytest.raises(OSError, match="corrupt page"):
+        read_parquet([path])
+    assert seen and set(seen) == {"system"}
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_release_runs_where_there_is_no_malloc_trim(monkeypatch):
+    from litscope import memory
+    monkeypatch.setattr(memory, "_MALLOC_TRIM", None)
+    memory.release()                       # Arrow's pool only; no error
+    assert memory._trim() is not None or not memory.sys.platform.startswith("linux")

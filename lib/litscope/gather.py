@@ -72,7 +72,8 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def _strings(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
     """A string array of n rows: row dst of part c is row src of chunks[c]."""
     spans, offsets = _spans(chunks, parts, n)
-    data = np.empty(int(offsets[-1]), np.uint8)
+    buffer = pa.allocate_buffer(int(offsets[-1]))
+    data = np.frombuffer(buffer, np.uint8)
 
     def copy(c: int) -> None:
         _copy(_values(chunks[c]), spans[c][0], spans[c][1], data, offsets[parts[c][1]])
@@ -81,7 +82,7 @@ def _strings(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) ->
         list(pool.map(copy, [c for c in range(len(chunks)) if len(parts[c][0])]))
     offsets = offsets if pa.types.is_large_string(kind) else offsets.astype(np.int32)
     return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(offsets),
-                                           pa.py_buffer(data)])
+                                           buffer])
 
 
 def _validity(chunks: list[pa.Array], parts: Parts, n: int) -> pa.Buffer | None:
@@ -95,8 +96,83 @@ def _validity(chunks: list[pa.Array], parts: Parts, n: int) -> pa.Buffer | None:
     return pa.py_buffer(np.packbits(mask, bitorder="little"))
 
 
-def _column(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array | pa.ChunkedArray:
-    """`column.take(rows)` in one copy for strings and lists of strings."""
+def _parts(lengths: tuple[int, ...], rows: np.ndarray) -> Parts:
+    """Per chunk of a column with chunks of these `lengths`: which of its rows `rows` takes
+    (positions in the chunk), and where they go in the output."""
+    starts = np.cumsum([0, *lengths])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(lengths) + 1))
+    return [(rows[order[lo:hi]] - starts[c], order[lo:hi])
+            for c, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:]))]
+
+
+@numba.njit(cache=True, nogil=True)
+def _copy_lists(list_off, child_off, src, rows, dst_rows, out_elem, out_byte, out_child_off,
+                out):  # pragma: no cover - compiled
+    """Lists of strings: row rows[i] of a chunk becomes output row dst_rows[i], whose
+    strings start at element out_elem[d] and byte out_byte[d]; a list's strings are one
+    contiguous run of bytes, copied at once, and its string offsets are shifted."""
+    for i in range(len(rows)):
+        r, d = rows[i], dst_rows[i]
+        e0, e1 = list_off[r], list_off[r + 1]
+        b0, b1 = child_off[e0], child_off[e1]
+        shift = out_byte[d] - b0
+        at = out_elem[d]
+        for k in range(e1 - e0):
+            out_child_off[at + k] = child_off[e0 + k] + shift
+        out[out_byte[d]:out_byte[d] + b1 - b0] = src[b0:b1]
+
+
+def _lists(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
+    """A list-of-strings array of n rows (see `_strings`), its strings copied one list at
+    a time; lists holding null strings take the general path (`_lists_general`)."""
+    children = [c.values for c in chunks]      # the whole child: offsets are absolute
+    if any(c.null_count for c in children):
+        return _lists_general(chunks, parts, n, kind)
+    spans, list_off = _spans(chunks, parts, n)          # element spans, output list offsets
+    byte_len = np.zeros(n, np.int64)
+    for child, (start, end), (_, dst) in zip(children, spans, parts):
+        child_off = _offsets(child)
+        byte_len[dst] = child_off[end] - child_off[start]
+    out_byte = np.zeros(n + 1, np.int64)
+    np.cumsum(byte_len, out=out_byte[1:])
+    child_kind = kind.value_type
+    wide = pa.types.is_large_string(child_kind)
+    out_child_off = np.empty(int(list_off[-1]) + 1, np.int64 if wide else np.int32)
+    out_child_off[-1] = out_byte[-1]
+    buffer = pa.allocate_buffer(int(out_byte[-1]))
+    data = np.frombuffer(buffer, np.uint8)
+
+    def copy(c: int) -> None:
+        _copy_lists(_offsets(chunks[c]), _offsets(children[c]), _values(children[c]),
+                    parts[c][0], parts[c][1], list_off, out_byte, out_child_off, data)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(copy, [c for c in range(len(chunks)) if len(parts[c][0])]))
+    strings_out = pa.Array.from_buffers(child_kind, len(out_child_off) - 1,
+                                        [None, pa.py_buffer(out_child_off), buffer])
+    list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
+    return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(list_off)],
+                                 children=[strings_out])
+
+
+def _lists_general(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
+    """Lists of strings, some null: the lists' offsets, then their strings as one string
+    column (element by element)."""
+    spans, list_off = _spans(chunks, parts, n)
+    values = [pc.list_flatten(c) for c in chunks]
+    child = [(_ranges(start - _offsets(c)[0], end - start), _ranges(list_off[dst], end - start))
+             for c, (start, end), (_, dst) in zip(chunks, spans, parts)]
+    strings_out = _strings(values, child, int(list_off[-1]), kind.value_type)
+    list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
+    return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(list_off)],
+                                 children=[strings_out])
+
+
+def _column(column: pa.ChunkedArray, rows: np.ndarray, parts: dict) -> pa.Array | pa.ChunkedArray:
+    """`column.take(rows)` in one copy for strings and lists of strings; `parts` caches
+    `_parts` per chunk layout (a table's columns usually share one)."""
     kind = column.type
     strings = pa.types.is_string(kind) or pa.types.is_large_string(kind)
     lists = (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and \
@@ -104,23 +180,10 @@ def _column(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array | pa.ChunkedA
     if not (strings or lists) or not column.num_chunks or column.nbytes >= _INT32:
         return column.take(pa.array(rows, pa.int64()))     # fixed width, or 2 GB and more
     chunks = column.chunks
-    starts = np.cumsum([0] + [len(c) for c in chunks])
-    which = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(which, kind="stable")
-    bounds = np.searchsorted(which[order], np.arange(len(chunks) + 1))
-    parts = [(rows[order[lo:hi]] - starts[c], order[lo:hi])
-             for c, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:]))]
-    if strings:
-        return _strings(chunks, parts, len(rows), kind)
-    # lists of strings: the lists' offsets, then their strings as one string column
-    spans, list_off = _spans(chunks, parts, len(rows))
-    values = [pc.list_flatten(c) for c in chunks]
-    child = [(_ranges(start - _offsets(c)[0], end - start), _ranges(list_off[dst], end - start))
-             for c, (start, end), (_, dst) in zip(chunks, spans, parts)]
-    strings_out = _strings(values, child, int(list_off[-1]), kind.value_type)
-    list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
-    return pa.Array.from_buffers(kind, len(rows), [_validity(chunks, parts, len(rows)),
-                                                   pa.py_buffer(list_off)], children=[strings_out])
+    layout = tuple(len(c) for c in chunks)
+    if layout not in parts:
+        parts[layout] = _parts(layout, rows)
+    return (_strings if strings else _lists)(chunks, parts[layout], len(rows), kind)
 
 
 def _take_few(table: pa.Table, rows: np.ndarray) -> pa.Table:
@@ -146,5 +209,6 @@ def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
 
 def _gather(table: pa.Table, rows: np.ndarray) -> pa.Table:
     """Many rows: each column in one copy (`_column`)."""
-    return pa.Table.from_arrays([_column(table.column(i), rows) for i in range(table.num_columns)],
-                                schema=table.schema)
+    parts: dict = {}
+    return pa.Table.from_arrays([_column(table.column(i), rows, parts)
+                                 for i in range(table.num_columns)], schema=table.schema)
