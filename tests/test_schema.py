@@ -118,12 +118,13 @@ def test_take_rows_refuses_positions_outside_the_table():
         take_rows(pa.table({"s": ["a", "b"]}), np.array([0, 2]))
 
 
-# -- read_parquet: the papers in the system allocator, the default pool left as it was ----------
+# -- read_parquet: the papers in their own pool, the default pool left as it was ----------
 from litscope.schema import read_parquet  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 
-def test_read_parquet_allocates_in_the_system_pool_and_restores_the_default(tmp_path, monkeypatch):
+def test_read_parquet_allocates_in_the_reading_pool_and_restores_the_default(tmp_path, monkeypatch):
+    from litscope.memory import reading_pool
     table = pa.table({"id": [f"p{i}" for i in range(5000)], "abstract": ["text " * 40] * 5000})
     path = tmp_path / "papers.parquet"
     pq.write_table(table, path, row_group_size=1000)
@@ -131,7 +132,8 @@ def test_read_parquet_allocates_in_the_system_pool_and_restores_the_default(tmp_
     read = read_parquet([path])
     assert read.equals(table)
     assert pa.default_memory_pool().backend_name == before
-    assert pa.system_memory_pool().bytes_allocated() >= read.nbytes   # the table lives there
+    assert reading_pool().backend_name != before
+    assert reading_pool().bytes_allocated() >= read.nbytes   # the table lives there
     seen = []
 
     def failing(self, *args, **kwargs):        # a row group that fails while decoding
@@ -141,7 +143,7 @@ def test_read_parquet_allocates_in_the_system_pool_and_restores_the_default(tmp_
     monkeypatch.setattr(pq.ParquetFile, "read_row_group", failing)
     with pytest.raises(OSError, match="corrupt page"):
         read_parquet([path])
-    assert seen and set(seen) == {"system"}
+    assert seen and set(seen) == {reading_pool().backend_name}
     assert pa.default_memory_pool().backend_name == before
 
 

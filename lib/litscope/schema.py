@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import SchemaError
-from .memory import release
+from .memory import reading_pool, release
 
 #: Threads that decode Parquet row groups at once.
 READ_THREADS = min(4, os.cpu_count() or 1)
@@ -195,11 +195,9 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     as much while decoding; each thread decodes its own row groups (pyarrow releases the
     GIL), where one row group's columns alone keep two cores only half busy.
 
-    The columns are allocated by the system allocator, not Arrow's default pool: each big
-    buffer is its own mapping, so decoding buffers go back to the system as soon as they
-    are freed, and the papers table sits in no pool that keeps freed ones for reuse (on
-    1M papers, 1.33 GiB of data, ~150 MiB less stays resident after the read). Other Arrow
-    work keeps the default pool."""
+    The columns go to `litscope.memory.reading_pool` (jemalloc), not Arrow's default pool
+    (mimalloc): on 1M papers it reads faster, peaks lower and keeps less after the read.
+    Other Arrow work keeps the default pool."""
     wanted = None if columns is None else list(columns)
     groups = []
     for file in files:
@@ -212,7 +210,7 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
         return pq.ParquetFile(file).read_row_group(group, columns=names, use_threads=False)
 
     default = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
+    pa.set_memory_pool(reading_pool())
     try:
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             parts = list(pool.map(read, groups))
