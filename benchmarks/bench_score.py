@@ -119,7 +119,7 @@ def _child(mode: str, name: str, path: str) -> dict:
         columns = ["id", "title", "published", "primary_category"] if mode == "light" else None
         ranked = litscope.score(table, profile, now=NOW, columns=columns)
         return {mode: time.perf_counter() - start, "read": read - start, "n": len(ranked),
-                "peak": peak_mib()}
+                "peak": peak_mib(), "data": table.nbytes / 2**20}
     if mode == "index":
         return _index_costs(table, profile)
     scorer = Scorer(profile, progress=False).fit(table)
@@ -325,7 +325,13 @@ def run() -> str:
         f"scans for that term only. So litscope matches tokens and keeps no index.",
         "",
         f"Targets at 1M: cold scoring <= 2x the floor, `litscope.score()` <= 1.3x the top-100 "
-        f"path, re-weight + top 100 <= 30 ms (<= 5 ms at 100k), peak memory < 2 GiB. The "
+        f"path, re-weight + top 100 <= 30 ms (<= 5 ms at 100k), peak memory < 2 GiB. The full "
+        f"ranked frame holds the papers passed in ({full['bot']['data']:,.0f} MiB of columns) "
+        f"and their rank-ordered copy, {2 * full['bot']['data']:,.0f} MiB before any library "
+        f"is loaded: no frame of every column in rank order fits in 2 GiB at 1M (pandas has no "
+        f"string column that points into another's bytes: Arrow's string views are not "
+        f"supported as a pandas dtype, dictionary columns lose `.str`); `columns=` copies only "
+        f"the columns asked for. The "
         f"substring loop is not comparable in meaning: it counts 'RL' inside 'world' and "
         f"ignores repeats. The regex term added is `{NEW_REGEX}`: regexes run per paper in "
         f"Python's `re`.",

@@ -33,14 +33,19 @@ def main(names: list[str]) -> None:
         sections[name] = (f"<!-- {name}: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
                           f"{seconds:.0f} s -->\n{text}")
         print(f"   done in {seconds:.1f} s", flush=True)
+    import numpy
+    import pandas
+    import pyarrow
     header = (f"# Benchmark results\n\nWritten by `make bench` (`benchmarks/run.py`); Python "
-              f"{platform.python_version()}, {platform.machine()}, {_cores()} cores. Every ratio "
+              f"{platform.python_version()}, {platform.machine()}, {_cores()} cores; pandas "
+              f"{pandas.__version__}, pyarrow {pyarrow.__version__}, NumPy {numpy.__version__}. Every ratio "
               f"compares figures measured in the same run of one benchmark; the comment above each "
               f"section says when it ran and how long it took. Fresh memory: a new process "
               f"allocating and first writing 1 GiB took {_first_touch():.2f} s at the end of this "
               f"run. This machine is a VM that hands freed memory back to its host: the same step "
               f"took from 0.26 s to 2.8 s over one session, and every figure that allocates a "
-              f"large result (reading the papers, a sorted copy of the text) moves with it.")
+              f"large result (reading the papers, a sorted copy of the text) moves with it. "
+              f"{_reporting()}")
     body = [sections[name] for name in modules if name in sections]
     results.write_text("\n\n".join([header, *body]) + "\n", encoding="utf-8")
     print(f"Wrote {results}")
@@ -59,6 +64,18 @@ def _first_touch() -> float:
             "print(time.perf_counter() - t)")
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True).stdout)
+
+
+def _reporting() -> str:
+    """How soon this VM hands freed memory back (Linux free page reporting), if it does."""
+    knob = Path("/sys/module/page_reporting/parameters/min_free_ms")
+    if not knob.is_file():
+        return ""
+    delay = int(knob.read_text().strip() or 0)
+    return (f"Freed memory is reported to the host only after {delay / 1000:.0f} s free "
+            f"(`{knob}`, 0 on this VM unless raised, as for this run): a step reuses what the "
+            "previous one freed, as on a physical machine.") if delay else \
+        f"Freed memory is reported to the host at once (`{knob}` is 0)."
 
 
 def _cores() -> int:
