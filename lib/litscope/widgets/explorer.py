@@ -19,6 +19,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
 from ..errors import LearnError, LitscopeError
@@ -118,8 +119,8 @@ class Explorer:
         self._now = now
         self._lock = threading.RLock()
         self._quiet = False                      # True while widgets are set from code
-        self._ids = self.papers["id"].astype(str).to_numpy()
-        self._row_of = pd.Index(self._ids)
+        self._row_of = self.scorer.ids_          # one index of the ids, shared with the scorer
+        self._ids = self._row_of.to_numpy(dtype=object)
         labels = self.store.labels()
         self._labels = dict(zip(labels["id"], labels["label"]))
         notes = self.store.notes()
@@ -143,6 +144,17 @@ class Explorer:
         self._refresh()
 
     # -- layout ------------------------------------------------------------------------------
+    def _categories(self) -> list[str]:
+        """Every category the papers have, sorted (from the Arrow columns when there are
+        some: a loop over a million papers' lists takes a second)."""
+        if self._table is not None:
+            found = pc.unique(pa.concat_arrays([
+                pc.list_flatten(self._table["categories"]).combine_chunks().cast(pa.string()),
+                self._table["primary_category"].combine_chunks().cast(pa.string())]))
+            return sorted(c for c in found.to_pylist() if c is not None)
+        return sorted({c for cats in self.papers["categories"] for c in cats}
+                      | set(self.papers["primary_category"].dropna().astype(str)))
+
     def _build(self, top_n: int, plots: bool) -> None:
         profile = self.scorer.profile
         self.status = w.HTML()
@@ -177,8 +189,7 @@ class Explorer:
         self.learning = w.HTML()
         self.learning.add_class("litscope-learning")
 
-        categories = sorted({c for cats in self.papers["categories"] for c in cats}
-                            | set(self.papers["primary_category"].dropna().astype(str)))
+        categories = self._categories()
         self.categories = w.SelectMultiple(options=categories, rows=min(6, max(len(categories), 1)),
                                            description="categories")
         self.date_from = w.DatePicker(description="from")
