@@ -57,6 +57,20 @@ def test_tfidf_drops_stop_words_and_names_every_setting_apart():
     assert Tfidf().name == "tfidf-12-min1-hash20"
 
 
+def test_tfidf_weighs_raw_counts_or_their_logarithm():
+    texts = ["model model model data", "data task", "task model"] * 4
+    for n_features in (2**20, None):
+        raw = Tfidf(ngram_range=(1, 1), n_features=n_features, max_df=1.0, sublinear_tf=False)
+        log = Tfidf(ngram_range=(1, 1), n_features=n_features, max_df=1.0)
+        row_raw, row_log = raw.fit_transform(texts)[0].toarray().ravel(), log.fit_transform(texts)[0].toarray().ravel()
+        # "model" and "data" have the same idf here: their weights' ratio is the tf's
+        ratio_raw, ratio_log = sorted(row_raw[row_raw > 0]), sorted(row_log[row_log > 0])
+        assert ratio_raw[1] / ratio_raw[0] == pytest.approx(3.0, rel=1e-5)
+        assert ratio_log[1] / ratio_log[0] == pytest.approx(1 + np.log(3), rel=1e-5)
+        assert np.allclose(raw.transform(texts[:1]).toarray(), row_raw, atol=1e-6)
+    assert Tfidf(sublinear_tf=False).name != Tfidf().name
+
+
 def test_get_representation_by_name_and_its_errors():
     assert isinstance(get_representation("tfidf"), Tfidf)
     assert get_representation("wordllama").name == "wordllama-l2_supercat-256"
