@@ -6,7 +6,8 @@ matching buffers. Both allocators keep freed memory for reuse: Arrow's pool (mim
 glibc's malloc (NumPy's arrays, numba's), which returns the top of its heaps only. What
 they keep counts in the process's resident size, and the next big step adds to it instead
 of reusing it when the sizes do not fit. `release()` returns it after such a step: on a
-store of 1M papers it lowers the peak of a scoring session by ~60-100 MiB, for a few ms.
+store of 1M papers it lowers the peak of a scoring session by ~60-100 MiB, for a few ms
+(up to ~10 ms on a fragmented heap: callers skip it after small steps, see `BIG`).
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def _trim():
 
 
 _MALLOC_TRIM = _trim()
+#: Bytes of data a step must have handled before `release` is worth its few milliseconds.
+BIG = 64 << 20
 
 
 def reading_pool() -> pa.MemoryPool:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import SchemaError
-from .memory import reading_pool, release
+from .memory import BIG, reading_pool, release
 
 #: Threads that decode Parquet row groups at once.
 READ_THREADS = min(4, os.cpu_count() or 1)
@@ -216,5 +216,7 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
             parts = list(pool.map(read, groups))
     finally:
         pa.set_memory_pool(default)
-    release()                           # what decoding freed, before the next big step
-    return pa.concat_tables(parts, promote_options="permissive")
+    table = pa.concat_tables(parts, promote_options="permissive")
+    if table.nbytes >= BIG:
+        release()                       # what decoding freed, before the next big step
+    return table

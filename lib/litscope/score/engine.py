@@ -49,7 +49,7 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
-from ..memory import release
+from ..memory import BIG, release
 from ..schema import read_parquet, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, token_sequences
@@ -310,7 +310,7 @@ class Scorer:
         self._published = _published_days(papers)
         self._similarity = None          # it belonged to the papers fitted before
         self._recompute()
-        release()                        # the scan's and the filters' buffers
+        self._release()                  # the scan's and the filters' buffers
         return self
 
     def _count(self, *groups: Sequence[Term]) -> list[dict[str, sp.csc_matrix]]:
@@ -330,8 +330,13 @@ class Scorer:
                     out[g][field] = _csc(self.n_papers_, int(hi - lo),
                                          [(j - lo, f) for j, f in zip(cols, found) if lo <= j < hi])
                 del found
-                release()                # the field's matching buffers, before the next field
+                self._release()          # the field's matching buffers, before the next field
         return out
+
+    def _release(self) -> None:
+        """Hand the memory a scan freed back to the system, after a big one (`litscope.memory`)."""
+        if self.n_papers_ * 1024 >= BIG:          # ~1 KiB of text a paper
+            release()
 
     def _text(self, field: str) -> pa.ChunkedArray:
         """A field's text (authors joined by ", "; nulls as ""), made on first use."""
@@ -489,7 +494,7 @@ class Scorer:
             self.counts_[field] = sp.hstack([self.counts_[field], matrix], format="csc")
             self._add_column(self.counts_[field], len(self.profile.terms) - 1,
                              term.weight * getattr(self.profile.field_weights, field))
-        release()                        # the old matrices' buffers
+        self._release()                  # the old matrices' buffers
         return term.key
 
     def remove_term(self, key: str) -> None:
