@@ -74,6 +74,12 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts, lengths) + within
 
 
+def _per_chunk(copy, parts: Parts) -> None:
+    """Run `copy(c)` for every chunk c that gives rows, on `THREADS` threads."""
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(copy, [c for c, (src, _) in enumerate(parts) if len(src)]))
+
+
 def _strings(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
     """A string array of n rows: row dst of part c is row src of chunks[c]."""
     spans, offsets = _spans(chunks, parts, n)
@@ -83,8 +89,7 @@ def _strings(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) ->
     def copy(c: int) -> None:
         _copy(_values(chunks[c]), spans[c][0], spans[c][1], data, offsets[parts[c][1]])
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(copy, [c for c in range(len(chunks)) if len(parts[c][0])]))
+    _per_chunk(copy, parts)
     offsets = offsets if pa.types.is_large_string(kind) else offsets.astype(np.int32)
     return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(offsets),
                                            buffer])
@@ -153,13 +158,10 @@ def _lists(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> p
         _copy_lists(_offsets(chunks[c]), _offsets(children[c]), _values(children[c]),
                     parts[c][0], parts[c][1], list_off, out_byte, out_child_off, data)
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(copy, [c for c in range(len(chunks)) if len(parts[c][0])]))
+    _per_chunk(copy, parts)
     strings_out = pa.Array.from_buffers(child_kind, len(out_child_off) - 1,
                                         [None, pa.py_buffer(out_child_off), buffer])
-    list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
-    return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(list_off)],
-                                 children=[strings_out])
+    return _list_array(kind, chunks, parts, list_off, strings_out)
 
 
 def _lists_general(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataType) -> pa.Array:
@@ -170,9 +172,16 @@ def _lists_general(chunks: list[pa.Array], parts: Parts, n: int, kind: pa.DataTy
     child = [(_ranges(start - _offsets(c)[0], end - start), _ranges(list_off[dst], end - start))
              for c, (start, end), (_, dst) in zip(chunks, spans, parts)]
     strings_out = _strings(values, child, int(list_off[-1]), kind.value_type)
+    return _list_array(kind, chunks, parts, list_off, strings_out)
+
+
+def _list_array(kind: pa.DataType, chunks: list[pa.Array], parts: Parts, list_off: np.ndarray,
+                strings: pa.Array) -> pa.Array:
+    """The gathered lists: their offsets (`_spans`), validity and strings."""
+    n = len(list_off) - 1
     list_off = list_off if pa.types.is_large_list(kind) else list_off.astype(np.int32)
     return pa.Array.from_buffers(kind, n, [_validity(chunks, parts, n), pa.py_buffer(list_off)],
-                                 children=[strings_out])
+                                 children=[strings])
 
 
 def _column(column: pa.ChunkedArray, rows: np.ndarray, parts: dict) -> pa.Array | pa.ChunkedArray:
@@ -195,13 +204,12 @@ def _take_few(table: pa.Table, rows: np.ndarray) -> pa.Table:
     """A few rows: Arrow's take per chunk, joined and put in order (two copies of a few
     rows, and the least overhead per call)."""
     batches = table.to_batches()
-    starts = np.cumsum([0] + [b.num_rows for b in batches])
-    which = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(which, kind="stable")
-    parts = [batches[c].take(pa.array(rows[order][which[order] == c] - starts[c]))
-             for c in np.unique(which)]
-    picked = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
-    return picked.take(pa.array(np.argsort(order)))
+    parts = [(c, src, dst) for c, (src, dst) in
+             enumerate(_parts(tuple(b.num_rows for b in batches), rows)) if len(src)]
+    picked = pa.Table.from_batches([batches[c].take(pa.array(src)) for c, src, _ in parts],
+                                   schema=table.schema).combine_chunks()
+    places = np.concatenate([np.zeros(0, np.int64), *(dst for _, _, dst in parts)])
+    return picked.take(pa.array(np.argsort(places)))
 
 
 def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
