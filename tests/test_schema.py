@@ -150,20 +150,20 @@ def test_read_parquet_allocates_in_the_reading_pool_and_restores_the_default(tmp
 def test_release_runs_where_there_is_no_malloc_trim(monkeypatch):
     from litscope import memory
     monkeypatch.setattr(memory, "_MALLOC_TRIM", None)
-    memory.release()                       # Arrow's pool only; no error
+    memory.release(memory.BIG)             # Arrow's pools only; no error
     assert memory._trim() is not None or not memory.sys.platform.startswith("linux")
 
 
 def test_scorer_hands_memory_back_only_after_big_scans(monkeypatch):
-    from litscope.score import engine
+    from litscope import memory
     from litscope.score.engine import Scorer
     from litscope.score.profile import Profile
     calls = []
-    monkeypatch.setattr(engine, "release", lambda: calls.append(1))
+    monkeypatch.setattr(memory, "_MALLOC_TRIM", lambda pad: calls.append(pad))
     papers = pa.table({"id": ["a", "b"], "title": ["LLM serving", "RL"], "abstract": ["x", "y"]})
     profile = Profile.model_validate({"terms": ["LLM", "RL"]})
     Scorer(profile, progress=False).fit(papers).add_term("serving")
     assert calls == []                               # two papers: not worth a trim
-    monkeypatch.setattr(engine, "BIG", 0)
+    monkeypatch.setattr(memory, "BIG", 0)
     Scorer(profile, progress=False).fit(papers).add_term("serving")
     assert len(calls) >= 3                           # per field scanned, after fit, after add

@@ -7,7 +7,7 @@ glibc's malloc (NumPy's arrays, numba's), which returns the top of its heaps onl
 they keep counts in the process's resident size, and the next big step adds to it instead
 of reusing it when the sizes do not fit. `release()` returns it after such a step: on a
 store of 1M papers it lowers the peak of a scoring session by ~60-100 MiB, for a few ms
-(up to ~10 ms on a fragmented heap: callers skip it after small steps, see `BIG`).
+(up to ~10 ms on a fragmented heap: it does nothing after small steps, see `BIG`).
 """
 from __future__ import annotations
 
@@ -47,8 +47,11 @@ def reading_pool() -> pa.MemoryPool:
         return pa.system_memory_pool()
 
 
-def release() -> None:
-    """Return the memory the allocators hold unused to the operating system."""
+def release(handled: int) -> None:
+    """Return the memory the allocators hold unused to the operating system, after a step
+    that handled `handled` bytes of data; nothing after a small one (under `BIG`)."""
+    if handled < BIG:
+        return
     pa.default_memory_pool().release_unused()
     reading_pool().release_unused()
     if _MALLOC_TRIM is not None:

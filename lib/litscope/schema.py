@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import SchemaError
-from .memory import BIG, reading_pool, release
+from .memory import reading_pool, release
 
 #: Threads that decode Parquet row groups at once.
 READ_THREADS = min(4, os.cpu_count() or 1)
@@ -217,6 +217,5 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     finally:
         pa.set_memory_pool(default)
     table = pa.concat_tables(parts, promote_options="permissive")
-    if table.nbytes >= BIG:
-        release()                       # what decoding freed, before the next big step
+    release(table.nbytes)               # what decoding freed, before the next big step
     return table

@@ -49,7 +49,7 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
-from ..memory import BIG, release
+from ..memory import release
 from ..schema import read_parquet, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, token_sequences
@@ -334,9 +334,9 @@ class Scorer:
         return out
 
     def _release(self) -> None:
-        """Hand the memory a scan freed back to the system, after a big one (`litscope.memory`)."""
-        if self.n_papers_ * 1024 >= BIG:          # ~1 KiB of text a paper
-            release()
+        """Hand the memory a scan freed back to the system (`litscope.memory`; only after
+        a big scan: ~1 KiB of text a paper)."""
+        release(self.n_papers_ * 1024)
 
     def _text(self, field: str) -> pa.ChunkedArray:
         """A field's text (authors joined by ", "; nulls as ""), made on first use."""
