@@ -32,6 +32,19 @@ def _corpus(n: int = 12) -> pd.DataFrame:
     return papers_frame(rows)
 
 
+def _brute_force(full: np.ndarray, weights: np.ndarray, k: int) -> list[np.ndarray]:
+    """Per paper, its k best reference papers by weighted cosine (`full`: papers x reference),
+    paper i < len(reference) being reference i itself and left out: what cosine_neighbours
+    must find."""
+    out = []
+    for i in range(len(full)):
+        score = full[i] * weights
+        if i < full.shape[1]:
+            score[i] = -np.inf
+        out.append(np.argsort(-score, kind="stable")[:k])
+    return out
+
+
 def test_cosine_neighbours_match_brute_force_and_skip_the_paper_itself():
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(30, 8)).astype(np.float32)
@@ -42,11 +55,7 @@ def test_cosine_neighbours_match_brute_force_and_skip_the_paper_itself():
     exclude[:5] = np.arange(5)
     index, cosine = cosine_neighbours(vectors, reference, 3, weights=weights, exclude=exclude)
     full = vectors @ reference.T
-    for i in range(30):
-        score = full[i] * weights
-        if i < 5:
-            score[i] = -np.inf
-        best = np.argsort(-score, kind="stable")[:3]
+    for i, best in enumerate(_brute_force(full, weights, 3)):
         assert index[i].tolist() == best.tolist()
         assert np.allclose(cosine[i], full[i, best], atol=1e-6)
     # a reference of one paper that is the paper itself leaves no neighbour
@@ -69,11 +78,7 @@ def test_sparse_neighbours_equal_scipys_product_through_both_kinds_of_terms():
     exclude[:40] = np.arange(40)
     index, cosine = cosine_neighbours(vectors, reference, 4, weights=weights, exclude=exclude)
     full = (vectors @ reference.T).toarray()
-    for i in range(200):
-        score = full[i] * weights
-        if i < 40:
-            score[i] = -np.inf
-        best = np.argsort(-score, kind="stable")[:4]
+    for i, best in enumerate(_brute_force(full, weights, 4)):
         assert index[i].tolist() == best.tolist()
         assert cosine[i].tolist() == full[i, best].tolist()   # the same sums, to the bit
 
