@@ -113,6 +113,50 @@ def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
         assert got.equals(want), take
 
 
+@settings(max_examples=200, deadline=None)
+@given(_chunked_tables(), st.integers(1, 5), st.randoms(use_true_random=False))
+def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segment, rng):
+    table, _ = case
+    rows = np.array(rng.sample(range(len(table)), len(table)), np.int64)
+    want = table.take(pa.array(rows, pa.int64()))
+    handed = list(table.columns)
+    with pytest.MonkeyPatch.context() as patch:   # every string column through the buckets
+        patch.setattr(gather, "BUCKETED", 0)
+        patch.setattr(gather, "SEGMENT", segment)
+        got = pa.Table.from_arrays(gather.take_all(handed, rows), schema=table.schema)
+    got.validate(full=True)
+    assert got.equals(want)
+    assert handed == []
+
+
+def test_take_all_frees_the_input_as_it_copies(tmp_path):
+    from litscope.memory import reading_pool
+    n = 40_000
+    table = pa.table({"id": [f"p{i}" for i in range(n)],
+                      "abstract": [f"abstract {i} " * 30 for i in range(n)]})
+    path = tmp_path / "papers.parquet"
+    pq.write_table(table, path, row_group_size=5_000)
+    read = read_parquet([path])
+    pool, size = reading_pool(), read.nbytes
+    assert read.column("abstract").nbytes > 1 << 20 and read.column(1).num_chunks == 8
+    rows = np.random.default_rng(0).permutation(n)
+    handed = list(read.columns)
+    del read
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gather, "BUCKETED", 1 << 20)
+        out = pa.Table.from_arrays(gather.take_all(handed, rows), names=["id", "abstract"])
+    assert out.equals(table.take(pa.array(rows)))
+    # The input is gone: what the pool holds is the sorted copy, not it and the copy.
+    assert pool.bytes_allocated() < size * 1.5            # kept, it would be twice size
+    assert out.column("abstract").num_chunks == -(-n // gather.SEGMENT)
+
+
+def test_take_all_needs_a_permutation():
+    for rows in ([0, 0], [0], [1, 2]):
+        with pytest.raises(ValueError, match="every row exactly once"):
+            gather.take_all([pa.chunked_array([["a", "b"]])], np.array(rows))
+
+
 def test_take_rows_refuses_positions_outside_the_table():
     with pytest.raises(IndexError):
         take_rows(pa.table({"s": ["a", "b"]}), np.array([0, 2]))

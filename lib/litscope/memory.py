@@ -41,10 +41,22 @@ def reading_pool() -> pa.MemoryPool:
     allocator in 1.9-2.2 s with ~1.9 GiB and Arrow's default mimalloc in 2.3-2.7 s with
     ~2.0 GiB, which also kept ~150 MiB more after the read (half of that read's time in
     the kernel's page faults)."""
+    global _JEMALLOC_TOLD
     try:
-        return pa.jemalloc_memory_pool()
+        pool = pa.jemalloc_memory_pool()
     except NotImplementedError:          # pragma: no cover - pyarrow built without jemalloc
         return pa.system_memory_pool()
+    if not _JEMALLOC_TOLD:
+        pa.jemalloc_set_decay_ms(0)
+        _JEMALLOC_TOLD = True
+    return pool
+
+
+#: Whether jemalloc was told to hand freed pages back at once. pyarrow's jemalloc keeps
+#: them (and its `release_unused` did not hand them back: on 1M papers ~750 MiB stayed
+#: resident after the abstracts were freed); `litscope.gather.take_all` frees the papers
+#: chunk by chunk while their sorted copy grows, and needs the room at once.
+_JEMALLOC_TOLD = False
 
 
 def release(handled: int) -> None:

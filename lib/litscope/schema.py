@@ -189,6 +189,13 @@ def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
     return gather(table, rows)
 
 
+def take_all(columns: list[pa.ChunkedArray], rows: np.ndarray) -> list[pa.ChunkedArray | pa.Array]:
+    """Every row of `columns` in the order `rows`, freeing them as it goes: `columns` holds
+    the only references and is emptied (`litscope.gather.take_all`)."""
+    from .gather import take_all as gather
+    return gather(columns, rows)
+
+
 def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> pa.Table:
     """Parquet files as one Table, read a row group at a time on a few threads: peak memory
     stays near the size of the data, where `pyarrow.parquet.read_table` holds ~1.7 times
