@@ -331,6 +331,25 @@ def test_read_papers_reads_a_parquet_folder_for_the_scorer(tmp_path, papers, pro
         read_papers(tmp_path / "missing")
 
 
+def test_score_of_a_path_hands_the_papers_read_to_the_frame(tmp_path, papers, profile):
+    import pyarrow.parquet as pq
+    from litscope.schema import to_arrow
+    from litscope.score.engine import read_papers
+    pq.write_table(to_arrow(papers), tmp_path / "papers.parquet", row_group_size=2)
+    got = litscope.score(tmp_path / "papers.parquet", profile, now=NOW)
+    want = Scorer(profile).fit(read_papers(tmp_path, None)).score(now=NOW)
+    pd.testing.assert_frame_equal(got, want)
+    assert "source" in got                       # every column of the file
+    assert got["id"].tolist() == score(papers, profile, now=NOW)["id"].tolist()
+    light = litscope.score(str(tmp_path), profile, now=NOW, columns=["id", "title"])
+    assert list(light.columns) == ["id", "title", "score", "rank", "excluded"]
+    scorer = Scorer(profile).fit(read_papers(tmp_path))
+    scorer.score(now=NOW, hand_over=True)
+    with pytest.raises(ScoreError, match="has not seen any papers"):
+        scorer.top(3)                            # it gave its papers away
+    assert scorer.profile.terms == profile.terms
+
+
 def test_user_errors_name_what_is_wrong(papers, profile):
     scorer = Scorer(profile).fit(papers)
     with pytest.raises(ProfileError, match="no term 'nope'"):
@@ -475,9 +494,14 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     assert main(["score", "--explain", "2601.00002"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2601.00002: score") and "speculative decoding" in out
-    assert main(["score", "--out", "scored.parquet"]) == 0
+    capsys.readouterr()
+    assert main(["score", "--out", "scored.parquet", "--top", "2"]) == 0
+    listed = capsys.readouterr().out.splitlines()   # the papers handed to the file, still listed
+    assert listed[0].startswith("Wrote 4 scored papers") and listed[2].split()[0] == "1"
+    assert listed[-2].startswith("2 of 4 papers listed")
     written = pd.read_parquet(tmp_path / "scored.parquet")
     assert len(written) == len(papers) and {"score", "rank", "excluded"} <= set(written.columns)
+    assert written["id"].tolist() == Scorer(parse_profile(PROFILE + "min_score: 0\n")).score(papers)["id"].tolist()
     assert main(["score", "--out", "scored.csv"]) == 0
     assert pd.read_csv(tmp_path / "scored.csv", dtype={"id": str})["id"].tolist() == written["id"].tolist()
     capsys.readouterr()

@@ -420,8 +420,13 @@ def cmd_score(args: argparse.Namespace) -> None:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
               if len(table) else "(no term matches this paper)")
         return
+    best, n_papers = scorer.top(args.top), scorer.n_papers_
     if args.out:
-        out, scored = Path(args.out), scorer.score()
+        # Papers read from the mirror here are handed over to the frame: each column is
+        # freed as its sorted copy is made (a DataFrame from the store is shared: copied).
+        handed = not needs_frame
+        del papers
+        out, scored = Path(args.out), scorer.score(hand_over=handed)
         if out.suffix == ".csv":
             from .curate.export import write_csv
             for column in LIST_COLUMNS:
@@ -435,10 +440,9 @@ def cmd_score(args: argparse.Namespace) -> None:
         else:
             raise ScoreError(f"--out {out}: name a .csv or .parquet file")
         print(f"Wrote {len(scored)} scored papers to {out}")
-    best = scorer.top(args.top)
     print(format_table(best))
     cut = scorer.profile.min_score
-    print(f"{len(best)} of {scorer.n_papers_} papers listed (best first; excluded papers"
+    print(f"{len(best)} of {n_papers} papers listed (best first; excluded papers"
           f"{'' if cut is None else f' and scores below {cut:g}'} left out).")
     print(f"Read the store in {read - started:.2f} s, scored in {time.perf_counter() - read:.2f} s.")
 

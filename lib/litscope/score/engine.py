@@ -49,8 +49,8 @@ except ImportError:                                 # pragma: no cover - Python 
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import ProfileError, SchemaError, ScoreError
-from ..memory import release
-from ..schema import read_parquet, take_rows
+from ..memory import BIG, release
+from ..schema import read_parquet, take_all, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
 from .tokens import Matcher, token_sequences
 
@@ -563,11 +563,16 @@ class Scorer:
 
     def score(self, papers: Papers | None = None, *, now: Any = None,
               learned: pd.Series | np.ndarray | None = None,
-              columns: Sequence[str] | None = None) -> pd.DataFrame:
+              columns: Sequence[str] | None = None, hand_over: bool = False) -> pd.DataFrame:
         """The papers sorted by rank, with ``score``, ``rank`` (1 = best; <NA> when excluded)
         and ``excluded``; only `columns` of the papers when given. Passing `papers`
         compiles against them first. Papers given as a pyarrow Table come back in
-        Arrow-backed columns (``pd.ArrowDtype``; lists stay Arrow lists), taken in one copy."""
+        Arrow-backed columns (``pd.ArrowDtype``; lists stay Arrow lists), taken in one copy.
+
+        With `hand_over`, the frame takes the papers from the scorer: each column of the
+        Table is freed as its sorted copy is made (`litscope.gather.take_all`), so the two
+        are never both in memory, and the scorer forgets the papers (fit it again to use
+        it). Only worth it when nothing else holds the Table (`litscope.score` of a path)."""
         if papers is not None:
             self.fit(papers)
         self._require_fit()
@@ -575,7 +580,27 @@ class Scorer:
             self.set_learned(learned)
         values, excluded = self._values(now), self._excluded(now)
         order = self._ordered(values, excluded, np.arange(self.n_papers_))
+        if hand_over and isinstance(self.papers_, pa.Table):
+            return self._handed_frame(order, values, excluded, columns)
         return self._frame(order, values, excluded, columns)
+
+    def _handed_frame(self, order: np.ndarray, values: np.ndarray, excluded: np.ndarray,
+                      columns: Sequence[str] | None) -> pd.DataFrame:
+        """`_frame` of every paper, taking the Table's columns over (see `score`)."""
+        names = self._frame_names(columns)
+        values, excluded = values[order], excluded[order]
+        handed = [self.papers_.column(name) for name in names]
+        self._forget()
+        frame = pa.Table.from_arrays(take_all(handed, order), names=names) \
+            .to_pandas(types_mapper=pd.ArrowDtype)
+        return _ranked(frame, values, excluded)
+
+    def _forget(self) -> None:
+        """Drop the papers and all that was compiled from them; keep the profile."""
+        kept = {"profile": self.profile, "progress": self.progress}
+        vars(self).clear()
+        vars(self).update(kept, _now=None, _learned=None, _similarity=None)
+        release(BIG)
 
     def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
         """Row positions of the best `k` papers (default: the profile's top_n) that are not
@@ -603,20 +628,21 @@ class Scorer:
     def _frame(self, rows: np.ndarray, values: np.ndarray, excluded: np.ndarray,
                columns: Sequence[str] | None) -> pd.DataFrame:
         """The papers at `rows` (best first, excluded last) with score, rank and excluded."""
+        names = self._frame_names(columns)
+        if isinstance(self.papers_, pa.Table):
+            frame = take_rows(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
+        else:
+            frame = self.papers_[names].iloc[rows].reset_index(drop=True)
+        return _ranked(frame, values[rows], excluded[rows])
+
+    def _frame_names(self, columns: Sequence[str] | None) -> list[str]:
+        """The papers' columns a frame shows: `columns` (all when None), checked."""
         names = [c for c in (columns or _names(self.papers_)) if c not in ("score", "rank", "excluded")]
         missing = [c for c in names if c not in _names(self.papers_)]
         if missing:
             raise ScoreError(f"no column {missing[0]!r} among the scored papers' columns "
                              f"({', '.join(_names(self.papers_))})")
-        if isinstance(self.papers_, pa.Table):
-            frame = take_rows(self.papers_.select(names), rows).to_pandas(types_mapper=pd.ArrowDtype)
-        else:
-            frame = self.papers_[names].iloc[rows].reset_index(drop=True)
-        kept = ~excluded[rows]
-        frame["score"] = values[rows]
-        frame["rank"] = pd.arrays.IntegerArray(np.cumsum(kept), ~kept)
-        frame["excluded"] = excluded[rows]
-        return frame
+        return names
 
     # -- looking inside ----------------------------------------------------------------------
     @property
@@ -722,6 +748,15 @@ class Scorer:
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")
 
 
+def _ranked(frame: pd.DataFrame, values: np.ndarray, excluded: np.ndarray) -> pd.DataFrame:
+    """A frame of papers in rank order with their score, rank and excluded columns."""
+    kept = ~excluded
+    frame["score"] = values
+    frame["rank"] = pd.arrays.IntegerArray(np.cumsum(kept), ~kept)
+    frame["excluded"] = excluded
+    return frame
+
+
 def _row_of(matrix: sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
     """The columns and values of row `i` of a CSC matrix with sorted indices, by a binary
     search per column (`getrow` would scan every stored value)."""
@@ -773,10 +808,19 @@ def _validated(profile: Profile, name: str, value: Any) -> None:
 
 
 # -- conveniences ----------------------------------------------------------------------------
-def score(papers: Papers, profile: Profile | str | Path, *, now: Any = None,
+def score(papers: Papers | str | Path, profile: Profile | str | Path, *, now: Any = None,
           learned: pd.Series | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Score papers with a profile: the papers (or only `columns` of them) sorted by rank,
-    with score, rank and excluded (see `Scorer.score`)."""
+    with score, rank and excluded (see `Scorer.score`).
+
+    `papers` may be the path of a Parquet file or a folder of them (a dataset of
+    `litscope.score.scale`, a `litscope score --out` file): read, scored, then each column
+    handed to the frame and freed as its sorted copy is made. A million papers then peak
+    near the frame's own size (~1.9 GiB); a frame of papers the caller holds needs their
+    size twice."""
+    if isinstance(papers, (str, Path)):
+        return Scorer(profile).fit(read_papers(papers, None)).score(
+            now=now, learned=learned, columns=columns, hand_over=True)
     return Scorer(profile).score(papers, now=now, learned=learned, columns=columns)
 
 
