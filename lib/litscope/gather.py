@@ -14,15 +14,17 @@ few rows (a table on screen), where the per-call overhead matters more than the 
 `take_all` is for papers nobody else holds (read from a path for the frame): it frees
 each input chunk once its rows are copied, so the input and its sorted copy are never
 both in memory. Rows in rank order come from every input chunk at once, so a big string
-column (the abstracts) goes through pieces: each input chunk is split into one piece per
-stretch of `SEGMENT` ranks its rows go to, then freed; each stretch's output chunk joins
-its pieces in rank order, which are then freed. Two copies instead of one: on 1M papers
-the frame peaks at ~1.9 GiB instead of ~3.2 GiB, for ~1 s more on this 2-core VM (where
-first writes to fresh memory cost ~0.4 s a GiB, and the pieces are fresh memory).
+column (the abstracts) is copied twice into one buffer laid out as the output: each input
+chunk appends its rows to the stretch of `SEGMENT` ranks they go to, and is freed; then
+each stretch is put in rank order in place, through a copy of it that each thread reuses.
+On 1M papers the frame peaks at ~1.9 GiB instead of ~3.2 GiB. Only the buffer itself is
+fresh memory (first writes cost ~0.4 s a GiB on this 2-core VM); copying into pieces and
+then into output chunks took twice as much of it.
 """
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -282,7 +284,7 @@ def take_all(columns: list[pa.ChunkedArray], rows: np.ndarray) -> list[pa.Chunke
 
 
 #: Rank positions per output chunk (and bucket) of `_strings_bucketed`.
-SEGMENT = 1 << 16
+SEGMENT = 1 << 15
 
 
 #: Bytes from which a string column goes through the buckets; a smaller one is copied in
@@ -297,32 +299,11 @@ def _bucketed(column: pa.ChunkedArray) -> bool:
         column.num_chunks > 1 and column.nbytes >= BUCKETED
 
 
-def _pieces(chunk: pa.Array, bucket: np.ndarray, lengths: np.ndarray) -> list[tuple]:
-    """A chunk's rows split by `bucket`: per bucket (of those present), the chunk's rows
-    there (positions in the chunk, input order), their starts in the piece, and the piece
-    (their bytes, copied)."""
-    if not len(chunk):
-        return []
-    off, values = _offsets(chunk), _values(chunk)
-    local = np.argsort(bucket, kind="stable")
-    bounds = np.searchsorted(bucket[local], np.arange(int(bucket.max()) + 2))
-    pieces = []
-    for b, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if hi > lo:
-            r = local[lo:hi]
-            starts = np.zeros(len(r) + 1, np.int64)
-            np.cumsum(lengths[r], out=starts[1:])
-            piece = np.frombuffer(pa.allocate_buffer(int(starts[-1]), memory_pool=reading_pool()),
-                                  np.uint8)
-            _copy(values, off[r], off[r + 1], piece, starts)
-            pieces.append((b, r, starts, piece))
-    return pieces
-
-
 def _strings_bucketed(chunks: list[pa.Array], rows: np.ndarray) -> pa.ChunkedArray:
-    """A string column's rows in the order `rows`, in chunks of `SEGMENT` ranks: each
-    input chunk is split into pieces by the stretch of ranks its rows go to, then freed;
-    each output chunk gathers its pieces, which are then freed (see the module docstring)."""
+    """A string column's rows in the order `rows`, in chunks of `SEGMENT` ranks, in one
+    buffer laid out as the output: each input chunk's rows are first appended to the
+    stretch of ranks they go to (the chunk is then freed), then each stretch is put in rank
+    order in place, through a copy of it (see the module docstring)."""
     kind, n = chunks[0].type, len(rows)
     starts = np.cumsum([0, *(len(c) for c in chunks)])
     lengths = np.concatenate([np.diff(_offsets(c)) for c in chunks]).astype(np.int64)
@@ -331,35 +312,39 @@ def _strings_bucketed(chunks: list[pa.Array], rows: np.ndarray) -> pa.ChunkedArr
         valid = np.concatenate([pc.is_valid(c).to_numpy(zero_copy_only=False) for c in chunks])
     where = np.empty(n, np.int64)
     where[rows] = np.arange(n)
-    n_buckets = (n + SEGMENT - 1) // SEGMENT
     offsets = np.zeros(n + 1, np.int64)                 # of the output, over all chunks
     np.cumsum(lengths[rows], out=offsets[1:])
-    bounds = offsets[::SEGMENT]
-    if not pa.types.is_large_string(kind) and np.diff(np.append(bounds, offsets[-1])).max() >= _INT32:
+    bounds = offsets[np.minimum(np.arange(0, n + SEGMENT, SEGMENT), n)]   # of the stretches
+    if not pa.types.is_large_string(kind) and np.diff(bounds).max(initial=0) >= _INT32:
         return _column(pa.chunked_array(chunks, kind), rows, {})
-    pieces: list[list] = [[] for _ in range(n_buckets)]
+    # Where each row lands first: its stretch's rows in input order, stretch after stretch.
+    grouped = np.argsort(where // SEGMENT, kind="stable")
+    at = np.empty(n, np.int64)
+    at[grouped] = np.cumsum(lengths[grouped]) - lengths[grouped]
+    data = np.empty(int(offsets[-1]), np.uint8)
+    spare: dict[int, np.ndarray] = {}                   # a stretch's copy, per thread
 
-    def split(c: int) -> None:
-        lo, hi = starts[c], starts[c + 1]
-        for b, r, at, piece in _pieces(chunks[c], where[lo:hi] // SEGMENT, lengths[lo:hi]):
-            pieces[b].append((r + lo, at, piece))
+    def append(c: int) -> None:
+        off = _offsets(chunks[c])
+        _copy(_values(chunks[c]), off[:-1], off[1:], data, at[starts[c]:starts[c + 1]])
+        del off
         chunks[c] = None      # the last reference: freed, and jemalloc hands it back at once
 
-    def join(b: int) -> pa.Array:
-        first = b * SEGMENT
+    def order(b: int) -> pa.Array:
+        first, lo, hi = b * SEGMENT, int(bounds[b]), int(bounds[b + 1])
         src = rows[first:first + SEGMENT]
-        out = offsets[first:first + len(src) + 1] - offsets[first]
-        buffer = pa.allocate_buffer(int(out[-1]), memory_pool=reading_pool())
-        data = np.frombuffer(buffer, np.uint8)
-        for g, at, piece in pieces[b]:
-            _copy(piece, at[:-1], at[1:], data, out[where[g] - first])
-        pieces[b] = None                  # freed, and handed back at once
+        copy = spare.get(threading.get_ident())
+        if copy is None:
+            copy = spare[threading.get_ident()] = np.empty(int(np.diff(bounds).max()), np.uint8)
+        copy[:hi - lo] = data[lo:hi]
+        out = offsets[first:first + len(src) + 1] - lo
+        _copy(copy, at[src] - lo, at[src] - lo + lengths[src], data[lo:hi], out)
         mask = None if valid is None else pa.py_buffer(np.packbits(valid[src], bitorder="little"))
         out = out if pa.types.is_large_string(kind) else out.astype(np.int32)
-        return pa.Array.from_buffers(kind, len(src), [mask, pa.py_buffer(out), buffer])
+        return pa.Array.from_buffers(kind, len(src), [mask, pa.py_buffer(out),
+                                                      pa.py_buffer(data[lo:hi])])
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(split, range(len(chunks))))
-        joined = list(pool.map(join, range(n_buckets)))
-    release(int(offsets[-1]))
-    return pa.chunked_array(joined, kind)
+        list(pool.map(append, range(len(chunks))))
+        ordered = list(pool.map(order, range(len(bounds) - 1)))
+    return pa.chunked_array(ordered, kind)
