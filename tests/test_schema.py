@@ -120,8 +120,8 @@ def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segmen
     rows = np.array(rng.sample(range(len(table)), len(table)), np.int64)
     want = table.take(pa.array(rows, pa.int64()))
     handed = list(table.columns)
-    with pytest.MonkeyPatch.context() as patch:   # every string column through the buckets
-        patch.setattr(gather, "BUCKETED", 0)
+    with pytest.MonkeyPatch.context() as patch:   # every string column through stretches
+        patch.setattr(gather, "STRETCHED", 0)
         patch.setattr(gather, "SEGMENT", segment)
         got = pa.Table.from_arrays(gather.take_all(handed, rows), schema=table.schema)
     got.validate(full=True)
@@ -143,7 +143,7 @@ def test_take_all_frees_the_input_as_it_copies(tmp_path):
     handed = list(read.columns)
     del read
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gather, "BUCKETED", 1 << 20)
+        patch.setattr(gather, "STRETCHED", 1 << 20)
         out = pa.Table.from_arrays(gather.take_all(handed, rows), names=["id", "abstract"])
     assert out.equals(table.take(pa.array(rows)))
     # The input is gone from the pool it was read into.

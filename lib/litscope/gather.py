@@ -271,10 +271,10 @@ def take_all(columns: list[pa.ChunkedArray], rows: np.ndarray) -> list[pa.Chunke
     for i in sorted(range(len(columns)), key=lambda i: -columns[i].nbytes):
         column, columns[i] = columns[i], None
         size = column.nbytes
-        if _bucketed(column):
+        if _in_stretches(column):
             chunks = column.chunks
             del column
-            out[i] = _strings_bucketed(chunks, rows)
+            out[i] = _strings_in_stretches(chunks, rows)
         else:
             out[i] = _column(column, rows, parts)
             del column
@@ -283,23 +283,23 @@ def take_all(columns: list[pa.ChunkedArray], rows: np.ndarray) -> list[pa.Chunke
     return out
 
 
-#: Rank positions per output chunk (and bucket) of `_strings_bucketed`.
+#: Rank positions per stretch (and output chunk) of `_strings_in_stretches`.
 SEGMENT = 1 << 15
 
 
-#: Bytes from which a string column goes through the buckets; a smaller one is copied in
+#: Bytes from which a string column is ordered through stretches; a smaller one is copied in
 #: one pass, holding it and its copy at once for a moment (at 1M papers: the titles).
-BUCKETED = 4 * BIG
+STRETCHED = 4 * BIG
 
 
-def _bucketed(column: pa.ChunkedArray) -> bool:
-    """Whether a column is a string column big enough for the buckets to pay."""
+def _in_stretches(column: pa.ChunkedArray) -> bool:
+    """Whether a column is a string column big enough for the second copy to pay."""
     kind = column.type
     return (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and \
-        column.num_chunks > 1 and column.nbytes >= BUCKETED
+        column.num_chunks > 1 and column.nbytes >= STRETCHED
 
 
-def _strings_bucketed(chunks: list[pa.Array], rows: np.ndarray) -> pa.ChunkedArray:
+def _strings_in_stretches(chunks: list[pa.Array], rows: np.ndarray) -> pa.ChunkedArray:
     """A string column's rows in the order `rows`, in chunks of `SEGMENT` ranks, in one
     buffer laid out as the output: each input chunk's rows are first appended to the
     stretch of ranks they go to (the chunk is then freed), then each stretch is put in rank
