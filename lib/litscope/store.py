@@ -33,8 +33,8 @@ from tqdm.auto import tqdm
 
 from .errors import StoreError
 from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
-                     TIME_COLUMNS, from_arrow, papers_frame, read_parquet, take_rows, to_arrow,
-                     validate_papers)
+                     TIME_COLUMNS, conform_papers, from_arrow, papers_frame, read_parquet, take_rows,
+                     to_arrow, validate_papers)
 
 STORE_FILE = "litscope.sqlite"
 LABELS = ("include", "exclude", "maybe")
@@ -310,7 +310,7 @@ class Store:
         stored one's cut short (a digest's last entry, cut off) is skipped. Returns the
         counts as an `AddCounts`, which also says which papers were kept or skipped.
         """
-        validate_papers(df, where="papers to store")
+        df = conform_papers(df, where="papers to store")
         rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
                 for rec in df[list(COLUMNS)].itertuples(index=False, name=None)]
         counts = AddCounts()

@@ -21,7 +21,7 @@ import rispy
 from bibtexparser import model
 
 from ..errors import CurateError
-from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
+from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
 __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris", "to_csv",
            "neutralize_formulas", "write_csv"]
@@ -160,11 +160,6 @@ def _arxiv_id(paper: pd.Series) -> str | None:
     return None if paper["id"].startswith("h:") else paper["id"]
 
 
-def _present(value: object) -> bool:
-    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-                or value == "")
-
-
 def to_bibtex(papers: pd.DataFrame) -> str:
     """BibTeX entries: ``@article`` when a journal reference is known, else ``@misc`` with
     arXiv's eprint fields. Text is LaTeX-escaped; non-ASCII letters stay UTF-8 (biber and
@@ -176,13 +171,13 @@ def to_bibtex(papers: pd.DataFrame) -> str:
             "title": latex_escape(paper["title"]),
             "author": " and ".join(bibtex_author(a) for a in paper["authors"]),
             "year": _year(paper),
-            "journal": latex_escape(paper["journal_ref"]) if _present(paper["journal_ref"]) else None,
+            "journal": latex_escape(paper["journal_ref"]) if not missing(paper["journal_ref"]) else None,
             "eprint": arxiv,
             "archivePrefix": "arXiv" if arxiv else None,
-            "primaryClass": paper["primary_category"] if arxiv and _present(paper["primary_category"]) else None,
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
-            "url": paper["abs_url"] if _present(paper["abs_url"]) else None,
-            "abstract": latex_escape(paper["abstract"]) if _present(paper["abstract"]) else None,
+            "primaryClass": paper["primary_category"] if arxiv and not missing(paper["primary_category"]) else None,
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
+            "url": paper["abs_url"] if not missing(paper["abs_url"]) else None,
+            "abstract": latex_escape(paper["abstract"]) if not missing(paper["abstract"]) else None,
             "keywords": latex_escape(", ".join(paper["tags"])) if paper["tags"] else None,
         }
         entry_type = "article" if fields["journal"] else "misc"
@@ -210,22 +205,22 @@ def to_ris(papers: pd.DataFrame) -> str:
     records = []
     for _, paper in papers.iterrows():
         arxiv = _arxiv_id(paper)
-        journal = paper["journal_ref"] if _present(paper["journal_ref"]) else None
-        notes = [f"TL;DR: {paper['tldr']}" if _present(paper["tldr"]) else None,
-                 f"Comment: {paper['comment']}" if _present(paper["comment"]) else None,
-                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if _present(t)) or None]
+        journal = paper["journal_ref"] if not missing(paper["journal_ref"]) else None
+        notes = [f"TL;DR: {paper['tldr']}" if not missing(paper["tldr"]) else None,
+                 f"Comment: {paper['comment']}" if not missing(paper["comment"]) else None,
+                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if not missing(t)) or None]
         record = {
             "type_of_reference": "JOUR" if journal else "RPRT",
             "authors": [_ris_author(a) for a in paper["authors"]],
             "title": paper["title"],
-            "abstract": paper["abstract"] if _present(paper["abstract"]) else None,
+            "abstract": paper["abstract"] if not missing(paper["abstract"]) else None,
             "year": _year(paper),
             "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
             "secondary_title": journal,
             "publisher": None if journal or not arxiv else "arXiv",
             "issn": None if journal or not arxiv else f"arXiv:{arxiv}",
-            "urls": [paper["abs_url"]] if _present(paper["abs_url"]) else [],
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
+            "urls": [paper["abs_url"]] if not missing(paper["abs_url"]) else [],
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
             "keywords": list(paper["tags"]),
             "notes": [n for n in notes if n],
         }
@@ -303,7 +298,7 @@ def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO
     is given. Select first with `select_papers` (or any DataFrame filter)."""
     if format not in _WRITERS:
         raise CurateError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    validate_papers(papers, where="papers to export")
+    papers = conform_papers(papers, where="papers to export")
     text = _WRITERS[format](papers)
     if path_or_buffer is None:
         return text

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from ..config import parse_day
 from ..errors import PublishError
 from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
-from ..schema import SUMMARY_FIELDS, validate_papers
+from ..schema import SUMMARY_FIELDS, conform_papers, missing
 
 DigestFormat = Literal["daily", "bot"]
 FORMATS: tuple[str, ...] = ("daily", "bot")
@@ -62,11 +62,7 @@ def _environment() -> Environment:
 
 def _value(value: Any) -> Any:
     """None for the missing values pandas uses (None, NaN, NA, NaT, "")."""
-    if isinstance(value, list):
-        return value
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return value if str(value).strip() else None
+    return value if isinstance(value, list) or not missing(value) else None
 
 
 def _url(paper: dict[str, Any]) -> Markup:
@@ -126,7 +122,7 @@ def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title
     """Digest markdown of `papers` in `format` (``daily`` or ``bot``), best first when scored."""
     if format not in FORMATS:
         raise PublishError(f"unknown digest format {format!r}; use one of {', '.join(FORMATS)}")
-    validate_papers(papers, where="papers for the digest")
+    papers = conform_papers(papers, where="papers for the digest")
     ordered = _order(papers).reset_index(drop=True)
     env = _environment()
     if format == "bot":

@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from ..config import Project, SiteSettings
 from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
-from ..schema import SUMMARY_FIELDS, validate_papers
+from ..schema import SUMMARY_FIELDS, conform_papers
 from ..store import Store
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
@@ -640,7 +640,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     schema. The folder is replaced whole, atomically where the system allows it.
     """
     started = time.perf_counter()
-    validate_papers(papers, where="papers to publish")
+    papers = conform_papers(papers, where="papers to publish")
     settings = settings or SiteSettings()
     frame, scorer = score_papers(papers, profile, scorer)
     chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
