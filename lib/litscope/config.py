@@ -161,6 +161,21 @@ class Project:
     def profile_path(self) -> Path:
         return self.root / self.config.profile
 
+    @property
+    def is_project(self) -> bool:
+        """Whether `root` holds a litscope.yml (commands also run outside a project)."""
+        return (self.root / CONFIG_NAME).is_file()
+
+    def decisions(self):
+        """The project's decisions files (`litscope.decisions.DecisionLog`); None outside a project."""
+        from .decisions import DecisionLog
+        return DecisionLog(self.root) if self.is_project else None
+
+    def store(self):
+        """The project's store, a cache of its decisions (`litscope.store.Store`)."""
+        from .store import Store
+        return Store(self.data_dir, decisions=self.decisions())
+
     def profile(self):
         """The project's scoring profile, or None when its file does not exist."""
         if not self.profile_path.is_file():
