@@ -176,6 +176,24 @@ class Project:
         from .store import Store
         return Store(self.data_dir, decisions=self.decisions())
 
+    def ranking(self, store=None, *, profile=None, now=None):
+        """The review's one ranking (`litscope.score.ranking.Ranking`, not fitted yet): its
+        profile (or `profile`, a path or `Profile`) with the model learned from its store's
+        labels and library and the similarity to the library; None without a profile."""
+        from .score.profile import load_profile
+        profile = self.profile() if profile is None else load_profile(
+            profile, allow_empty=self.allow_empty_profile) if isinstance(profile, (str, Path)) else profile
+        if profile is None:
+            return None
+        from .score.ranking import Ranking
+        client = None
+        similarity = profile.similarity
+        if similarity is not None and similarity.representation.startswith("endpoint"):
+            from .curate.llm import LLMClient, endpoint_configured
+            client = LLMClient(self.config.llm) if endpoint_configured(self.config.llm) else None
+        return Ranking(profile, store=store or self.store(), client=client,
+                       endpoint_model=self.config.llm.embedding_model, now=now)
+
     def profile(self):
         """The project's scoring profile, or None when its file does not exist."""
         if not self.profile_path.is_file():

@@ -386,7 +386,7 @@ def _finish(papers: pd.DataFrame, updates: dict[str, dict[str, Any]], store: Sto
             if name in CURATED_FIELDS:
                 changed.setdefault(pid, {})[name] = value
     if store is not None and changed:
-        store.update_many(changed)
+        store.update_many(changed, by_hand=False)   # a program wrote them, not a person
     report.failed = len(report.failures)
     papers.attrs["report"] = report
     return papers

@@ -85,7 +85,18 @@ def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
         "abstract": paper["abstract"] or "(no abstract)",
         "summary": paper["summary"] or _structured_summary(paper),
         "summary_source": source.removeprefix("llm:"),
+        "updated": _updated(paper),
     }
+
+
+def _updated(paper: dict[str, Any]) -> str | None:
+    """"new version v3 (v2 was in the digest of 2025-12-04)" for a paper an earlier digest
+    listed (`litscope.update.once` adds the columns), else None."""
+    before, day = paper.get("previous_version"), paper.get("previous_digest")
+    if before is None or day is None:
+        return None
+    now = f"v{paper['version']}" if paper.get("version") is not None else "a new version"
+    return f"new version {now} (v{before} was in the digest of {day})"
 
 
 def _structured_summary(paper: dict[str, Any]) -> str | None:
@@ -95,7 +106,12 @@ def _structured_summary(paper: dict[str, Any]) -> str | None:
 
 
 def _order(papers: pd.DataFrame) -> pd.DataFrame:
-    """Best first when scored (by litscope, else by the digest imported), else newest first."""
+    """In the ranking's order when ranked (excluded papers last), best first when scored (by
+    litscope, else by the digest imported), else newest first."""
+    if "rank" in papers and "excluded" in papers and papers["score"].notna().any():
+        ranked = papers.assign(_excluded=papers["excluded"].fillna(True).astype(bool))
+        return ranked.sort_values(["_excluded", "rank", "score", "id"], ascending=[True, True, False, True],
+                                  na_position="last").drop(columns="_excluded")
     for column in ("score", "external_score"):
         if column in papers and papers[column].notna().any():
             return papers.sort_values([column, "id"], ascending=[False, True], na_position="last")

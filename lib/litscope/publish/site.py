@@ -163,14 +163,14 @@ def paper_categories(papers: pd.DataFrame, most: int = 40) -> list[list[str]]:
 def score_papers(papers: pd.DataFrame, profile: Any = None,
                  scorer: Any = None) -> tuple[pd.DataFrame, Any]:
     """`papers` with `score`, `rank` and `excluded` from `scorer` (fitted from `profile` if
-    needed), and the scorer; `papers` unchanged without either."""
+    needed), and the scorer; `papers` unchanged without either. A scorer fitted on more
+    papers (the review's ranking of its whole store) gives these papers their place in it."""
     if scorer is None and profile is not None and len(papers):
         from ..score.engine import Scorer
         scorer = Scorer(profile).fit(papers)
     if scorer is None:
         return papers, None
-    scores = scorer.score()
-    scores = scores[[c for c in ("id", "score", "rank", "excluded") if c in scores]]
+    scores = scorer.score(columns=["id"])
     merged = papers.drop(columns=[c for c in scores if c != "id" and c in papers])
     return merged.merge(scores, on="id", how="left"), scorer
 
@@ -265,9 +265,10 @@ class _SiteWriter:
 
     def __init__(self, root: Path, papers: pd.DataFrame, *, settings: SiteSettings, feed: bool,
                  listing_prefix: str, scorer: Any, notes: Mapping[str, str], corpus: pd.DataFrame,
-                 how: str, profile: Any):
+                 how: str, profile: Any, described: Any):
         self.root, self.settings, self.feed, self.listing_prefix = root, settings, feed, listing_prefix
         self.scorer, self.notes, self.corpus, self.how, self.profile = scorer, notes, corpus, how, profile
+        self.described = described
         self.env = _environment()
         self.scored = "score" in papers and papers["score"].notna().any()
         self.pages: dict[str, list[str]] = {"papers": [], "topics": [], "days": [], "methods": []}
@@ -479,7 +480,7 @@ class _SiteWriter:
         self.write("methods", "methods.qmd", "methods.qmd.j2",
                    front_matter=front_matter({"title": Markup("Methods"), "toc": True}),
                    n_papers=len(self.corpus), selection=selection, scored=self.scored,
-                   profile=profile_settings(self.profile),
+                   profile=self.described.lines() if self.described is not None else [],
                    terms=markdown_table(terms.to_dict("records"), {c: c.capitalize() for c in terms})
                    if terms is not None and len(terms) else None,
                    figures=figures)
@@ -499,23 +500,6 @@ def _plot_categories(papers: pd.DataFrame, top: int = 15) -> Axes:
     ax.set_ylabel("papers")
     ax.tick_params(axis="x", labelrotation=60 if len(counts) > 6 else 0)
     return ax
-
-
-def profile_settings(profile: Any) -> list[str]:
-    """Sentences on the profile's settings besides its terms (field weights, decay, blend)."""
-    if profile is None:
-        return []
-    weights = ", ".join(f"{k} {v:g}" for k, v in profile.field_weights.model_dump().items())
-    lines = [f"Profile: {one_line(profile.name or 'unnamed')}. Field weights: {weights}; term "
-             f"frequency: {profile.tf}."]
-    if profile.half_life_days:
-        lines.append(f"Scores halve every {profile.half_life_days:g} days after submission.")
-    if profile.alpha:
-        lines.append(f"A model learned from the include/exclude labels gives {profile.alpha:.0%} of "
-                     f"the score.")
-    if profile.min_score is not None:
-        lines.append(f"Papers scoring below {profile.min_score:g} are not among the highest-scoring ones.")
-    return lines
 
 
 def profile_table(profile: Any) -> pd.DataFrame | None:
@@ -626,13 +610,16 @@ def _put_in_place(staging: Path, out: Path, old: list[str]) -> int:
 
 
 def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings | None = None,
-               profile: Any = None, scorer: Any = None, labels: pd.DataFrame | None = None,
+               profile: Any = None, scorer: Any = None, ranking: Any = None,
+               labels: pd.DataFrame | None = None,
                notes: pd.DataFrame | Mapping[str, str] | None = None, site_url: str | None = None,
                listing_prefix: str | None = None, check: bool = True) -> SiteReport:
     """Write the pages of the curated `papers` into the folder `out` of a Quarto website.
 
-    Papers are scored with `scorer` (or a `Scorer` fitted from `profile`), or by a `score`
-    column they carry; `settings.curate` picks the published ones. The folder gets a page
+    Papers are ranked by `ranking` (a fitted `litscope.score.ranking.Ranking`: the review's
+    profile, learned model and similarity, which the methods page describes), or scored with
+    `scorer` or `profile` alone, or by a `score` column they carry; `settings.curate` picks
+    the published ones. The folder gets a page
     per paper, per topic and per day, a methods page with figures, and the front page's
     listing (`LISTING_FILE`, whose paths start with `listing_prefix`: the folder's name and
     a slash, for an ``index.qmd`` beside it). The listing has an RSS feed when the website
@@ -642,6 +629,17 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     started = time.perf_counter()
     papers = conform_papers(papers, where="papers to publish")
     settings = settings or SiteSettings()
+    if ranking is None and scorer is None and profile is not None and len(papers):
+        from ..score.ranking import Ranking
+        ranking = Ranking(profile).fit(papers)
+    described = ranking.describe() if ranking is not None else None
+    if ranking is not None:
+        scorer, profile = ranking.scorer_, ranking.profile
+    elif scorer is not None:
+        from ..score.ranking import describe_profile
+        profile = profile or scorer.profile
+        described = describe_profile(profile, scorer.n_papers_, learned_error=None if scorer._learned is not None
+                                     else "no labels were given to learn from")
     frame, scorer = score_papers(papers, profile, scorer)
     chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     if isinstance(notes, pd.DataFrame):
@@ -660,7 +658,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     try:
         writer = _SiteWriter(staging, chosen, settings=settings, feed=bool(settings.feed and site_url),
                              listing_prefix=prefix, scorer=scorer, notes=notes or {}, corpus=frame,
-                             how=how, profile=profile)
+                             how=how, profile=profile, described=described)
         writer.build()
         if check:
             from .quarto_schema import check_site
@@ -688,18 +686,24 @@ def quarto_config(root: Path, section: str) -> dict[str, Any]:
 
 
 def publish_project(project: Project, *, out: str | Path | None = None, store: Store | None = None,
-                    allow_empty: bool = False) -> SiteReport:
-    """Write the review project's pages from its store, profile and ``site:`` settings into
-    its pages folder (``site.out``), or into `out`. An empty store is an error unless
+                    ranking: Any = None, allow_empty: bool = False) -> SiteReport:
+    """Write the review project's pages from its store, in its ranking (`ranking`, fitted
+    on the store's papers, or ``project.ranking()``), with its ``site:`` settings into its
+    pages folder (``site.out``), or into `out`. An empty store is an error unless
     `allow_empty` (Quarto's pre-render step), which writes the pages of no papers."""
-    store = store or Store(project.data_dir)
+    store = store or project.store()
     papers = store.papers()
     if papers.empty and not allow_empty:
         raise PublishError(f"the store {store.path} holds no papers: import a digest ('litscope "
                            f"import') or fetch ('litscope fetch') first")
     settings = project.config.site
     target = Path(out) if out is not None else project.path(settings.out)
+    if ranking is None and len(papers):
+        ranking = project.ranking(store)
+        if ranking is not None:
+            ranking.fit(papers)
     report = build_site(papers, target, settings=settings, profile=project.profile(),
+                        ranking=ranking if len(papers) else None,
                         labels=store.labels(), notes=store.notes(),
                         site_url=quarto_config(project.root, "website").get("site-url"),
                         listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
