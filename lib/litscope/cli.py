@@ -34,12 +34,21 @@ def _store(args: argparse.Namespace, required: bool = True):
 
 # -- init -----------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> None:
+    from .config import load_config
     from .project import init_project
-    created = init_project(args.dir, force=args.force, github_action=args.github_action)
-    print(f"Created a review project in {Path(args.dir).resolve()}:")
+    root = Path(args.dir)
+    was_repo = (root / ".git").exists()
+    created = init_project(root, title=args.title, subject=args.subject, categories=args.cat,
+                           query=args.query, site_url=args.site_url, force=args.force,
+                           github_action=args.github_action)
+    config = load_config(root / "litscope.yml")
+    print(f"Created the review {config.title!r} in {root.resolve()}:")
     for path in created:
         print(f"  {path}")
-    print("Next: edit litscope.yml (categories, query) and profile.yml, then run 'litscope fetch'.")
+    if not was_repo and (root / ".git").is_dir():
+        print("  (a new git repository: commit the review as you go; the store, data/, is a cache and ignored)")
+    print("Next: edit profile.yml (the words you look for), then 'litscope fetch' or 'litscope import "
+          "FILE', and 'quarto render' for the website.")
 
 
 # -- fetch ----------------------------------------------------------------------------------
@@ -582,8 +591,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("init", cmd_init, "create a review project",
                 "Create a review project in DIR: litscope.yml (what to fetch), profile.yml (how to\n"
-                "score), the workflow notebooks and a Quarto _quarto.yml for the review website.")
+                "score), the workflow notebooks, the review website (_quarto.yml, index.qmd,\n"
+                "review.qmd) with the review's title and subject, requirements.txt (litscope\n"
+                "pinned), .gitignore and .gitattributes; a folder outside git becomes a git\n"
+                "repository (git init). Without --title and --subject they are made from the\n"
+                "categories and the query, whose terms also start the profile.\n\n"
+                "example: litscope init my-review --title 'Speculative decoding' --cat cs.CL --cat cs.LG \\\n"
+                "             --query 'abs:\"speculative decoding\"' --site-url https://me.github.io/my-review/")
     p.add_argument("dir", metavar="DIR", help="folder to create (may exist, must not hold a litscope.yml)")
+    p.add_argument("--title", metavar="T", help="the review's title (the website's, and its front page's)")
+    p.add_argument("--subject", metavar="S", help="one sentence on what the review follows (the front "
+                   "page's subtitle)")
+    p.add_argument("--cat", action="append", metavar="CATEGORY",
+                   help="arXiv category to follow, repeatable (default: cs.CL and cs.LG)")
+    p.add_argument("--query", metavar="Q", help="an arXiv query narrowing the categories, e.g. "
+                   "'abs:\"speculative decoding\"'")
+    p.add_argument("--site-url", metavar="URL", help="where the website will be published, e.g. "
+                   "https://you.github.io/review/ (its RSS feed needs it)")
     p.add_argument("--force", action="store_true", help="overwrite files that exist")
     p.add_argument("--github-action", action="store_true",
                    help="also write a daily GitHub Actions workflow that updates and publishes the review")

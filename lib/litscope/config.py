@@ -123,6 +123,7 @@ class SiteSettings(_Section):
 class ProjectConfig(_Section):
     """The contents of `litscope.yml`."""
     title: str = "My arXiv review"
+    subject: str | None = None     # one sentence on what the review follows
     categories: list[str] = Field(default_factory=lambda: ["cs.CL", "cs.LG"])
     query: str | None = None
     days_back: int = Field(3, ge=1, le=365)
@@ -175,6 +176,15 @@ class Project:
         """The project's store, a cache of its decisions (`litscope.store.Store`)."""
         from .store import Store
         return Store(self.data_dir, decisions=self.decisions())
+
+    def ranked(self, store=None):
+        """The store's papers (a DataFrame of the paper schema) in the review's ranking, with
+        score, rank and excluded; newest first without a profile. What a page of the
+        review's website shows papers in."""
+        store = store or self.store()
+        papers = store.papers()
+        ranking = self.ranking(store) if len(papers) else None
+        return ranking.fit(papers).score() if ranking is not None else papers
 
     def ranking(self, store=None, *, profile=None, now=None):
         """The review's one ranking (`litscope.score.ranking.Ranking`, not fitted yet): its

@@ -88,6 +88,8 @@ def find_duplicates(papers: pd.DataFrame, threshold: float = 0.6, *, certain_at:
         raise CurateError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     validate_papers(papers.drop_duplicates("id"))
     papers = papers.reset_index(drop=True)
+    if len(papers) < 2:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "certain" else object) for c in DUPLICATE_COLUMNS})
     titles, abstracts = _texts(papers)
     t_vec, a_vec = _vectors(titles, abstracts, method)
     pairs = {(i, j) for matrix in (t_vec, a_vec) for i, j, _ in _close_pairs(matrix, threshold)}
