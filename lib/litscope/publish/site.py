@@ -45,11 +45,10 @@ from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, f
 
 #: The file that marks a folder as litscope's pages and lists what it wrote.
 MANIFEST = ".litscope-pages.json"
-#: The front page's listing, for ``metadata-files:`` in the project's ``index.qmd``.
+#: The front page's listing, for ``metadata-files:`` in the project's ``index.qmd``; its
+#: ``description`` (shown under the front page's title) says what is listed, or that
+#: nothing is yet and how to get papers.
 LISTING_FILE = "_listing.yml"
-#: A line on what the front page lists (or that nothing is there yet), for ``index.qmd``
-#: to include (``{{< include curated/_status.md >}}``).
-STATUS_FILE = "_status.md"
 #: Custom listing fields every paper page carries (Quarto reads them from front matter).
 LISTING_FIELDS = ["date", "title", "subtitle", "byline", "categories", "description", "score"]
 #: Beside a pages folder, the folders a build works in: `_STAGING` + name + pid + random.
@@ -324,25 +323,23 @@ class _SiteWriter:
         self.write_methods()
 
     def write_listing(self) -> None:
-        """The front page's listing of every paper page (``index.qmd`` reads it) and its
-        status line; without papers, no listing (Quarto warns of one that lists nothing)
-        but a note saying how to get some."""
-        meta = {"listing": _listing(f"{self.listing_prefix}papers/*.qmd", scored=self.scored,
-                                    feed=self.feed, categories=True, listing_id="papers")
-                } if len(self.papers) else {}
-        (self.root / LISTING_FILE).write_text(metadata_yaml(meta), encoding="utf-8")
+        """The front page's listing of every paper page (``index.qmd`` reads it) and a line
+        saying what it lists; without papers, no listing (Quarto warns of one that lists
+        nothing) but a line saying how to get some."""
         if len(self.papers):
-            status = (f"{len(self.papers)} of the {len(self.corpus)} papers in the review's store are "
-                      f"published here{', in the ranking the Methods page describes' if self.scored else ''}.\n")
+            status = (f"{len(self.papers)} of the {len(self.corpus)} papers in the review's store, "
+                      f"{'in the ranking the Methods page describes' if self.scored else 'newest first'}.")
         elif len(self.corpus):
-            status = (f"::: {{.callout-note}}\n## No papers published yet\n\nNone of the "
-                      f"{len(self.corpus)} papers in the review's store is chosen for the site yet "
-                      f"(site.curate in litscope.yml; the Methods page says how papers are chosen).\n:::\n")
+            status = (f"None of the {len(self.corpus)} papers in the review's store is published yet: "
+                      f"the Methods page says how papers are chosen (site.curate in litscope.yml).")
         else:
-            status = ("::: {.callout-note}\n## No papers yet\n\nThe review's store holds no papers. "
-                      "Import digests (`litscope import FILE`) or fetch from arXiv (`litscope fetch`), "
-                      "then render the site again.\n:::\n")
-        (self.root / STATUS_FILE).write_text(status, encoding="utf-8")
+            status = ("No papers yet: the review's store is empty. Import digests (litscope import FILE) "
+                      "or fetch from arXiv (litscope fetch), then render the site again.")
+        meta: dict[str, Any] = {"description": status}
+        if len(self.papers):
+            meta["listing"] = _listing(f"{self.listing_prefix}papers/*.qmd", scored=self.scored,
+                                       feed=self.feed, categories=True, listing_id="papers")
+        (self.root / LISTING_FILE).write_text(metadata_yaml(trusted(meta)), encoding="utf-8")
 
     def _paper_meta(self, row: dict[str, Any]) -> dict[str, Any]:
         meta: dict[str, Any] = {"title": row["title"]}

@@ -157,7 +157,7 @@ class Ranking:
         labels = training_labels(self.store)
         library = self.store.library()
         own = self.store.labels()
-        return {"model": learner.name,
+        return {"model": "a logistic regression on the words of titles and abstracts",
                 "n_include": learner.n_include_, "n_exclude": learner.n_exclude_,
                 "n_labels": len(own),
                 "n_library": int((labels["source"] != "label").sum() + library["paper_id"].isna().sum()),
