@@ -21,7 +21,8 @@ from markupsafe import Markup
 from ..config import parse_day
 from ..errors import PublishError
 from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
-from ..schema import SUMMARY_FIELDS, conform_papers, missing
+from ..errors import LitscopeError
+from ..schema import SUMMARY_FIELDS, conform_papers, missing, split_arxiv_id
 
 DigestFormat = Literal["daily", "bot"]
 FORMATS: tuple[str, ...] = ("daily", "bot")
@@ -65,18 +66,29 @@ def _value(value: Any) -> Any:
     return value if isinstance(value, list) or not missing(value) else None
 
 
-def _url(paper: dict[str, Any]) -> Markup:
-    """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``."""
-    return paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
+def _url(paper: dict[str, Any], versioned: bool = False) -> Markup:
+    """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``; with
+    `versioned`, for an arXiv paper of a known version, a link to that version, so that a
+    daily digest records which version it listed (`litscope.update.once` reads it back)."""
+    url = paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
+    version = paper.get("version")
+    if versioned and version is not None and not str(paper["id"]).startswith("h:"):
+        try:
+            listed = split_arxiv_id(str(url))
+        except LitscopeError:
+            listed = None
+        if listed != (paper["id"], int(version)):
+            url = safe_url(f"https://arxiv.org/abs/{paper['id']}v{int(version)}") or url
+    return url
 
 
-def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
+def _record(row: dict[str, Any], number: int, versioned: bool = False) -> dict[str, Any]:
     paper = {k: _value(v) for k, v in row.items()}
     score = paper.get("score") if paper.get("score") is not None else paper.get("external_score")
     version = paper.get("version")
     source = paper.get("summary_source") or "litscope"
     return {
-        "number": number, "title": paper["title"], "url": _url(paper), "authors": paper["authors"],
+        "number": number, "title": paper["title"], "url": _url(paper, versioned), "authors": paper["authors"],
         "primary_category": paper["primary_category"], "tldr": paper["tldr"],
         "details": [(SUMMARY_LABELS.get(f, f.capitalize()), paper[f]) for f in _DETAILS if paper[f]],
         "published": paper["published"].strftime("%Y-%m-%d") if paper["published"] is not None else None,
@@ -157,6 +169,6 @@ def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title
         rows = []
         for row in ordered[ordered["_section"] == name].to_dict("records"):
             number += 1
-            rows.append(_record(row, number))
+            rows.append(_record(row, number, versioned=True))   # its link says the version
         groups.append({"name": Markup(name), "papers": rows})
     return env.get_template("digest/daily.md.j2").render(groups=groups)
