@@ -63,6 +63,7 @@ def query_terms(query: str | None) -> list[str]:
     gives ``["speculative decoding", "draft"]``), without its fields and operators."""
     if not query:
         return []
+    query = re.sub(r"\b(?:cat|id|rn):\S+", " ", query)     # categories and ids are no words to look for
     phrases = re.findall(r'"([^"]+)"', query)
     rest = _QUERY_SYNTAX.sub(" ", re.sub(r'"[^"]*"', " ", query))
     words = [w for w in re.split(r"[\s,]+", rest) if len(w) > 2 and re.fullmatch(r"[\w\-.+]+", w)]
