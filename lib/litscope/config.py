@@ -173,9 +173,12 @@ class Project:
         return DecisionLog(self.root) if self.is_project else None
 
     def store(self):
-        """The project's store, a cache of its decisions (`litscope.store.Store`)."""
+        """The store (`litscope.store.Store`): the project's own, a cache of its decisions,
+        or the one ``--data``/$LITSCOPE_DATA names, which keeps the decisions of the project
+        whose data folder it is, if any."""
         from .store import Store
-        return Store(self.data_dir, decisions=self.decisions())
+        own = self.is_project and self.data_dir == (self.root / self.config.data).resolve()
+        return Store(self.data_dir, decisions=self.decisions() if own else None)
 
     def ranked(self, store=None):
         """The store's papers (a DataFrame of the paper schema) in the review's ranking, with

@@ -9,6 +9,7 @@ papers the store holds; it reports what it applied and where reviewers disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -61,7 +62,8 @@ def rebuild(project: Project, *, fetch: bool = False, client=None) -> RebuildRep
     from .sources.digests import read_digest
     from .sources.library import restore_libraries
     from .schema import split_arxiv_id
-    store = project.store()
+    from .store import Store
+    store = Store(project.data_dir, decisions=project.decisions())   # this store, a cache of this review
     report = RebuildReport(store=store.path)
     digests = sorted(project.path(project.config.digests).glob("*.md"))
     if digests:
@@ -70,12 +72,8 @@ def rebuild(project: Project, *, fetch: bool = False, client=None) -> RebuildRep
             .drop_duplicates("id", keep="last").reset_index(drop=True)
         store.add_papers(papers)
         report.digests, report.digest_papers = len(digests), len(papers)
-    fetcher = None
-    if fetch:
-        from .sources.arxiv_api import fetch_ids
-
-        def fetcher(ids: list[str]) -> pd.DataFrame:
-            return fetch_ids(ids, project=project, client=client)
+    from .sources.arxiv_api import fetch_ids
+    fetcher = partial(fetch_ids, project=project, client=client) if fetch else None
     report.libraries = restore_libraries(store, fetch=fetcher)
     decisions = project.decisions().read()
     held = set(store.papers()["id"])

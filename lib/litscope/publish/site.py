@@ -38,6 +38,8 @@ from ..config import Project, SiteSettings
 from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..schema import SUMMARY_FIELDS, conform_papers
+from ..score.engine import Scorer
+from ..score.ranking import describe_profile
 from ..store import Store
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
@@ -645,14 +647,12 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     if ranking is None and scorer is None and profile is not None and len(papers):
         from ..score.ranking import Ranking
         ranking = Ranking(profile).fit(papers)
-    described = ranking.describe() if ranking is not None else None
+    described = None
     if ranking is not None:
-        scorer, profile = ranking.scorer_, ranking.profile
-    elif scorer is not None:
-        from ..score.ranking import describe_profile
-        profile = profile or scorer.profile
-        described = describe_profile(profile, scorer.n_papers_, learned_error=None if scorer._learned is not None
-                                     else "no labels were given to learn from")
+        scorer, profile, described = ranking.scorer_, ranking.profile, ranking.describe()
+    elif isinstance(scorer, Scorer):        # a scorer alone: what it was given is all we know
+        described = describe_profile(scorer.profile, scorer.n_papers_, learned_error=None
+                                     if scorer._learned is not None else "no labels were given to learn from")
     frame, scorer = score_papers(papers, profile, scorer)
     chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     if isinstance(notes, pd.DataFrame):
