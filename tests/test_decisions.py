@@ -235,3 +235,11 @@ def test_library_import_keeps_the_library_in_the_project_and_remove_drops_it(rev
     assert main(["library", "remove", "mine"]) == 0
     assert not (review / "library" / "mine.jsonl").exists()
     assert pd.DataFrame(open_project(review).store().library()).empty
+
+
+def test_list_prints_ids_for_other_commands(review, capsys):
+    capsys.readouterr()
+    assert main(["list", "--top", "2", "--ids"]) == 0
+    ids = capsys.readouterr().out.split()
+    assert len(ids) == 2 and main(["label", *ids, "include"]) == 0
+    assert sorted(open_project(review).store().labels()["id"]) == sorted(ids)

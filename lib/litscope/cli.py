@@ -37,12 +37,12 @@ def cmd_init(args: argparse.Namespace) -> None:
     from .config import load_config
     from .project import init_project
     root = Path(args.dir)
-    was_repo = (root / ".git").exists()
+    was_repo, existed = (root / ".git").exists(), (root / "litscope.yml").exists()
     created = init_project(root, title=args.title, subject=args.subject, categories=args.cat,
                            query=args.query, site_url=args.site_url, force=args.force,
                            github_action=args.github_action)
     config = load_config(root / "litscope.yml")
-    print(f"Created the review {config.title!r} in {root.resolve()}:")
+    print(f"{'Added to' if existed else 'Created'} the review {config.title!r} in {root.resolve()}:")
     for path in created:
         print(f"  {path}")
     if not was_repo and (root / ".git").is_dir():
@@ -185,6 +185,9 @@ def cmd_list(args: argparse.Namespace) -> None:
     if args.label:
         papers = papers[papers["label"] == args.label] if "label" in papers else papers.iloc[:0]
         how += f", labelled {args.label}"
+    if args.ids:                       # for other commands: litscope label $(litscope list --ids) ...
+        print("\n".join(papers["id"].head(args.top)))
+        return
     print(format_table(papers.head(args.top)))
     more = f"; {len(papers) - args.top} more (use --top N)" if len(papers) > args.top else ""
     print(f"{len(papers)} papers {how}{more}.")
@@ -716,6 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", choices=["include", "exclude", "maybe"], help="only papers with this label")
     p.add_argument("--sort", choices=["rank", "date"], default="rank",
                    help="the review's ranking (default; newest first without a profile) or date")
+    p.add_argument("--ids", action="store_true", help="print only the papers' ids, one a line")
     data_option(p)
 
     p = command("score", cmd_score, "rank the store's papers with a profile",

@@ -129,11 +129,13 @@ def init_project(directory: str | Path, *, title: str | None = None, subject: st
     front page (``index.qmd``); without them they are made from `categories` (default
     cs.CL and cs.LG) and `query`, whose terms also start the profile. `site_url` is where
     the website will be published (its RSS feed needs it). With `git`, a folder not yet in
-    a git repository becomes one (``git init``; nothing is committed)."""
+    a git repository becomes one (``git init``; nothing is committed). Files that exist are
+    kept unless `force`: `github_action` on a review adds the daily workflow (and what else
+    it lacks)."""
     root = Path(directory)
-    if (root / CONFIG_NAME).exists() and not force:
+    if (root / CONFIG_NAME).exists() and not (force or github_action):
         raise ConfigError(f"{root / CONFIG_NAME} exists already: this folder is a review project "
-                          f"(use --force to overwrite its files)")
+                          f"(use --force to overwrite its files, --github-action to add the workflow)")
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root}: exists and is not a folder")
     categories = list(categories or ProjectConfig().categories)
