@@ -58,23 +58,14 @@ def _fingerprint(path: Path) -> str | None:
 def review(tmp_path_factory) -> tuple[Path, Path]:
     """A fresh review project and a store folder outside it holding the sample, 16 labels and
     a library, shared by this module's notebooks."""
+    from curation import curate_sample
     from litscope.project import init_project
-    from litscope.sample import load_sample
-    from litscope.sources.library import import_library
     from litscope.store import Store
     root = tmp_path_factory.mktemp("review")
     init_project(root, git=False)
     shutil.copytree(REPO / "taxonomies", root / "taxonomies")   # as in this repository's review
     data = tmp_path_factory.mktemp("notebook-data")
-    store = Store(data)
-    store.add_papers(load_sample())
-    papers = store.papers()
-    wanted = papers["subtopic"] == "效率与压缩"
-    for paper_id in papers.loc[wanted, "id"].sample(8, random_state=0):
-        store.set_label(paper_id, "include")
-    for paper_id in papers.loc[papers["subtopic"].notna() & ~wanted, "id"].sample(8, random_state=0):
-        store.set_label(paper_id, "exclude")
-    import_library(store, REPO / "tests" / "fixtures" / "my-library.bib", name="my-library")
+    curate_sample(Store(data))
     return root, data
 
 

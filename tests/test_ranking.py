@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from curation import curate_sample
 from litscope.cli import main
 from litscope.config import open_project
 from litscope.publish.markdown import slugify
 from litscope.publish.quarto_schema import split_front_matter
-from litscope.sample import load_sample
 from litscope.score.ranking import Ranking
 from litscope.sources.digests import read_digest
-from litscope.sources.library import import_library
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DAY = "2025-12-05"
 
 
@@ -29,15 +27,7 @@ def review(tmp_path_factory) -> Path:
     profile = root / "profile.yml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("alpha: 0.0 ", "alpha: 0.6 ")
                        + "similarity: {weight: 3, top_k: 3}\n", encoding="utf-8")
-    store = open_project(root).store()
-    store.add_papers(load_sample())
-    papers = store.papers()
-    wanted = papers["subtopic"] == "效率与压缩"
-    for paper_id in papers.loc[wanted, "id"].sample(8, random_state=1):
-        store.set_label(paper_id, "include")
-    for paper_id in papers.loc[papers["subtopic"].notna() & ~wanted, "id"].sample(8, random_state=1):
-        store.set_label(paper_id, "exclude")
-    import_library(store, FIXTURES / "my-library.bib", name="mine")
+    curate_sample(open_project(root).store(), seed=1, library="mine")
     return root
 
 
