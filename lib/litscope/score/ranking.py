@@ -36,7 +36,8 @@ class RankingDescription:
     half_life_days: float | None
     min_score: float | None
     alpha: float
-    #: The learned model: includes, excludes, own labels, library items, latest label day.
+    #: The learned model: includes, excludes, own labels, library items, the day of the latest
+    #: label and of the newest library item (as the decisions and the library files say).
     learned: dict[str, Any] | None = None
     #: Why alpha has no effect (no store, too few labels), when it has none.
     learned_error: str | None = None
@@ -75,7 +76,7 @@ class RankingDescription:
             got = self.learned
             library = f", {got['n_library']} of them from the library" if got["n_library"] else ""
             when = [f"the latest label is from {got['latest_label']}" if got["latest_label"] else "",
-                    f"the library was imported on {got['library_imported']}" if got["library_imported"] else ""]
+                    f"the newest library item was added on {got['library_added']}" if got["library_added"] else ""]
             lines.append(f"A model learned from the review's decisions gives {self.alpha:.0%} of the "
                          f"score (alpha {self.alpha:g}): {got['model']} trained on {got['n_include']} "
                          f"includes{library} and {got['n_exclude']} excludes"
@@ -162,7 +163,7 @@ class Ranking:
                 "n_labels": len(own),
                 "n_library": int((labels["source"] != "label").sum() + library["paper_id"].isna().sum()),
                 "latest_label": str(own["updated_at"].max())[:10] if len(own) else None,
-                "library_imported": str(library["imported_at"].max())[:10] if len(library) else None}
+                "library_added": str(library["added"].dropna().max())[:10] if library["added"].notna().any() else None}
 
     def _compare(self, frame: pd.DataFrame | None) -> str | None:
         settings = self.profile.similarity
