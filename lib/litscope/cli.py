@@ -796,8 +796,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate _quarto.yml and every page's front matter against Quarto 1.10's "
                         "schema (no Quarto needed)")
     p.add_argument("--render", action="store_true",
-                   help="then render the whole website with 'quarto render' (notebooks run on this "
-                        "Python) when Quarto is installed, else say how to get it")
+                   help="then render the whole website with 'quarto render' (its pages' code runs on "
+                        "this Python) when Quarto is installed, else say how to get it")
     data_option(p)
     allow_empty_option(p)
 
@@ -956,8 +956,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
                 "Import the embedded sample corpus (papers from five real digests) into the store,\n"
-                "score it with the example profile, and write the digest and the review website's\n"
-                "pages; --render then renders the website with Quarto (its notebooks run too).")
+                "rank it with the review's profile, and write the digest and the review website's\n"
+                "pages; --render then renders the website with Quarto. For this repository (the\n"
+                "sample review) or an empty folder: it refuses a store holding papers of yours.")
     p.add_argument("--render", action="store_true", help="render the website with Quarto afterwards")
     data_option(p)
     return parser

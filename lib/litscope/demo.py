@@ -31,7 +31,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
              progress: bool | None = None) -> DemoReport:
     """Run the workflow on the embedded sample into `project`; prints what it did to `out`.
 
-    `render`: then run ``quarto render`` on the project (its notebooks too, on this Python).
+    `render`: then run ``quarto render`` on the project (its pages' code on this Python).
     """
     from .publish.digest import render_digest
     from .errors import ConfigError
@@ -96,7 +96,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     elif not has_site:
         say(f"   {project.root} has no _quarto.yml: 'litscope init' makes a review project with its website.")
     elif find_quarto():
-        say("   Render the website (the notebooks run too): 'litscope publish --render', or "
+        say("   Render the website: 'litscope publish --render', or "
             "'QUARTO_PYTHON=.venv/bin/python quarto render' here.")
     else:
         say("   " + QUARTO_HELP.format(root=project.root) + ".")

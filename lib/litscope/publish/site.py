@@ -59,7 +59,7 @@ _STAGING_SUFFIX = re.compile(r"(\d+)-[0-9a-f]{8}(?:-old)?")
 QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (litscope[publish]) on a "
                "connected machine or from https://quarto.org/docs/get-started/, then run "
                "'litscope publish --render' in {root} (it runs 'quarto render' with this Python, "
-               "which the notebooks need)")
+               "which the pages' code needs)")
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
                     "field_weight": "Field weight", "contribution": "Contribution"}
 _KIND_NAMES = {"papers": ("paper page", "paper pages"), "topics": ("topic page", "topic pages"),
@@ -739,7 +739,7 @@ def find_quarto() -> str | None:
 
 def render_project(root: str | Path, quarto: str | None = None) -> Path:
     """Run ``quarto render`` in the review project `root` (its pre-render step writes the
-    pages; its notebooks run on this Python unless $QUARTO_PYTHON says otherwise); returns
+    pages; the code of its .qmd pages runs on this Python unless $QUARTO_PYTHON says otherwise); returns
     the rendered ``_site`` folder."""
     root = Path(root)
     quarto = quarto or find_quarto()
