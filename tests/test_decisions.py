@@ -175,6 +175,7 @@ def test_replay_takes_the_latest_decision_whatever_the_file_order(tmp_path):
     ("{not json", "not a JSON line"),
     ('{"at": "2025-12-06", "id": "p", "kind": "label"}', "a decision needs the texts 'at', 'by', 'id' and 'kind'"),
     ('{"at": "yesterday", "by": "A", "id": "p", "kind": "label"}', "'at' is not an ISO time"),
+    ('{"at": "2025-12-06", "by": "A", "id": "p", "kind": "label", "label": "love"}', "label 'love' is none of"),
 ])
 def test_a_line_that_is_no_decision_is_named(tmp_path, line, message):
     (tmp_path / "decisions").mkdir()

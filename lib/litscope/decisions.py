@@ -44,6 +44,8 @@ FOLDER = "decisions"
 ENV_REVIEWER = "LITSCOPE_REVIEWER"
 #: What a decision is about; besides these, a curated field's name (topic, tldr, ...).
 KINDS = ("label", "note", "tags")
+#: The labels a paper can have (a label decision of None clears it).
+LABELS = ("include", "exclude", "maybe")
 _NOT_DECIDED = object()
 
 
@@ -194,6 +196,8 @@ def _parse(line: str, path: Path, number: int) -> dict[str, Any]:
     except ValueError:
         raise DecisionError(f"{where}: 'at' is not an ISO time: {entry['at']!r}") from None
     entry["_at"] = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    if entry["kind"] == "label" and entry.get("label") not in (None, *LABELS):
+        raise DecisionError(f"{where}: label {entry.get('label')!r} is none of {', '.join(LABELS)} (or null)")
     return entry
 
 

@@ -31,14 +31,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .decisions import DecisionLog, PaperDecisions, replay
+from .decisions import LABELS, DecisionLog, PaperDecisions, replay
 from .errors import StoreError
 from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
                      TIME_COLUMNS, conform_papers, from_arrow, papers_frame, read_parquet, take_rows,
                      to_arrow, validate_papers)
 
 STORE_FILE = "litscope.sqlite"
-LABELS = ("include", "exclude", "maybe")
 
 _SQL_TYPES = {"version": "INTEGER", "title_derived": "INTEGER", "external_score": "REAL"}
 #: Text a copy of a paper may extend but never cut short (see `cut_short`).
