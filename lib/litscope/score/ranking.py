@@ -52,8 +52,9 @@ class RankingDescription:
         if self.alpha and self.learned:
             got = self.learned
             library = f" ({got['n_library']} library items among them)" if got["n_library"] else ""
-            notes.append((f"alpha {self.alpha:g}: blending in a model learned from {got['n_include']} "
-                          f"includes{library} and {got['n_exclude']} excludes.", False))
+            notes.append((f"alpha {self.alpha:g}: blending in a model learned from "
+                          f"{_n(got['n_include'], 'include')}{library} and {_n(got['n_exclude'], 'exclude')}.",
+                          False))
         elif self.alpha:
             notes.append((f"alpha {self.alpha:g} has no effect yet: {self.learned_error}.", True))
         if self.similarity:
@@ -67,8 +68,8 @@ class RankingDescription:
     def lines(self) -> list[str]:
         """The ranking in sentences (Markdown-free), for the methods page and the terminal."""
         weights = ", ".join(f"{k} {v:g}" for k, v in self.field_weights.items())
-        lines = [f"Scores come from the profile {self.profile}: {self.n_terms} terms, "
-                 f"{self.n_excludes} excludes and {self.n_boosts} author or category boosts "
+        lines = [f"Scores come from the profile {self.profile}: {_n(self.n_terms, 'term')}, "
+                 f"{_n(self.n_excludes, 'exclude')} and {_n(self.n_boosts, 'author or category boost')} "
                  f"(field weights {weights}; term frequency {self.tf})."]
         if self.half_life_days:
             lines.append(f"A paper's score halves every {self.half_life_days:g} days after submission.")
@@ -78,8 +79,8 @@ class RankingDescription:
             when = [f"the latest label is from {got['latest_label']}" if got["latest_label"] else "",
                     f"the newest library item was added on {got['library_added']}" if got["library_added"] else ""]
             lines.append(f"A model learned from the review's decisions gives {self.alpha:.0%} of the "
-                         f"score (alpha {self.alpha:g}): {got['model']} trained on {got['n_include']} "
-                         f"includes{library} and {got['n_exclude']} excludes"
+                         f"score (alpha {self.alpha:g}): {got['model']} trained on "
+                         f"{_n(got['n_include'], 'include')}{library} and {_n(got['n_exclude'], 'exclude')}"
                          + (f"; {' and '.join(w for w in when if w)}" if any(when) else "") + ".")
         elif self.alpha and self.learned_error:
             lines.append(f"alpha is {self.alpha:g}, but no model could be learned yet "
@@ -217,6 +218,11 @@ def describe_profile(profile: Profile, n_papers: int, **parts: Any) -> RankingDe
         n_excludes=len(profile.exclude), n_boosts=len(profile.author_boosts) + len(profile.category_boosts),
         field_weights=profile.field_weights.model_dump(), tf=profile.tf,
         half_life_days=profile.half_life_days, min_score=profile.min_score, alpha=profile.alpha, **parts)
+
+
+def _n(count: int, word: str) -> str:
+    """``"1 term"``, ``"2 terms"``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
