@@ -82,8 +82,11 @@ class ArxivSettings(_Section):
     delay_seconds: float = Field(3.0, ge=0)   # >= 3 s for arXiv's hosts: check_polite_delay
     retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
-    max_backoff_seconds: float = Field(120.0, ge=0)
-    timeout_seconds: float = Field(30.0, gt=0)
+    max_backoff_seconds: float = Field(120.0, ge=0)   # a longer Retry-After ends the run's requests
+    timeout_seconds: float = Field(30.0, gt=0)       # the longest silence within an answer
+    deadline_seconds: float = Field(180.0, gt=0)     # one whole answer, however it trickles in
+    # the biggest answer read (decompressed); arXiv's largest pages are a few MiB
+    max_answer_mb: float = Field(64.0, gt=0)
     # arXiv announces a Friday's submissions on Monday evening (US Eastern), so a day's
     # window counts as complete only this many whole days after it ended.
     settle_days: int = Field(4, ge=0, le=60)
@@ -101,10 +104,13 @@ class LLMSettings(_Section):
     api_key_env: str = "OPENAI_API_KEY"
     language: str = "en"
     concurrency: int = Field(4, ge=1, le=64)
-    timeout_seconds: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(60.0, gt=0)      # the longest silence within an answer
+    deadline_seconds: float = Field(300.0, gt=0)    # one whole answer, however it trickles in
+    # the biggest answer read (decompressed): a chat completion is KBs, 128 embeddings a few MiB
+    max_answer_mb: float = Field(32.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
     backoff_seconds: float = Field(2.0, ge=0)   # first back-off; doubles on each retry
-    max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After fails the paper
+    max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After ends the run's requests
     json_mode: bool = True   # send response_format=json_object; off for servers that reject it
     #: The model of the endpoint's /embeddings (representation "endpoint" in a profile).
     embedding_model: str = "text-embedding-3-small"

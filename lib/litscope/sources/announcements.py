@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Iterable
 
 import pandas as pd
-import requests
+import httpx
 from lxml import etree
 
 from ..config import Project
@@ -116,11 +116,11 @@ def parse_listing(content: bytes) -> tuple[date | None, pd.DataFrame, pd.DataFra
     return feed_day, listed.astype({"version": "Int64"}), papers_frame(papers).drop_duplicates("id")
 
 
-def _feed_page(response: requests.Response) -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
+def _feed_page(response: httpx.Response) -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
     if response.status_code == 404:
         raise Refused("arXiv feed: no such feed (HTTP 404): check the categories")
     if response.status_code != 200:
-        raise Refused(f"arXiv feed rejected the request with HTTP {response.status_code} ({response.reason})")
+        raise Refused(f"arXiv feed rejected the request with HTTP {response.status_code} ({response.reason_phrase})")
     return parse_listing(response.content)
 
 

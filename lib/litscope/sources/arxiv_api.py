@@ -20,7 +20,7 @@ from typing import Iterable
 
 import arxiv
 import pandas as pd
-import requests
+import httpx
 from arxiv._feed import ParsedFeed, parse as parse_feed
 from lxml import etree
 from tqdm.auto import tqdm
@@ -49,13 +49,13 @@ def arxiv_categories() -> dict[str, str]:
 
 
 # -- one page ---------------------------------------------------------------------------------
-def _api_page(response: requests.Response) -> ParsedFeed:
+def _api_page(response: httpx.Response) -> ParsedFeed:
     """Parse a page, refusing what the package's forgiving parser would read as 0 results."""
     if response.status_code != 200:
         try:
-            why = _api_error(etree.fromstring(response.content, XML_PARSER)) or response.reason
+            why = _api_error(etree.fromstring(response.content, XML_PARSER)) or response.reason_phrase
         except etree.XMLSyntaxError:
-            why = response.reason
+            why = response.reason_phrase
         raise Refused(f"arXiv API rejected the request with HTTP {response.status_code} ({why})")
     try:
         root = etree.fromstring(response.content, XML_PARSER)

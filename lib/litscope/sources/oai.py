@@ -22,7 +22,7 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-import requests
+import httpx
 from lxml import etree
 from tqdm.auto import tqdm
 
@@ -145,9 +145,9 @@ def _keep(records: list[dict], categories: set[str], first: date, last: date | N
     return papers[keep].reset_index(drop=True)
 
 
-def _oai_answer(response: requests.Response, metadata_format: str) -> Page:
+def _oai_answer(response: httpx.Response, metadata_format: str) -> Page:
     if response.status_code != 200:
-        raise Refused(f"arXiv OAI-PMH rejected the request with HTTP {response.status_code} ({response.reason})")
+        raise Refused(f"arXiv OAI-PMH rejected the request with HTTP {response.status_code} ({response.reason_phrase})")
     return parse_page(response.content, metadata_format)
 
 

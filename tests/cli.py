@@ -1,0 +1,71 @@
+"""Running the `litscope` console script as a user would, measuring what it cost: the
+tests of hostile input drive the real command and check its one line, its exit status, its
+time and its peak memory."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPT = Path(sys.executable).with_name("litscope")
+
+
+@dataclass
+class Run:
+    """What one command did: its exit status, output, wall time and peak memory."""
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mib: float
+
+    @property
+    def error(self) -> str:
+        """The one error line the command printed (the whole standard error otherwise)."""
+        lines = [line for line in self.stderr.splitlines() if not line.startswith("litscope: warning:")]
+        return lines[0] if len(lines) == 1 else self.stderr
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith("litscope: warning:")]
+
+    def failed_cleanly(self) -> bool:
+        """Status 2 with exactly one error line, no traceback."""
+        errors = [line for line in self.stderr.splitlines() if not line.startswith("litscope: warning:")]
+        return (self.returncode == 2 and len(errors) == 1 and errors[0].startswith("litscope: error: ")
+                and "Traceback" not in self.stderr)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any LITSCOPE_ setting of the machine's, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITSCOPE_")}
+    env.update(extra)
+    return env
+
+
+def litscope(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120,
+             prefix: list[str] | None = None) -> Run:
+    """Run ``litscope ARGS`` in `cwd` (after `prefix`, e.g. a namespace wrapper), killed after
+    `timeout` seconds; its peak memory is the child's maximum resident set (``wait4``)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen([*(prefix or []), str(SCRIPT), *map(str, args)], cwd=cwd,
+                                   env=env if env is not None else clean_env(), stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=err)
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        return Run(process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                   seconds, usage.ru_maxrss / 1024)
