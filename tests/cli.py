@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPT = Path(sys.executable).with_name("litscope")
+#: The LLM key the `review` fixture's project reads (conftest.py).
+KEY_ENV, KEY = "LITSCOPE_TEST_REVIEW_KEY", "sk-review-test-5be1d07c"
 
 
 @dataclass
@@ -69,3 +71,8 @@ def litscope(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, ti
         err.seek(0)
         return Run(process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
                    seconds, usage.ru_maxrss / 1024)
+
+
+def run_in(review: Path, *args: str | Path, prefix: list[str] | None = None, timeout: float = 120) -> Run:
+    """``litscope ARGS`` in the `review` fixture's project, with its LLM key set."""
+    return litscope(*args, cwd=review, env=clean_env(**{KEY_ENV: KEY}), timeout=timeout, prefix=prefix)

@@ -201,17 +201,55 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
+#: What litscope reads of a file it imports (a digest, a library export, a profile): its
+#: size, and the length of one line (a digest's longest line is 2 KB, a snapshot's ~300 KB).
+MAX_FILE_BYTES = 256 << 20
+MAX_LINE_BYTES = 4 << 20
+#: How much of a file's start format detection reads.
+HEAD_BYTES = 64 << 10
+
+
 def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it",
               hint: str = "", cut_ok: bool = False) -> str:
     """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
-    file and why: it cannot be read (then `hint`, what to do), or where its first byte that
-    is not UTF-8 sits. With `cut_ok`, a file that ends inside a character (a download or a
-    copy cut short) reads as the text before it: the caller finds the cut entry."""
+    file and why: it cannot be read (then `hint`, what to do), it is bigger than
+    `MAX_FILE_BYTES` or has a line longer than `MAX_LINE_BYTES` (found while reading, so
+    memory stays bounded), or where its first byte that is not UTF-8 sits. With `cut_ok`,
+    a file that ends inside a character (a download or a copy cut short) reads as the text
+    before it: the caller finds the cut entry."""
     file = Path(file)
+    lines = []
     try:
-        data = file.read_bytes()
+        with file.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise error(f"{file}: {size / 2**20:,.0f} MiB, more than the {MAX_FILE_BYTES >> 20} MiB "
+                            f"litscope reads from one file (is it the right file?)")
+            while line := stream.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise error(f"{file}: line {len(lines) + 1} is longer than {MAX_LINE_BYTES >> 20} MiB, "
+                                f"which litscope does not read (is it the right file?)")
+                lines.append(line)
     except OSError as exc:
         raise error(f"{file}: cannot read {what} ({exc.strerror or exc}){hint}") from None
+    return _decode(b"".join(lines), file, error, cut_ok)
+
+
+def read_head(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it") -> str:
+    """The first `HEAD_BYTES` of a UTF-8 file, ending with its last whole line there: enough
+    to tell a file's format without reading all of it."""
+    file = Path(file)
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(HEAD_BYTES)
+    except OSError as exc:
+        raise error(f"{file}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(data) == HEAD_BYTES and b"\n" in data:
+        data = data[:data.rindex(b"\n") + 1]
+    return _decode(data, file, error, cut_ok=True)
+
+
+def _decode(data: bytes, file: Path, error: type[Exception], cut_ok: bool) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -230,6 +268,8 @@ def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = C
     text = read_text(file, error)
     try:
         raw = yaml.safe_load(text) or {}
+    except RecursionError:
+        raise error(f"{file}: YAML nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark else ""

@@ -162,8 +162,8 @@ class LLMClient:
                 self._count()
                 cause = exc.__cause__
                 if isinstance(cause, AnswerTooLarge):
-                    raise RequestFailed(f"the answer from {self.endpoint} is {cause} (llm.max_answer_mb)",
-                                        n, retryable=True) from None
+                    raise RequestFailed(f"{self.endpoint} sent {cause} (llm.max_answer_mb)", n,
+                                        retryable=True) from None
                 if isinstance(cause, RedirectRefused):
                     raise self._stop(self.redact(f"{cause} -- check llm.base_url")) from None
                 raise Retry(f"cannot connect to {self.endpoint} ({self.redact(str(cause or exc))})") from None

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ...config import read_text
+from ...config import HEAD_BYTES, read_head, read_text
 from ...errors import ImportFormatError, SchemaError
 from ...schema import SUMMARY_FIELDS, content_id, papers_frame, validate_papers
 from . import bilingual, bot, daily, topics
@@ -30,9 +30,11 @@ FORMATS = {module.NAME: module for module in (daily, bot, bilingual, topics)}
 
 
 def detect_format(text: str, *, where: str = "text") -> str:
-    """The name of the digest format `text` is in; `ImportFormatError` if none fits."""
+    """The name of the digest format `text` is in, told from its first `HEAD_BYTES`;
+    `ImportFormatError` if none fits."""
+    head = text[:HEAD_BYTES]
     for name, module in FORMATS.items():
-        if module.looks_like(text):
+        if module.looks_like(head):
             return name
     raise ImportFormatError(f"{where}: not a digest litscope can import (tried the formats "
                             f"{', '.join(FORMATS)}); pass --format to force one")
@@ -44,8 +46,11 @@ def read_digest(path: str | Path, format: str | None = None) -> pd.DataFrame:
     ``source`` is ``"<format>:<file name>"``)."""
     path = Path(path)
     _check_format(format)
-    return parse_digest(read_text(path, ImportFormatError, cut_ok=True), name=path.name, format=format,
-                        where=str(path))
+    if format is None:   # told from the head, before the whole file is read
+        format = detect_format(repair_mojibake(read_head(path, ImportFormatError, what="the digest")),
+                               where=str(path))
+    return parse_digest(read_text(path, ImportFormatError, what="the digest", cut_ok=True), name=path.name,
+                        format=format, where=str(path))
 
 
 def parse_digest(text: str, *, name: str = "digest", format: str | None = None,
