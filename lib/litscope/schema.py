@@ -132,6 +132,22 @@ def paper_date(value: str | datetime, field: str = "date", *, utc: bool = True) 
         raise SchemaError(f"{field} {str(value)[:40]!r} {why}") from None
 
 
+#: The longest text one field of a paper may hold (arXiv's abstracts stop at 1,920 characters):
+#: sources refuse an entry with a longer one, so no store ever holds a book in a field.
+MAX_TEXT = 100_000
+
+
+def check_text(record: Mapping[str, Any], name: str) -> None:
+    """`SchemaError` naming `name` and the field when a text field of `record` (or a name in
+    one of its lists) is longer than `MAX_TEXT` characters."""
+    for field, value in record.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if longest > MAX_TEXT:
+            raise SchemaError(f"{name}: its {field} has {longest:,} characters, more than the "
+                              f"{MAX_TEXT:,} litscope keeps")
+
+
 def normalize_text(text: str | None) -> str:
     """Lower-case, NFKC-normalised text with punctuation and runs of space folded."""
     text = unicodedata.normalize("NFKC", text or "").lower()

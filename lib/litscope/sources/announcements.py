@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..config import Project
 from ..errors import FetchError, SchemaError
-from ..schema import paper_date, papers_frame, split_arxiv_id
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .arxiv_api import _check_categories, _client, _plural, fetch_ids
@@ -96,22 +96,24 @@ def parse_listing(content: bytes, where: str = "the feed") -> tuple[date | None,
         try:
             paper_id, version = split_arxiv_id(guid.removeprefix("oai:arXiv.org:"))
             announced = _day(_text(item, fields["date"]), f"item {guid!r}: {fields['date']}")
+            kind = _text(item, "arxiv:announce_type") or (prefix.group(2) if prefix else None)
+            cats = categories(item)
+            paper = {
+                "id": paper_id, "version": version, "title": _text(item, fields["title"]) or paper_id,
+                "authors": split_authors(_text(item, "dc:creator")),
+                "abstract": text[prefix.end():] if prefix else text or None,
+                "primary_category": None, "categories": cats,
+                "abs_url": f"https://arxiv.org/abs/{paper_id}", "pdf_url": f"https://arxiv.org/pdf/{paper_id}",
+                "doi": _text(item, "arxiv:DOI"), "journal_ref": _text(item, "arxiv:journal_reference"),
+                "source": "arxiv:announcement",
+            }
+            check_text(paper, f"item {guid!r}")
         except SchemaError as exc:
             log.warning("arXiv feed: skipped an item of %s: %s", where, exc)
             continue
-        kind = _text(item, "arxiv:announce_type") or (prefix.group(2) if prefix else None)
-        cats = categories(item)
         announcements.append({"id": paper_id, "day": announced, "type": kind,
                               "version": version, "categories": cats})
-        papers.append({
-            "id": paper_id, "version": version, "title": _text(item, fields["title"]) or paper_id,
-            "authors": split_authors(_text(item, "dc:creator")),
-            "abstract": text[prefix.end():] if prefix else text or None,
-            "primary_category": None, "categories": cats,
-            "abs_url": f"https://arxiv.org/abs/{paper_id}", "pdf_url": f"https://arxiv.org/pdf/{paper_id}",
-            "doi": _text(item, "arxiv:DOI"), "journal_ref": _text(item, "arxiv:journal_reference"),
-            "source": "arxiv:announcement",
-        })
+        papers.append(paper)
     listed = pd.DataFrame(announcements, columns=["id", "day", "type", "version", "categories"]) \
         .drop_duplicates("id").reset_index(drop=True)
     unknown = sorted(set(listed["type"].dropna()) - set(ANNOUNCE_TYPES)) + \

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from ..config import Project, ProjectConfig, parse_day
 from ..errors import ConfigError, FetchError, SchemaError
-from ..schema import paper_date, papers_frame, split_arxiv_id
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .schedule import changed_since
@@ -105,6 +105,9 @@ def _result(entry: etree._Element) -> arxiv.Result:
     if result is None:
         raise SchemaError(f"entry {name!r} has no id")
     split_arxiv_id(result.entry_id)
+    check_text({"title": result.title, "abstract": result.summary, "comment": result.comment,
+                "journal_ref": result.journal_ref, "authors": [a.name for a in result.authors]},
+               f"entry {name!r}")
     return result
 
 

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from ..config import Project
 from ..errors import FetchError, SchemaError
-from ..schema import paper_date, papers_frame, split_arxiv_id
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .announcements import split_authors
@@ -97,13 +97,15 @@ def _record(meta: etree._Element, metadata_format: str) -> dict:
     name = _text(meta, "id", ns) or "(no id)"
     paper_id = split_arxiv_id(name)[0]
     categories = (_text(meta, "categories", ns) or "").split()
-    return {"id": paper_id, "title": _text(meta, "title", ns) or paper_id,
-            "abstract": _text(meta, "abstract", ns), "categories": categories,
-            "primary_category": categories[0] if categories else None,
-            "comment": _text(meta, "comments", ns), "journal_ref": _text(meta, "journal-ref", ns),
-            "doi": _text(meta, "doi", ns), "abs_url": f"https://arxiv.org/abs/{paper_id}",
-            "pdf_url": f"https://arxiv.org/pdf/{paper_id}", "source": "arxiv:oai",
-            **(_raw if metadata_format == "arXivRaw" else _arxiv)(meta, ns, name)}
+    record = {"id": paper_id, "title": _text(meta, "title", ns) or paper_id,
+              "abstract": _text(meta, "abstract", ns), "categories": categories,
+              "primary_category": categories[0] if categories else None,
+              "comment": _text(meta, "comments", ns), "journal_ref": _text(meta, "journal-ref", ns),
+              "doi": _text(meta, "doi", ns), "abs_url": f"https://arxiv.org/abs/{paper_id}",
+              "pdf_url": f"https://arxiv.org/pdf/{paper_id}", "source": "arxiv:oai",
+              **(_raw if metadata_format == "arXivRaw" else _arxiv)(meta, ns, name)}
+    check_text(record, f"record {name!r}")
+    return record
 
 
 def parse_page(content: bytes, metadata_format: str, where: str = "the OAI-PMH answer") -> Page:
