@@ -690,10 +690,11 @@ class Store:
         frame["year"] = frame["year"].astype("Int64")
         return frame
 
-    def replace_library(self, collection: str, items: pd.DataFrame) -> dict[str, int]:
+    def replace_library(self, collection: str, items: pd.DataFrame, *, remove: bool = True) -> dict[str, int]:
         """Make `collection` hold exactly `items` (one transaction): items new to it are
-        added, those gone from it removed, changed ones updated. Returns the counts of
-        ``added``, ``removed``, ``updated`` and ``unchanged`` items."""
+        added, those gone from it removed (unless not `remove`: then counted as ``kept``),
+        changed ones updated. Returns the counts of ``added``, ``removed``, ``updated`` and
+        ``unchanged`` items (and ``kept``)."""
         fields = self._LIBRARY[2:-1]
         new = {row["item_key"]: tuple(_library_value(f, row.get(f)) for f in fields)
                for row in items.to_dict("records")}
@@ -703,7 +704,10 @@ class Store:
             old = {key: tuple(rest) for key, *rest in con.execute(
                 f"SELECT item_key, {', '.join(fields)} FROM library WHERE collection = ?",
                 (collection,))}
-            for key in old.keys() - new.keys():
+            gone = old.keys() - new.keys()
+            if not remove:
+                counts["kept"] = len(gone)
+            for key in gone if remove else ():
                 con.execute("DELETE FROM library WHERE collection = ? AND item_key = ?",
                             (collection, key))
                 counts["removed"] += 1
@@ -714,8 +718,9 @@ class Store:
                     con.execute(f"INSERT OR REPLACE INTO library VALUES ({', '.join('?' * 11)})",
                                 (collection, key, *values, now))
             # vectors of items only in the library (id lib:<collection>/<key>) follow their text
-            gone = [f"lib:{collection}/{key}" for key in old if key not in new or new[key] != old[key]]
-            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in gone])
+            stale = [f"lib:{collection}/{key}" for key in old
+                     if (key not in new and remove) or (key in new and new[key] != old[key])]
+            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in stale])
         return counts
 
     def remove_library(self, collection: str) -> int:
