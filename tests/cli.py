@@ -76,3 +76,28 @@ def litscope(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, ti
 def run_in(review: Path, *args: str | Path, prefix: list[str] | None = None, timeout: float = 120) -> Run:
     """``litscope ARGS`` in the `review` fixture's project, with its LLM key set."""
     return litscope(*args, cwd=review, env=clean_env(**{KEY_ENV: KEY}), timeout=timeout, prefix=prefix)
+
+
+def namespaces_work() -> bool:
+    """Whether this machine lets a user make mounts of their own (``unshare -Urm``): how the
+    tests make a full disk and a read-only folder without privileges."""
+    try:
+        return subprocess.run(["unshare", "-Urm", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def on_a_full_disk(folder: Path) -> list[str]:
+    """A prefix that runs a command in `folder` on a full disk, which holds a copy of
+    ``FOLDER.before`` and a file ``filler`` that takes the rest; what the disk holds
+    afterwards is copied to ``FOLDER.after``."""
+    script = (f'mount -t tmpfs -o size=64m tmpfs "{folder}" && cp -a "{folder}.before/." "{folder}/" && '
+              f'(cat /dev/zero > "{folder}/filler" 2>/dev/null; true) && cd "{folder}" && "$@"; status=$?; '
+              f'rm "{folder}/filler"; mkdir -p "{folder}.after" && cp -a "{folder}/." "{folder}.after/"; '
+              f'exit $status')
+    return ["unshare", "-Urm", "sh", "-c", script, "sh"]
+
+
+def read_only(folder: Path) -> list[str]:
+    """A prefix that runs a command with `folder` mounted read-only."""
+    return ["unshare", "-Urm", "sh", "-c", f'mount --bind -o ro "{folder}" "{folder}" && exec "$@"', "sh"]

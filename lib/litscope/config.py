@@ -235,6 +235,22 @@ def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: s
     return _decode(b"".join(lines), file, error, cut_ok)
 
 
+def write_text(file: str | Path, text: str, *, newline: str | None = None) -> Path:
+    """Write `text` to `file` whole or not at all: into a temporary file beside it, then
+    renamed over it; on a failure (a full disk) the temporary file is removed and `file`
+    is as it was."""
+    file = Path(file)
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline=newline) as out:
+            out.write(text)
+        tmp.replace(file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return file
+
+
 def read_head(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it") -> str:
     """The first `HEAD_BYTES` of a UTF-8 file, ending with its last whole line there: enough
     to tell a file's format without reading all of it."""

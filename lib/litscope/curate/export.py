@@ -23,6 +23,7 @@ import pandas as pd
 import rispy
 from bibtexparser import model
 
+from ..config import write_text
 from ..errors import CurateError
 from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
 
@@ -322,7 +323,7 @@ def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO
     if isinstance(path_or_buffer, (str, Path)):
         path = Path(path_or_buffer)
         try:
-            path.write_text(text, encoding="utf-8", newline="")
+            write_text(path, text, newline="")
         except OSError as exc:
             raise CurateError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
     else:
