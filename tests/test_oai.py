@@ -197,10 +197,14 @@ def test_records_with_impossible_dates_or_ids_are_skipped_by_name_and_the_harves
 
 
 def test_text_after_an_entity_reference_is_kept(review, arxiv_server):
-    """'Title &x; end' used to be stored as 'Title'; the entity is not expanded (no XXE, no
-    billion laughs), its reference stays as written."""
-    record = re.sub(r"<title>[^<]*</title>", "<title>Title &x; end</title>", raw_records(arxiv_server, 1)[0])
-    doctype = '<!DOCTYPE OAI-PMH [<!ENTITY x "expanded">]>\n'
+    """'Title &x; end' used to be stored as 'Title'; no entity is expanded (no XXE, no billion
+    laughs: that held, and holds), its reference stays as written."""
+    record = re.sub(r"<title>[^<]*</title>", "<title>Title &x; end &lol3;</title>", raw_records(arxiv_server, 1)[0])
+    record = re.sub(r"<abstract>[^<]*</abstract>", "<abstract>Secret: &xxe; end.</abstract>", record)
+    laughs = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 4))
+    doctype = (f'<!DOCTYPE OAI-PMH [<!ENTITY x "expanded"><!ENTITY lol0 "lol">{laughs}'
+               f'<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
     arxiv_server.hostile(hostile_http.body(oai_page([record], doctype=doctype)))
     assert run_in(review, "fetch", "--bulk", "--since", SINCE).returncode == 0
-    assert Store(review / "data").papers()["title"].tolist() == ["Title &x; end"]
+    paper = Store(review / "data").papers().iloc[0]
+    assert (paper["title"], paper["abstract"]) == ("Title &x; end &lol3;", "Secret: &xxe; end.")
