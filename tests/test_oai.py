@@ -208,3 +208,16 @@ def test_text_after_an_entity_reference_is_kept(review, arxiv_server):
     assert run_in(review, "fetch", "--bulk", "--since", SINCE).returncode == 0
     paper = Store(review / "data").papers().iloc[0]
     assert (paper["title"], paper["abstract"]) == ("Title &x; end &lol3;", "Secret: &xxe; end.")
+
+
+def test_a_record_with_a_book_for_an_abstract_is_skipped_by_name(review, arxiv_server):
+    """Under the answer cap, a record may still carry an abstract no paper has: it used to be
+    stored (a 524-million-character one made 'litscope list' need 3.2 GB)."""
+    good, big = raw_records(arxiv_server, 2)
+    big = re.sub(r"<abstract>[^<]*</abstract>", "<abstract>" + "word " * 40_000 + "</abstract>", big)
+    arxiv_server.hostile(hostile_http.body(oai_page([good, big])))
+    done = run_in(review, "fetch", "--bulk", "--since", SINCE)
+    assert done.returncode == 0, done.stderr
+    assert done.warnings[0].endswith("record '2512.00002': its abstract has 199,999 characters, more than the "
+                                     "100,000 litscope keeps")
+    assert Store(review / "data").papers()["id"].tolist() == ["2512.00001"]

@@ -133,11 +133,15 @@ def test_the_kaggle_snapshot_lines(tmp_path):
     assert list(papers.loc["0704.0002", "categories"]) == ["math.CO", "cs.CG"]
 
 
-def test_the_better_bibtex_export(tmp_path):
-    done = litscope("library", "import", REAL / "bbt-export-460.bib", "--data", "data", "--no-fetch",
-                    cwd=tmp_path)
+def imported(tmp_path, name: str, index: str) -> pd.DataFrame:
+    """The library items of one real export, imported without a warning."""
+    done = litscope("library", "import", REAL / name, "--data", "data", "--no-fetch", cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == "", done.stderr
-    items = Store(tmp_path / "data").library().set_index("item_key")
+    return Store(tmp_path / "data").library().set_index(index)
+
+
+def test_the_better_bibtex_export(tmp_path):
+    items = imported(tmp_path, "bbt-export-460.bib", "item_key")
     assert len(items) == 3
     ronnow = items.loc["Ronnow.2014.Defining"]
     assert ronnow["title"] == "Defining and Detecting Quantum Speedup" and ronnow["year"] == 2014
@@ -151,10 +155,7 @@ def test_the_better_bibtex_export(tmp_path):
 
 
 def test_the_zotero_ris_export(tmp_path):
-    done = litscope("library", "import", REAL / "zotero-ris-nvpatin.ris", "--data", "data", "--no-fetch",
-                    cwd=tmp_path)
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    items = Store(tmp_path / "data").library().set_index("title")
+    items = imported(tmp_path, "zotero-ris-nvpatin.ris", "title")
     assert len(items) == 5
     waste = items.loc["Waste Not, Want Not: Why Rarefying Microbiome Data Is Inadmissible"]
     assert waste["authors"] == ["Paul J. McMurdie", "Susan Holmes"] and waste["year"] == 2014

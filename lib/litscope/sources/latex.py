@@ -4,7 +4,8 @@ pylatexenc decodes accents, escapes and macros, but it gathers a run of plain ch
 concatenating a string one character at a time (``push_lastchars``), which is quadratic in
 the run's length: a 4 MB field took minutes. `latex_to_text` hands it the field in pieces
 of about `PIECE` characters, cut where nothing can span the cut (at a space outside braces
-and math, not after a control word), and text with no LaTeX in it not at all.
+and math, not after a control word; in text with no such place for `LONGEST_PIECE`
+characters, anywhere), and text with no LaTeX in it not at all.
 
 It reads back what `litscope.curate.export` writes: ``\\textasciicircum{}`` is ``^``, and
 ``--``, ``` `` ``` and ``''`` stay as written (arXiv's text uses them as plain characters);
@@ -22,7 +23,7 @@ PIECE, LONGEST_PIECE = 2_000, 16_000
 MAX_DEPTH = 32
 #: Text without these is plain: decoding would give it back unchanged.
 _LATEX = re.compile(r"[\\{}$~%]")
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}$]|\s+|[^\\{}$\s]+", re.S)
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}$]|\s+|[^\\{}$\s]{1,1000}", re.S)
 _BARE_PERCENT = re.compile(r"(?<!\\)((?:\\\\)*)%")
 
 
@@ -60,7 +61,7 @@ def _pieces(text: str) -> list[str]:
         value = token.group()
         size = token.start() - start
         if value[0].isspace() and size >= PIECE and not depth and not math and not after_word \
-                or size >= LONGEST_PIECE and (value[0].isspace() or value[0] == "\\"):
+                or size >= LONGEST_PIECE:   # no cut that keeps the meaning: a cut all the same
             pieces.append(text[start:token.start()])
             start = token.start()
         if value == "{":
