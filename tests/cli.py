@@ -4,10 +4,10 @@ time and its peak memory."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,27 +50,35 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+#: Runs a command and writes its peak memory (KiB) to a file: a small process of its own, so
+#: that the peak is the command's (a child forked from pytest starts with pytest's memory
+#: counted in its maximum resident set, exec or not).
+_MEASURE = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:]); "
+            "_, status, usage = os.wait4(child.pid, 0); child.returncode = 0; "
+            "open(sys.argv[1], 'w').write(str(usage.ru_maxrss)); sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def litscope(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120,
              prefix: list[str] | None = None) -> Run:
     """Run ``litscope ARGS`` in `cwd` (after `prefix`, e.g. a namespace wrapper), killed after
-    `timeout` seconds; its peak memory is the child's maximum resident set (``wait4``)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    `timeout` seconds; its peak memory is its maximum resident set (``wait4``)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out, err, peak = (Path(scratch) / name for name in ("out", "err", "peak"))
         started = time.monotonic()
-        process = subprocess.Popen([*(prefix or []), str(SCRIPT), *map(str, args)], cwd=cwd,
-                                   env=env if env is not None else clean_env(), stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=err)
-        killer = threading.Timer(timeout, process.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            killer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen([sys.executable, "-c", _MEASURE, str(peak), *(prefix or []), str(SCRIPT),
+                                        *map(str, args)], cwd=cwd, env=env if env is not None else clean_env(),
+                                       stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                       start_new_session=True)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        return Run(process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                   seconds, usage.ru_maxrss / 1024)
+        kib = int(peak.read_text() or 0) if peak.is_file() else 0
+        return Run(process.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
+                   seconds, kib / 1024)
 
 
 def run_in(review: Path, *args: str | Path, prefix: list[str] | None = None, timeout: float = 120) -> Run:
