@@ -455,7 +455,7 @@ def test_an_entry_that_cannot_be_read_is_skipped_by_key_and_line(tmp_path):
         "litscope: warning: mixed.bib: line 2: entry 'broken': not valid BibTeX; skipped",
         "litscope: warning: mixed.bib: line 6: entry 'good1': the same key as an entry above; skipped",
         "litscope: warning: mixed.bib: line 4: entry 'deep': braces nested more than 32 deep; skipped",
-        "litscope: warning: mixed.bib: line 5: entry 'huge': its fields: its abstract has 4,000,000 "
+        "litscope: warning: mixed.bib: line 5: entry 'huge': its abstract has 4,000,000 "
         "characters, more than the 100,000 litscope keeps; skipped"]
     assert "2 items; 2 added" in done.stdout and "4 entries skipped (see the warnings)" in done.stdout
     assert sorted(Store(tmp_path / "data").library()["item_key"]) == ["good1", "good2"]

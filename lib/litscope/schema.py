@@ -137,15 +137,15 @@ def paper_date(value: str | datetime, field: str = "date", *, utc: bool = True) 
 MAX_TEXT = 100_000
 
 
-def check_text(record: Mapping[str, Any], name: str) -> None:
-    """`SchemaError` naming `name` and the field when a text field of `record` (or a name in
-    one of its lists) is longer than `MAX_TEXT` characters."""
+def check_text(record: Mapping[str, Any], name: str = "") -> None:
+    """`SchemaError` naming `name` (when the caller does not) and the field when a text
+    field of `record` (or a name in one of its lists) is longer than `MAX_TEXT` characters."""
     for field, value in record.items():
         values = value if isinstance(value, (list, tuple)) else [value]
         longest = max((len(v) for v in values if isinstance(v, str)), default=0)
         if longest > MAX_TEXT:
-            raise SchemaError(f"{name}: its {field} has {longest:,} characters, more than the "
-                              f"{MAX_TEXT:,} litscope keeps")
+            raise SchemaError(f"{name}: " * bool(name) + f"its {field} has {longest:,} characters, more "
+                              f"than the {MAX_TEXT:,} litscope keeps")
 
 
 def normalize_text(text: str | None) -> str:

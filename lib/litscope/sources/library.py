@@ -172,7 +172,7 @@ def _bibtex_item(entry, where: str, problems: list[str]) -> dict[str, Any]:
     fields = {}
     for f in entry.fields:   # the first of two fields that differ only in case wins
         fields.setdefault(f.key.lower(), f.value if isinstance(f.value, str) else str(f.value))
-    check_text(fields, "its fields")
+    check_text(fields)
     plain = {k: latex_to_text(v) if k in _LATEX_FIELDS else _ESCAPED.sub(r"\1", v) for k, v in fields.items()}
     authors = _bibtex_names(fields.get("author") or fields.get("editor") or "", where, problems)
     eprint = plain.get("eprint") if (plain.get("archiveprefix") or plain.get("eprinttype")
@@ -233,7 +233,7 @@ def _ris(text: str, path: Path) -> _Reading:
 
 
 def _ris_item(e: dict[str, Any]) -> dict[str, Any]:
-    check_text(e, "its fields")
+    check_text(e)
     urls = e.get("urls") or []
     notes = [*(e.get("notes") or []), e.get("note") or ""]
     return _item(
@@ -335,7 +335,7 @@ def _csl_item(d: Any, where: str, problems: list[str]) -> dict[str, Any]:
     object, are `SchemaError`s naming the field."""
     if not isinstance(d, dict):
         raise SchemaError(f"{json.dumps(d)[:40]} is not a CSL item (an object)")
-    check_text(d, "its fields")
+    check_text(d)
     text = {name: _csl_text(d.get(name), name) for name in _CSL_TEXT}
     people = d.get("author") if isinstance(d.get("author"), list) else []
     return _item(
