@@ -257,7 +257,8 @@ def test_redirects_to_another_host_are_refused_and_named(review, arxiv_server, o
     arxiv_server.hostile(hostile_http.redirect(other))
     done = run(review, "fetch", "--since", "2025-12-01", "--until", "2025-12-01")
     assert done.failed_cleanly()
-    assert f"redirects to {other}, another host; litscope does not follow it" in done.error
+    assert done.error.startswith(f"litscope: error: arXiv API: redirected to {other}, another host, which "
+                                 f"litscope does not follow: {arxiv_server.url}?search_query=")
     with_papers(review, 2)
     openai_server.plan("Paper", Reply(answer=hostile_http.redirect("http://localhost:9/v1/chat/completions")))
     done = run(review, "summarize")

@@ -52,7 +52,11 @@ class AnswerTooSlow(httpx.ReadTimeout):
 
 
 class RedirectRefused(httpx.TransportError):
-    """A redirect to a host the client does not talk to."""
+    """A redirect to a host the client does not talk to (`target`)."""
+
+    def __init__(self, message: str, target: httpx.URL):
+        super().__init__(message)
+        self.target = target
 
 
 _deadline = threading.local()   # when the answer this thread is reading must be complete
@@ -230,7 +234,7 @@ def http_client(limits: Limits, urls: Iterable[str], *, headers: Mapping[str, st
         target = response.request.url.join(location)
         if target.host != response.request.url.host and not other_hosts(response.request.url, target):
             raise RedirectRefused(f"{response.request.url} redirects to {target}, another host; "
-                                  f"litscope does not follow it")
+                                  f"litscope does not follow it", target)
 
     mounts = {f"all://{httpx.URL(u).host}": BoundedTransport(limits, proxy)
               for u in urls if (proxy := _proxy(u))}

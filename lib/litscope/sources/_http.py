@@ -129,7 +129,8 @@ class ArxivClient:
             raise Refused(f"{what}: {exc} (arxiv.max_answer_mb); raise it in litscope.yml if such "
                           f"an answer is right") from None
         except RedirectRefused as exc:
-            raise Refused(f"{what}: {exc}") from None
+            raise Refused(f"{what}: redirected to {exc.target}, another host, which litscope does not "
+                          f"follow") from None
         except AnswerTooSlow:
             raise Retry(f"no whole answer within {settings.deadline_seconds:g} s "
                         f"(arxiv.deadline_seconds)") from None
