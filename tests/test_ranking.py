@@ -11,7 +11,7 @@ import pytest
 from curation import curate_sample
 from litscope.cli import main
 from litscope.config import open_project
-from litscope.publish.markdown import slugify
+from litscope.publish.markdown import page_slugs
 from litscope.publish.quarto_schema import split_front_matter
 from litscope.score.ranking import Ranking
 from litscope.sources.digests import read_digest
@@ -54,7 +54,7 @@ def test_score_list_explorer_site_and_digest_agree(review, ranking, monkeypatch,
     monkeypatch.chdir(review)
     best = list(ranking.top(20)["id"])
     order = {paper_id: i for i, paper_id in enumerate(ranking.score()["id"])}
-    slug = {slugify(paper_id): paper_id for paper_id in order}     # a paper page's file name
+    slug = dict(zip(page_slugs(list(order), "paper"), order))       # a paper page's file name
 
     assert main(["score", "--top", "20"]) == 0
     assert _table_ids(capsys.readouterr().out) == best

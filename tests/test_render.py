@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from hostile import SECRET, hostile_papers
-from litscope.publish.markdown import one_line
+from litscope.publish.markdown import one_line, page_slugs
 from litscope.publish.quarto_schema import split_front_matter
 from sites import Journey, Rendered, _store_state, new_review_journey, render, render_hostile, render_review
 
@@ -191,7 +191,7 @@ def test_hostile_text_is_never_markup_on_any_page(hostile):
 
 def test_hostile_text_shows_as_text(hostile):
     for paper in hostile_papers().itertuples():
-        slug = paper.id.replace(":", "-")
+        slug = page_slugs([paper.id], "paper")[0]
         page = (hostile.site / "curated" / "papers" / f"{slug}.html").read_text(encoding="utf-8")
         title = re.search(r'<h1 class="title">(.*?)</h1>', page, re.S).group(1)
         assert _text(title) == one_line(paper.title)

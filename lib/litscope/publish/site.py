@@ -14,7 +14,6 @@ import ctypes
 import ctypes.util
 import errno
 import filecmp
-import hashlib
 import json
 import os
 import re
@@ -26,7 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -43,7 +42,7 @@ from ..score.ranking import describe_profile
 from ..store import Store
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
-                       one_line, paper_url, present, raw_html, safe_url, slugify, trusted)
+                       one_line, page_slugs, paper_url, present, raw_html, safe_url, slugify, trusted)
 
 #: The file that marks a folder as litscope's pages and lists what it wrote.
 MANIFEST = ".litscope-pages.json"
@@ -219,17 +218,6 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
 
 
 # -- pages ----------------------------------------------------------------------------------
-def _slugs(values: Iterable[str], fallback: str) -> list[str]:
-    """Unique file-name slugs for `values`, in order."""
-    seen: dict[str, int] = {}
-    out = []
-    for value in values:
-        slug = slugify(value, f"{fallback}-{hashlib.sha1(str(value).encode()).hexdigest()[:8]}")
-        seen[slug] = seen.get(slug, 0) + 1
-        out.append(slug if seen[slug] == 1 else f"{slug}-{seen[slug]}")
-    return out
-
-
 def _listing_order(papers: pd.DataFrame) -> list[int]:
     """Each paper's place in listings: the newest day's papers first, best first within a
     day, papers without a date last (Quarto lists by the pages' ``order`` by default)."""
@@ -276,7 +264,7 @@ class _SiteWriter:
         self.env = _environment()
         self.scored = "score" in papers and papers["score"].notna().any()
         self.pages: dict[str, list[str]] = {"papers": [], "topics": [], "days": [], "methods": []}
-        self.papers = papers.assign(slug=_slugs(papers["id"], "paper"),
+        self.papers = papers.assign(slug=page_slugs(papers["id"], "paper"),
                                     listed=pd.Series(paper_categories(papers), index=papers.index,
                                                      dtype=object),
                                     order=_listing_order(papers))
@@ -299,7 +287,8 @@ class _SiteWriter:
         frame["parent"] = [one_line(t) if present(t) and present(s) else ""
                            for t, s in zip(frame["topic"], frame["subtopic"])]
         keys = frame[["parent", "name"]].drop_duplicates().reset_index(drop=True)
-        keys["slug"] = _slugs(keys["name"], "topic")
+        keys["slug"] = page_slugs(keys["name"], "topic", keys=[f"{p} / {n}" if p else n for p, n in
+                                                            zip(keys["parent"], keys["name"])])
         return frame.merge(keys, on=["parent", "name"])
 
     def _related(self) -> dict[str, list[dict[str, Any]]]:
