@@ -36,7 +36,7 @@ from .curation import Curation, project_decisions
 from .database import Database, no_room, store_error
 from .fetchlog import FetchLog
 from .library import Library
-from .migrations import SCHEMA_VERSION, migrate, schema_version
+from .migrations import SCHEMA_VERSION, migrate, schema_version, stamp
 from .mirror import Mirror
 from .papers import PROSE_FIELDS, AddCounts, Papers, cut_short
 
@@ -66,7 +66,8 @@ class Store(Papers, Mirror, FetchLog, Curation, Caches, Library, Database):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect()) as con:
-                if schema_version(con, self.path) != SCHEMA_VERSION and not self.read_only:
+                schema_version(con, self.path)      # refuses a store of a newer litscope
+                if stamp(con) != SCHEMA_VERSION and not self.read_only:
                     self._check(con)
                     con.execute("PRAGMA journal_mode=WAL")
                     migrate(con, self.path)

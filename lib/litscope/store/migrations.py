@@ -152,10 +152,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 LEGACY_STAMPS = {620316437: 6}
 
 
+def stamp(con: sqlite3.Connection) -> int:
+    """The store's ``user_version`` as written: `SCHEMA_VERSION` when it needs no migration."""
+    return con.execute("PRAGMA user_version").fetchone()[0]
+
+
 def schema_version(con: sqlite3.Connection, path: Path) -> int:
     """The store's schema version; `StoreError` for one made by a newer litscope."""
-    (stamp,) = con.execute("PRAGMA user_version").fetchone()
-    version = LEGACY_STAMPS.get(stamp, stamp)
+    version = LEGACY_STAMPS.get(stamp(con), stamp(con))
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: the store has schema version {version}, newer than this litscope's "
                          f"{SCHEMA_VERSION}; upgrade litscope to open it")
@@ -165,7 +169,7 @@ def schema_version(con: sqlite3.Connection, path: Path) -> int:
 def migrate(con: sqlite3.Connection, path: Path) -> int:
     """Apply the migrations the store lacks, in one transaction; returns how many ran. Each
     process that opens an old store at once waits for the first, which does the work."""
-    if schema_version(con, path) == SCHEMA_VERSION:
+    if schema_version(con, path) == SCHEMA_VERSION and stamp(con) == SCHEMA_VERSION:
         return 0
     con.execute("BEGIN IMMEDIATE")
     try:
