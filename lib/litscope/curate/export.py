@@ -32,8 +32,6 @@ __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "
 
 Format = Literal["bibtex", "ris", "csv", "jsonl"]
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "jsonl")
-#: File extension per format, for `litscope export` without --out.
-EXTENSIONS = {"bibtex": ".bib", "ris": ".ris", "csv": ".csv", "jsonl": ".jsonl"}
 
 _LATEX = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
