@@ -111,7 +111,7 @@ def last_name(author: str) -> str:
 
 
 def _year(paper: pd.Series) -> str | None:
-    if not pd.isna(paper["published"]):
+    if not missing(paper["published"]):
         return str(paper["published"].year)
     match = _NEW_ID.match(paper["id"]) or _OLD_ID.search(paper["id"])
     if match:
@@ -222,7 +222,7 @@ def to_ris(papers: pd.DataFrame) -> str:
             "title": paper["title"],
             "abstract": paper["abstract"] if not missing(paper["abstract"]) else None,
             "year": _year(paper),
-            "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
+            "date": paper["published"].strftime("%Y/%m/%d") if not missing(paper["published"]) else None,
             "secondary_title": journal,
             "publisher": None if journal or not arxiv else "arXiv",
             "issn": None if journal or not arxiv else f"arXiv:{arxiv}",

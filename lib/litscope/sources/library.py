@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..config import read_head, read_text
 from ..errors import ImportFormatError, LitscopeError, SchemaError
-from ..schema import check_text, content_id, normalize_text, split_arxiv_id
+from ..schema import check_text, content_id, missing, normalize_text, split_arxiv_id
 from .importers import Importer, detect, names, pick
 from .latex import NestingError, latex_to_text
 
@@ -404,10 +404,10 @@ def _zotero(path: Path, collection: str | None = None) -> list[dict[str, Any]]:
 
 def _zotero_items(con: sqlite3.Connection, collection: str | None, path: Path) -> list[dict[str, Any]]:
     tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = {"items", "itemTypes", "itemData", "itemDataValues", "fields", "creators",
-               "itemCreators"} - tables
-    if missing:
-        raise ImportFormatError(f"{path}: not a Zotero database (no table {sorted(missing)[0]})")
+    absent = {"items", "itemTypes", "itemData", "itemDataValues", "fields", "creators",
+              "itemCreators"} - tables
+    if absent:
+        raise ImportFormatError(f"{path}: not a Zotero database (no table {sorted(absent)[0]})")
     where, params = "", []
     if collection is not None:
         where = ("AND items.itemID IN (SELECT itemID FROM collectionItems JOIN collections "
@@ -606,11 +606,11 @@ def add_library(store: Any, items: pd.DataFrame, collection: str, *,
     """Make the store's `collection` hold exactly `items` (as `read_library` gives them),
     matched to the store's papers, the arXiv papers it lacks fetched with `fetch`."""
     papers = store.papers()
-    missing = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
-    fetched, not_fetched, fetch_error = 0, missing, None
-    if missing and fetch is not None:
+    lacking = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
+    fetched, not_fetched, fetch_error = 0, lacking, None
+    if lacking and fetch is not None:
         try:
-            found = fetch(missing)
+            found = fetch(lacking)
         except LitscopeError as exc:      # offline: import what the export holds
             fetch_error = str(exc)
         else:
@@ -618,7 +618,7 @@ def add_library(store: Any, items: pd.DataFrame, collection: str, *,
                 store.add_papers(found)
                 papers = store.papers()
             fetched = len(found)
-            not_fetched = sorted(set(missing) - set(found["id"]))
+            not_fetched = sorted(set(lacking) - set(found["id"]))
     matched, how = match_items(items, papers)
     items = items.assign(paper_id=matched)
     # an item without a date of its own keeps the day it was first imported
@@ -694,7 +694,7 @@ def _plain(value: Any) -> Any:
     """A library value as JSON holds it (None for missing, ints for years)."""
     if isinstance(value, list):
         return value
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if not isinstance(value, str) and missing(value):
         return None
     return int(value) if pd.api.types.is_integer(value) else value
 
@@ -715,7 +715,7 @@ def library_papers(store: Any, collection: str | None = None) -> pd.DataFrame:
             continue
         rows.append({"id": f"lib:{item.collection}/{item.item_key}", "title": item.title,
                      "abstract": item.abstract, "authors": item.authors, "doi": item.doi,
-                     "published": None if pd.isna(item.year) else f"{int(item.year)}-01-01",
+                     "published": None if missing(item.year) else f"{int(item.year)}-01-01",
                      "source": f"library:{item.collection}"})
     frame = papers_frame(rows) if rows else papers_frame([])
     return frame.assign(collection=items["collection"].to_numpy(),
