@@ -47,7 +47,7 @@ def store_dir(n: int = SIZE, seed: int = SEED) -> Path:
     start = time.perf_counter()
     reader = pq.ParquetFile(corpus(n, seed))
     for batch in reader.iter_batches(BATCH):
-        store.add_papers(papers_frame(batch.to_pandas()))
+        store.add_papers(papersframe(batch.to_pandas()))
     (root / "built").write_text(json.dumps({"import": time.perf_counter() - start}))
     return root
 
@@ -59,11 +59,11 @@ def _child(mode: str, root: Path) -> dict:
     store = Store(root / "data")
     start = time.perf_counter()
     if mode == "sqlite":        # the decoding Store.papers did for every read before the mirror
-        from litscope.store import _ORDER, _frame
+        from litscope.store.papers import ORDER, frame
         from litscope.schema import COLUMNS
-        rows = store._query(f"SELECT {', '.join(COLUMNS)} FROM papers{_ORDER} LIMIT ?",
+        rows = store._query(f"SELECT {', '.join(COLUMNS)} FROM papers{ORDER} LIMIT ?",
                             (SQLITE_SAMPLE,))
-        _frame(rows)
+        frame(rows)
         return {"seconds": time.perf_counter() - start, "rows": len(rows)}
     if mode == "mirror":        # (re)write the mirror from SQLite, as after a bulk import
         for _, path in store._mirrors():

@@ -338,3 +338,31 @@ def test_the_last_entry_of_a_topic_digest_must_look_whole(tmp_path, tail, reason
     path.write_text("对齐3 篇\n" + whole + TOPIC_PAPER.format(subtopic="对齐", n=2), encoding="utf-8")
     assert read_digest(path).attrs["cut_off"][0][1] == (
         "the text ends in it, paper 2 of the 3 its section announces")
+
+
+# -- one importer shape for digests, library exports and the snapshot ---------------------------
+def test_every_importer_has_one_shape_and_a_unique_name_in_its_registry():
+    from litscope.sources import digests, library, snapshot
+    from litscope.sources.importers import Importer
+    registries = {"digest": digests.IMPORTERS, "library": library.IMPORTERS, "snapshot": (snapshot.IMPORTER,)}
+    for kind, importers in registries.items():
+        assert all(isinstance(i, Importer) and i.kind == kind and callable(i.parse) for i in importers)
+        assert len({i.name for i in importers}) == len(importers)
+    assert list(digests.FORMATS) == ["daily", "bot", "bilingual", "topics"]
+    assert library.FORMATS == ("bibtex", "ris", "csl-json", "ids", "zotero")
+
+
+def test_importers_are_told_by_name_ending_then_content_and_picked_by_name(tmp_path):
+    from litscope.sources import library, snapshot
+    from litscope.sources.importers import detect, pick
+    assert detect(library.IMPORTERS, "@article{k, title={T}}", ".ris").name == "ris"   # the ending settles it
+    assert detect(library.IMPORTERS, "@article{k, title={T}}", ".export").name == "bibtex"
+    assert detect(library.IMPORTERS, "TY  - JOUR\nER  -").name == "ris"
+    assert detect(library.IMPORTERS, '[{"id": "a"}]').name == "csl-json"
+    assert detect(library.IMPORTERS, "2401.00001\n").name == "ids"
+    assert library.detect_library_format(tmp_path / "z.bib", None) == "zotero"   # a database is Zotero's
+    line = '{"id": "2401.00001", "versions": [], "categories": "cs.CL"}\n'
+    assert snapshot.IMPORTER.looks_like(line) and not snapshot.IMPORTER.looks_like('{"id": "x"}')
+    with pytest.raises(ImportFormatError) as raised:
+        pick(library.IMPORTERS, "endnote")
+    assert str(raised.value) == "unknown library format 'endnote'; use one of bibtex, ris, csl-json, ids, zotero"

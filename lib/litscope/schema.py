@@ -166,10 +166,10 @@ def empty_papers() -> pd.DataFrame:
 
 
 def _as_list(value: Any) -> list[str]:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return []
     if isinstance(value, str):
         return [value]
+    if missing(value):
+        return []
     return [str(v) for v in value]
 
 

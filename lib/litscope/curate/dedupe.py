@@ -46,7 +46,7 @@ def _is_arxiv(paper_id: str) -> bool:
 
 def _texts(papers: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Normalised titles (empty when made up from the abstract) and abstracts."""
-    titles = ["" if derived or pd.isna(t) else normalize_text(t)
+    titles = ["" if derived or missing(t) else normalize_text(t)
               for t, derived in zip(papers["title"], papers["title_derived"])]
     abstracts = [normalize_text(a) if isinstance(a, str) and len(a) >= _MIN_ABSTRACT_CHARS else ""
                  for a in papers["abstract"]]
@@ -167,7 +167,7 @@ def merge_duplicates(papers: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataF
 def _rank(paper: pd.Series) -> tuple[bool, int, int, str]:
     """Sort key, best copy first: an arXiv id, then the newest version, then the most
     fields, then the smallest id (so the choice never depends on row order)."""
-    version = 0 if pd.isna(paper["version"]) else int(paper["version"])
+    version = 0 if missing(paper["version"]) else int(paper["version"])
     filled = sum(not missing(paper[c]) for c in COLUMNS)
     return (not _is_arxiv(paper["id"]), -version, -filled, paper["id"])
 
@@ -186,7 +186,7 @@ def _merge_group(group: pd.DataFrame) -> dict:
     titled = [c for c in copies if not c["title_derived"]]
     if titled:
         record["title"], record["title_derived"] = titled[0]["title"], False
-    dates = [c["published"] for c in copies if not pd.isna(c["published"])]
+    dates = [c["published"] for c in copies if not missing(c["published"])]
     record["published"] = min(dates) if dates else None
     record["merged_from"] = list(dict.fromkeys(c["id"] for c in copies[1:] if c["id"] != best["id"]))
     record["merged_sources"] = list(dict.fromkeys(c["source"] for c in copies))

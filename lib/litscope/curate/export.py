@@ -32,8 +32,6 @@ __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "
 
 Format = Literal["bibtex", "ris", "csv", "jsonl"]
 FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "jsonl")
-#: File extension per format, for `litscope export` without --out.
-EXTENSIONS = {"bibtex": ".bib", "ris": ".ris", "csv": ".csv", "jsonl": ".jsonl"}
 
 _LATEX = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -113,7 +111,7 @@ def last_name(author: str) -> str:
 
 
 def _year(paper: pd.Series) -> str | None:
-    if not pd.isna(paper["published"]):
+    if not missing(paper["published"]):
         return str(paper["published"].year)
     match = _NEW_ID.match(paper["id"]) or _OLD_ID.search(paper["id"])
     if match:
@@ -224,7 +222,7 @@ def to_ris(papers: pd.DataFrame) -> str:
             "title": paper["title"],
             "abstract": paper["abstract"] if not missing(paper["abstract"]) else None,
             "year": _year(paper),
-            "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
+            "date": paper["published"].strftime("%Y/%m/%d") if not missing(paper["published"]) else None,
             "secondary_title": journal,
             "publisher": None if journal or not arxiv else "arXiv",
             "issn": None if journal or not arxiv else f"arXiv:{arxiv}",

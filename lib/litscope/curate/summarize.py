@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from ..config import LLMSettings
 from ..errors import LLMError
 from .llm import LLMClient, RequestFailed, endpoint_configured
-from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, conform_papers
+from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, conform_papers, missing
 from ..store import Store
 
 #: Part of every cache key: change it whenever a prompt changes, so answers are asked anew.
@@ -256,9 +256,9 @@ def translate(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
     language = _check_language(language)
     title_col, abstract_col = _translation_columns(language)
     has_abstract = papers["abstract"].fillna("").str.strip() != ""
-    missing = (~_column_filled(papers, title_col)
-               | (has_abstract & ~_column_filled(papers, abstract_col)))
-    wanted = papers["title"].notna() & (missing | force)
+    untranslated = (~_column_filled(papers, title_col)
+                    | (has_abstract & ~_column_filled(papers, abstract_col)))
+    wanted = papers["title"].notna() & (untranslated | force)
     report = LLMReport("translation", settings.model, language, dry_run,
                        kept=int((~wanted).sum()))
     answers = _ask(_TRANSLATION, papers, wanted, settings, store, language, report, force=force,
@@ -269,7 +269,7 @@ def translate(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
 
 
 def _same(old: Any, value: Any) -> bool:
-    return value is None if pd.isna(old) else old == value
+    return value is None if missing(old) else old == value
 
 
 def _check_language(language: str) -> str:
@@ -308,7 +308,7 @@ def _ask(task: _Task, papers: pd.DataFrame, wanted: pd.Series, settings: LLMSett
     answers: dict[str, dict[str, Any]] = {}
     todo: list[tuple[tuple, list[dict[str, str]]]] = []
     for row in papers[wanted].itertuples(index=False):
-        key = (row.id, 0 if pd.isna(row.version) else int(row.version), settings.model,
+        key = (row.id, 0 if missing(row.version) else int(row.version), settings.model,
                PROMPT_VERSION, task.kind, language)
         hit = store.cached_result(key) if store is not None and not force else None
         if hit and hit["status"] == "ok":
@@ -385,7 +385,7 @@ def _finish(papers: pd.DataFrame, updates: dict[str, dict[str, Any]], store: Sto
             if name not in papers:
                 papers[name] = pd.Series(pd.NA, index=papers.index, dtype="string")
             old = papers.at[i, name]
-            if (not overwrite and not pd.isna(old)) or _same(old, value):
+            if (not overwrite and not missing(old)) or _same(old, value):
                 continue
             papers.at[i, name] = value
             if name in CURATED_FIELDS:

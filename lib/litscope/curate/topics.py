@@ -27,7 +27,7 @@ from sklearn.svm import LinearSVC
 
 from ..config import load_yaml_model
 from ..errors import CurateError
-from ..schema import SUMMARY_FIELDS, conform_papers, normalize_text
+from ..schema import SUMMARY_FIELDS, conform_papers, missing, normalize_text
 
 __all__ = ["Taxonomy", "load_taxonomy", "assign_taxonomy", "TopicSuggester", "cluster_topics",
            "paper_documents"]
@@ -123,7 +123,7 @@ class _KeywordMatcher:
 def _field_text(value: object) -> str:
     if isinstance(value, list):
         return " | ".join(value)
-    return "" if value is None or value is pd.NA else str(value)
+    return "" if missing(value) else str(value)
 
 
 def paper_documents(papers: pd.DataFrame) -> list[str]:

@@ -733,16 +733,6 @@ class Scorer:
         out.append(html.escape(text[pos:]))
         return "".join(out)
 
-    def match_summary(self) -> pd.DataFrame:
-        """Per term and field: how many papers match and how many matches there are."""
-        self._require_fit()
-        rows = []
-        for field, matrix in self.counts_.items():
-            papers, matches = np.diff(matrix.indptr), np.asarray(matrix.sum(axis=0)).ravel()
-            rows += [(t.key, field, int(p), int(m))
-                     for t, p, m in zip(self.profile.terms, papers, matches) if p]
-        return pd.DataFrame(rows, columns=["term", "field", "papers", "matches"])
-
     def _require_fit(self) -> None:
         if not hasattr(self, "counts_"):
             raise ScoreError("the scorer has not seen any papers yet: call fit(papers) first")

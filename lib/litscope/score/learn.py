@@ -38,6 +38,7 @@ from sklearn.naive_bayes import MultinomialNB
 from tqdm.auto import tqdm
 
 from ..errors import LearnError
+from ..schema import missing
 from .features import corpus_features, stack
 from .represent import Representation, Tfidf, get_representation
 
@@ -63,9 +64,9 @@ def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd
     "include"/"exclude"/"maybe", or to booleans / 0 / 1.
     """
     if isinstance(labels, pd.DataFrame):
-        missing = {"id", "label"} - set(labels.columns)
-        if missing:
-            raise LearnError(f"labels: missing column(s) {', '.join(sorted(missing))} "
+        absent = {"id", "label"} - set(labels.columns)
+        if absent:
+            raise LearnError(f"labels: missing column(s) {', '.join(sorted(absent))} "
                              "(expected the frame Store.labels() returns)")
         labels = pd.Series(labels["label"].to_numpy(), index=labels["id"].astype(str))
     pairs = labels.items() if isinstance(labels, Mapping) else pd.Series(labels, dtype=object).items()
@@ -75,7 +76,7 @@ def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd
             if value == "maybe":
                 continue
             target = TARGETS.get(value)
-        elif value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        elif missing(value):
             continue
         else:
             target = int(value) if value in (0, 1) else None    # also True/False

@@ -53,7 +53,7 @@ class ArxivClient:
     """Talks to arXiv's API, feeds and OAI-PMH interface as arXiv asks: ``delay_seconds``
     between requests, a deadline and a size cap on every answer, retries with back-off.
     `clock` and `sleep` are injectable for tests; `requests` counts HTTP requests (retries
-    included) and `waited` the seconds spent waiting for spacing and back-off."""
+    included)."""
 
     def __init__(self, settings: ArxivSettings | None = None, base_url: str | None = None, *,
                  feed_url: str | None = None, oai_url: str | None = None,
@@ -64,7 +64,6 @@ class ArxivClient:
         self.feed_url = feed_url or settings.feed_url
         self.oai_url = oai_url or settings.oai_url
         self.requests = 0
-        self.waited = 0.0
         self.bar: tqdm | None = None   # the running command's requests bar, if any
         self.policy = RetryPolicy(settings.retries, settings.backoff_seconds, settings.max_backoff_seconds)
         limits = Limits(settings.deadline_seconds, int(settings.max_answer_mb * MiB), settings.timeout_seconds)
@@ -159,7 +158,6 @@ class ArxivClient:
     def _wait(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        self.waited += seconds
         if seconds < _VISIBLE_WAIT or self.bar is None or self.bar.disable:
             self._note(f"waiting {seconds:.1f} s for arXiv's pace")
             self._sleep(seconds)

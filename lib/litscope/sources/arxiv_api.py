@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from ..config import Project, ProjectConfig, parse_day
 from ..errors import ConfigError, FetchError, SchemaError
-from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
+from ..schema import check_text, missing, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .schedule import changed_since
@@ -243,7 +243,7 @@ def _check_categories(categories: str | Iterable[str]) -> list[str]:
 
 
 def _day(value: str | date | None, argument: str, default: date) -> date:
-    if value is None or value == "":
+    if missing(value):
         return default
     try:
         return parse_day(value, argument)

@@ -40,12 +40,12 @@ import pandas as pd
 
 from ..config import read_head, read_text
 from ..errors import ImportFormatError, LitscopeError, SchemaError
-from ..schema import check_text, content_id, normalize_text, split_arxiv_id
+from ..schema import check_text, content_id, missing, normalize_text, split_arxiv_id
+from .importers import Importer, detect, names, pick
 from .latex import NestingError, latex_to_text
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("bibtex", "ris", "csl-json", "ids", "zotero")
 ITEM_COLUMNS = ("item_key", "arxiv_id", "doi", "title", "abstract", "authors", "year", "added")
 
 _ARXIV_TEXT = re.compile(r"arxiv[:\s]*(?:abs/)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
@@ -404,10 +404,10 @@ def _zotero(path: Path, collection: str | None = None) -> list[dict[str, Any]]:
 
 def _zotero_items(con: sqlite3.Connection, collection: str | None, path: Path) -> list[dict[str, Any]]:
     tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = {"items", "itemTypes", "itemData", "itemDataValues", "fields", "creators",
-               "itemCreators"} - tables
-    if missing:
-        raise ImportFormatError(f"{path}: not a Zotero database (no table {sorted(missing)[0]})")
+    absent = {"items", "itemTypes", "itemData", "itemDataValues", "fields", "creators",
+              "itemCreators"} - tables
+    if absent:
+        raise ImportFormatError(f"{path}: not a Zotero database (no table {sorted(absent)[0]})")
     where, params = "", []
     if collection is not None:
         where = ("AND items.itemID IN (SELECT itemID FROM collectionItems JOIN collections "
@@ -440,23 +440,52 @@ def _zotero_items(con: sqlite3.Connection, collection: str | None, path: Path) -
 
 
 # -- reading ---------------------------------------------------------------------------------
+#: The first bytes of an SQLite database, as the head of Zotero's ``zotero.sqlite``.
+_DATABASE = "SQLite format 3\x00"
+
+
+def _start(head: str) -> str:
+    return head.lstrip()[:2000]
+
+
+def _looks_bibtex(head: str) -> bool:
+    return _start(head).startswith("@") or bool(re.search(r"^\s*@\w+\s*\{", _start(head), re.M))
+
+
+def _looks_ris(head: str) -> bool:
+    return bool(re.match(r"TY  - ", _start(head)))
+
+
+def _looks_csl(head: str) -> bool:
+    return _start(head).startswith(("[", "{"))
+
+
+def _looks_ids(head: str) -> bool:
+    """Any other text: a list of ids, one a line."""
+    return not head.startswith(_DATABASE)
+
+
+def _looks_zotero(head: str) -> bool:
+    return head.startswith(_DATABASE)
+
+
+#: The library export formats, in the order detection tries them (after file name endings).
+IMPORTERS = (
+    Importer("bibtex", "library", _looks_bibtex, _bibtex, (".bib", ".bibtex")),
+    Importer("ris", "library", _looks_ris, _ris, (".ris",)),
+    Importer("csl-json", "library", _looks_csl, _csl, (".json",)),
+    Importer("ids", "library", _looks_ids, _ids, (".txt", ".list")),
+    Importer("zotero", "library", _looks_zotero, _zotero, (".sqlite", ".db")),
+)
+FORMATS = names(IMPORTERS)
+
+
 def detect_library_format(path: Path, text: str | None) -> str:
-    """The format of a library export, from its extension, else its content."""
-    suffix = path.suffix.lower()
-    if suffix in (".sqlite", ".db") or text is None:
-        return "zotero"
-    by_suffix = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".json": "csl-json",
-                 ".txt": "ids", ".list": "ids"}
-    if suffix in by_suffix:
-        return by_suffix[suffix]
-    head = text.lstrip()[:2000]
-    if head.startswith("@") or re.search(r"^\s*@\w+\s*\{", head, re.M):
-        return "bibtex"
-    if re.match(r"TY  - ", head):
-        return "ris"
-    if head.startswith(("[", "{")):
-        return "csl-json"
-    return "ids"
+    """The format of a library export (`text` None for a database), from its extension,
+    else its content."""
+    if text is None:
+        return detect(IMPORTERS, _DATABASE).name
+    return detect(IMPORTERS, text, path.suffix).name
 
 
 def read_library(path: str | Path, format: str | None = None, *,
@@ -466,24 +495,24 @@ def read_library(path: str | Path, format: str | None = None, *,
     skipped or read in part (each also logged as a warning), ``attrs["cut"]`` names the
     entry a cut-off export ends in."""
     path = Path(path)
-    if format is not None and format not in FORMATS:
-        raise ImportFormatError(f"unknown library format {format!r}; use one of {', '.join(FORMATS)}")
+    if format is not None:
+        pick(IMPORTERS, format)
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file")
     with path.open("rb") as stream:
         database = stream.read(16) == b"SQLite format 3\x00"
     head = None if database else read_head(path, ImportFormatError, what="the library export")
-    format = format or detect_library_format(path, head)
+    importer = pick(IMPORTERS, format or detect_library_format(path, head))
+    format = importer.name
     if format == "zotero":
-        reading = _Reading(_zotero(path, collection))
+        reading = _Reading(importer.parse(path, collection))
     elif collection is not None:
         raise ImportFormatError(f"{path}: --collection applies to a zotero.sqlite only")
     elif database:
         raise ImportFormatError(f"{path}: a database file, not a {format} export")
     else:
-        readers = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl, "ids": _ids}
-        reading = readers[format](read_text(path, ImportFormatError, what="the library export", cut_ok=True),
-                                  path)
+        reading = importer.parse(read_text(path, ImportFormatError, what="the library export", cut_ok=True),
+                                 path)
     for problem in reading.problems:
         log.warning("%s: %s", path, problem)
     items = _frame(reading, path)
@@ -577,11 +606,11 @@ def add_library(store: Any, items: pd.DataFrame, collection: str, *,
     """Make the store's `collection` hold exactly `items` (as `read_library` gives them),
     matched to the store's papers, the arXiv papers it lacks fetched with `fetch`."""
     papers = store.papers()
-    missing = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
-    fetched, not_fetched, fetch_error = 0, missing, None
-    if missing and fetch is not None:
+    lacking = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
+    fetched, not_fetched, fetch_error = 0, lacking, None
+    if lacking and fetch is not None:
         try:
-            found = fetch(missing)
+            found = fetch(lacking)
         except LitscopeError as exc:      # offline: import what the export holds
             fetch_error = str(exc)
         else:
@@ -589,7 +618,7 @@ def add_library(store: Any, items: pd.DataFrame, collection: str, *,
                 store.add_papers(found)
                 papers = store.papers()
             fetched = len(found)
-            not_fetched = sorted(set(missing) - set(found["id"]))
+            not_fetched = sorted(set(lacking) - set(found["id"]))
     matched, how = match_items(items, papers)
     items = items.assign(paper_id=matched)
     # an item without a date of its own keeps the day it was first imported
@@ -665,7 +694,7 @@ def _plain(value: Any) -> Any:
     """A library value as JSON holds it (None for missing, ints for years)."""
     if isinstance(value, list):
         return value
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if not isinstance(value, str) and missing(value):
         return None
     return int(value) if pd.api.types.is_integer(value) else value
 
@@ -686,7 +715,7 @@ def library_papers(store: Any, collection: str | None = None) -> pd.DataFrame:
             continue
         rows.append({"id": f"lib:{item.collection}/{item.item_key}", "title": item.title,
                      "abstract": item.abstract, "authors": item.authors, "doi": item.doi,
-                     "published": None if pd.isna(item.year) else f"{int(item.year)}-01-01",
+                     "published": None if missing(item.year) else f"{int(item.year)}-01-01",
                      "source": f"library:{item.collection}"})
     frame = papers_frame(rows) if rows else papers_frame([])
     return frame.assign(collection=items["collection"].to_numpy(),

@@ -28,6 +28,7 @@ from ..config import MAX_LINE_BYTES
 from ..errors import ImportFormatError, SchemaError
 from ..schema import PAPER_SCHEMA, check_text, paper_date, split_arxiv_id
 from .arxiv_api import _check_categories, _day, _one_line
+from .importers import Importer
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +69,30 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
+#: What the snapshot's files are called: JSON lines, plain, gzipped or in Kaggle's zip.
+SUFFIXES = (".json", ".jsonl", ".gz", ".zip")
+
+
+def _looks_like(head: str) -> bool:
+    """Whether the first line of a file (uncompressed) is a snapshot record."""
+    try:
+        record = json.loads(head.partition("\n")[0])
+    except ValueError:
+        return False
+    return isinstance(record, dict) and {"id", "versions", "categories"} <= set(record)
+
+
 def is_snapshot(path: str | Path) -> bool:
     """Whether `path` looks like the metadata snapshot: JSON lines with arXiv's fields."""
     path = Path(path)
-    if path.suffix not in (".json", ".jsonl", ".gz", ".zip") or not path.is_file():
+    if path.suffix not in SUFFIXES or not path.is_file():
         return False
     try:
         with _open(path) as stream:
             first = stream.readline(1 << 20)
-        record = json.loads(first)
     except (OSError, ValueError, ImportFormatError, zipfile.BadZipFile):
         return False
-    return isinstance(record, dict) and {"id", "versions", "categories"} <= set(record)
+    return IMPORTER.looks_like(first.decode("utf-8", "replace"))
 
 
 def _author(parts: list[str]) -> str:
@@ -199,3 +212,8 @@ def import_snapshot(path: str | Path, out: str | Path, *, categories: str | Iter
         shutil.rmtree(out)
     staging.rename(out)
     return report
+
+
+#: The snapshot as an importer (`litscope.sources.importers`): told by its first line,
+#: streamed into Parquet parts by `import_snapshot`.
+IMPORTER = Importer("snapshot", "snapshot", _looks_like, import_snapshot)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import SUMMARY_FIELDS
+from ..schema import SUMMARY_FIELDS, missing
 
 _ARXIV_ABS = "https://arxiv.org/abs/"
 CSS = """<style>
@@ -38,8 +38,7 @@ CSS = """<style>
 
 
 def _esc(value: Any) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
-        else html.escape(str(value))
+    return "" if missing(value) else html.escape(str(value))
 
 
 def paper_url(paper: pd.Series) -> str | None:
@@ -105,7 +104,7 @@ def render_card(paper: pd.Series, explanation: pd.DataFrame, highlighted: dict[s
     title = f'<a href="{_esc(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
     authors = list(paper["authors"])
     author_text = ", ".join(authors[:12]) + (f" and {len(authors) - 12} more" if len(authors) > 12 else "")
-    day = "" if pd.isna(paper["published"]) else paper["published"].strftime("%Y-%m-%d")
+    day = "" if missing(paper["published"]) else paper["published"].strftime("%Y-%m-%d")
     meta = " · ".join(x for x in map(_esc, (paper["id"], paper["primary_category"], day,
                                             f"score {explanation.attrs.get('score', 0.0):.2f}",
                                             label and f"labelled {label}")) if x)

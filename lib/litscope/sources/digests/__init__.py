@@ -1,8 +1,9 @@
 """Importers for existing digests: read a digest file into a papers DataFrame.
 
 One module per format, each with a ``NAME``, ``looks_like(text)`` and ``parse(text)`` that
-returns one record (dict of schema fields) per paper. `read_digest` repairs mojibake, detects
-the format, gives papers without an arXiv id a content-hash id and returns the schema.
+returns one record (dict of schema fields) per paper, registered in `IMPORTERS` as an
+`litscope.sources.importers.Importer`. `read_digest` repairs mojibake, detects the format,
+gives papers without an arXiv id a content-hash id and returns the schema.
 
 A digest may be cut off (a download interrupted, a copy-paste too short): parsers mark the
 entries that end before their required parts (``record["cut_off"]`` says why) and
@@ -18,24 +19,27 @@ import pandas as pd
 from ...config import HEAD_BYTES, read_head, read_text
 from ...errors import ImportFormatError, SchemaError
 from ...schema import SUMMARY_FIELDS, check_text, content_id, papers_frame, validate_papers
+from ..importers import Importer, detect, pick
 from . import bilingual, bot, daily, topics
 from ._common import CUT_OFF
 from ._mojibake import repair_mojibake
 
-__all__ = ["FORMATS", "detect_format", "read_digest", "parse_digest", "describe_cut_off",
+__all__ = ["IMPORTERS", "FORMATS", "detect_format", "read_digest", "parse_digest", "describe_cut_off",
            "repair_mojibake"]
 
-#: format name -> parser module, in the order detection tries them
-FORMATS = {module.NAME: module for module in (daily, bot, bilingual, topics)}
+#: The digest formats, in the order detection tries them.
+IMPORTERS = tuple(Importer(module.NAME, "digest", module.looks_like, module.parse)
+                  for module in (daily, bot, bilingual, topics))
+#: format name -> its importer
+FORMATS = {importer.name: importer for importer in IMPORTERS}
 
 
 def detect_format(text: str, *, where: str = "text") -> str:
     """The name of the digest format `text` is in, told from its first `HEAD_BYTES`;
     `ImportFormatError` if none fits."""
-    head = text[:HEAD_BYTES]
-    for name, module in FORMATS.items():
-        if module.looks_like(head):
-            return name
+    found = detect(IMPORTERS, text[:HEAD_BYTES])
+    if found is not None:
+        return found.name
     raise ImportFormatError(f"{where}: not a digest litscope can import (tried the formats "
                             f"{', '.join(FORMATS)}); pass --format to force one")
 
@@ -62,7 +66,7 @@ def parse_digest(text: str, *, name: str = "digest", format: str | None = None,
     text = repair_mojibake(text)
     format = format or detect_format(text, where=where)
     try:
-        parsed = FORMATS[format].parse(text)
+        parsed = pick(IMPORTERS, format).parse(text)
         _check_sizes(parsed, text, where)
         cut = [(_label(record), record[CUT_OFF]) for record in parsed if record.get(CUT_OFF)]
         records = _merge_duplicates(map(_identify, (r for r in parsed if not r.get(CUT_OFF))))
@@ -98,8 +102,9 @@ def _check_sizes(records: list[dict[str, Any]], text: str, where: str) -> None:
 
 
 def _check_format(format: str | None) -> None:
-    if format is not None and format not in FORMATS:
-        raise ImportFormatError(f"unknown digest format {format!r}; use one of {', '.join(FORMATS)}")
+    """Refuse a format no digest importer has, naming those there are."""
+    if format is not None:
+        pick(IMPORTERS, format)
 
 
 def _label(record: dict[str, Any]) -> str:
