@@ -8,8 +8,9 @@ import pytest
 
 from litscope.cli import main
 from litscope.errors import LearnError
-from litscope.score.learn import (Learner, evaluate, label_targets, precision_at_k, recall_after,
-                            recall_at_k, sample_priors, simulate, suggest_next, wss_at)
+from litscope.score.learn import (Learner, evaluate, label_targets, loss, ndcg, precision_at_k,
+                                  recall_after, recall_at_k, sample_priors, simulate, suggest_next,
+                                  wss_at)
 from litscope.schema import papers_frame
 
 TOPICS = {
@@ -76,6 +77,28 @@ def test_wss_is_near_cohens_definition_on_a_long_ranking():
     n = 4 * 95 - 3                                        # screened when the 95th is found
     cohen = (1000 - n) / 1000 - 0.05
     assert wss_at(ranking, relevant) == pytest.approx(cohen, abs=0.01)
+
+
+def test_loss_and_ndcg_match_asreviews_definitions_by_hand():
+    # relevant 1st and 3rd of 5: recall curve (found) 1,1,2,2,2 sums to 8; the perfect one
+    # (2,2 first) 1,2,2,2,2 to 9, the worst (2 last) 0,0,0,1,2 to 3: loss (9 - 8) / (9 - 3)
+    assert loss(RANKING, {"a", "c"}) == pytest.approx(1 / 6)
+    assert loss(RANKING, {"a", "b"}) == 0.0 and loss(RANKING, {"d", "e"}) == 1.0
+    # gains 1/log2(2) + 1/log2(4) = 1.5 against the perfect 1 + 1/log2(3)
+    assert ndcg(RANKING, {"a", "c"}) == pytest.approx(1.5 / (1 + 1 / np.log2(3)))
+    assert ndcg(RANKING, {"a", "b"}) == pytest.approx(1.0)
+    with pytest.raises(LearnError, match="every paper in the ranking is relevant"):
+        loss(RANKING, set(RANKING))
+
+
+def test_loss_is_one_minus_the_rankings_roc_auc_and_near_one_half_at_random():
+    from sklearn.metrics import roc_auc_score
+    ranking = [f"p{i}" for i in range(2000)]
+    relevant = set(np.random.default_rng(0).choice(ranking, 100, replace=False))
+    truth = [p in relevant for p in ranking]
+    auc = roc_auc_score(truth, -np.arange(len(ranking)))    # the first ranked scores highest
+    assert loss(ranking, relevant) == pytest.approx(1 - auc)
+    assert loss(ranking, relevant) == pytest.approx(0.5, abs=0.05)
 
 
 def test_metrics_need_a_relevant_paper_in_the_ranking():
@@ -190,6 +213,9 @@ def test_simulate_screens_every_paper_once_and_finds_all_relevant(corpus):
     assert len(curve) == len(corpus) - 2 and curve["recall"].iloc[-1] == 1.0
     assert curve["found"].iloc[run.n_screened - 1] == len(relevant) - 1   # priors not counted
     assert run.wss() > 0.5 and run.recall_after(0.5) == 1.0
+    metrics = run.metrics()
+    assert metrics["loss"] == pytest.approx(loss(run.ranking, set(relevant) - {run.order[0]}))
+    assert metrics["loss"] < 0.1 and metrics["ndcg"] > 0.8
 
 
 def test_simulate_can_stop_at_a_recall_and_keeps_wss_below_it(corpus):
@@ -238,8 +264,18 @@ def test_evaluate_cross_validates_on_the_labels(corpus):
     assert (result["includes"], result["excludes"], result["folds"]) == (10, 20, 3)
     assert result["roc_auc"] > 0.9 and result["precision@5"] >= 0.8
     assert 0 < result["wss@95"] < 1 and result["recall@10%"] > 0.2
+    assert result["loss"] == pytest.approx(1 - result["roc_auc"], abs=1e-9)   # no tied probabilities
+    assert 0 < result["ndcg"] <= 1
     with pytest.raises(LearnError, match="at least 2 includes and 2 excludes"):
         evaluate(corpus, {"graph-00": "include", "graph-01": "include", "protein-00": "exclude"})
+
+
+def test_evaluate_leaves_a_fitted_learner_as_it_was(corpus):
+    learner = Learner().fit(corpus, LABELS)
+    before = learner.predict_proba(corpus)
+    labels = {i: ("include" if i.startswith("speech") else "exclude") for i in corpus["id"][::3]}
+    evaluate(corpus, labels, folds=3, learner=learner)
+    assert learner.predict_proba(corpus).equals(before)
 
 
 def test_learning_from_labels_in_a_store(sample_store):
@@ -269,7 +305,7 @@ def test_cli_learn_suggests_and_evaluates(sample_store, capsys):
     assert main(["learn", "--data", data, "--suggest", "3", "--strategy", "top",
                  "--evaluate"]) == 0
     out = capsys.readouterr().out
-    assert "wss@95" in out and "roc_auc" in out
+    assert all(f"  {name} " in out for name in ("wss@95", "loss", "ndcg", "recall@10%", "roc_auc"))
     rows = [line for line in out.splitlines() if line.startswith(("1 ", "2 ", "3 "))]
     assert len(rows) == 3
 

@@ -500,7 +500,7 @@ def cmd_learn(args: argparse.Namespace) -> None:
     print()
     print(stopping_report(papers, own, sample_size=args.sample_size).summary())
     if args.evaluate:
-        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner)
+        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner, store=store)
         print(f"\nCross-validated on your labels ({int(result['folds'])} folds):")
         for name, value in result.items():
             print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")

@@ -19,10 +19,14 @@ Metrics follow asreview-insights (priors left out of the screening order):
   screened until a share r of the relevant ones is found (exactly: the random screener's
   position of the ⌊rR⌋-th relevant paper minus ours, over N);
 - ``recall_after(fraction=f)``: the recall after screening the first ⌊fN⌋ papers (RRF@10
-  for f = 0.10).
+  for f = 0.10);
+- ``loss`` and ``ndcg``: ASReview's own measures of the whole recall curve
+  (`asreview/metrics.py`): the normalised area between it and the perfect curve (lower is
+  better), and the normalised discounted cumulative gain (higher is better).
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Sequence
@@ -323,6 +327,31 @@ def recall_after(ranking: Sequence[str], relevant: Iterable[str], fraction: floa
     return float(hits[:screened].sum() / hits.sum())
 
 
+def _two_classes(ranking: Sequence[str] | pd.Index, relevant: Iterable[str]) -> np.ndarray:
+    hits = _hits(ranking, relevant)
+    if hits.all():
+        raise LearnError("every paper in the ranking is relevant: loss and nDCG need an irrelevant one")
+    return hits
+
+
+def loss(ranking: Sequence[str], relevant: Iterable[str]) -> float:
+    """ASReview's loss (`asreview.metrics.loss`): the area between the perfect recall curve
+    and that of `ranking`, over the area between the perfect and the worst (every relevant
+    paper last). 0 is perfect, 1 the worst, random screening about 0.5; lower is better."""
+    hits = _two_classes(ranking, relevant)
+    n, n_relevant = len(hits), int(hits.sum())
+    perfect = n_relevant * (n - (n_relevant - 1) / 2)
+    return float((perfect - np.cumsum(hits).sum()) / (n_relevant * (n - n_relevant)))
+
+
+def ndcg(ranking: Sequence[str], relevant: Iterable[str]) -> float:
+    """ASReview's nDCG (`asreview.metrics.ndcg`) of the whole ranking: relevant papers gain
+    1 / log2(1 + position), over the gain of the perfect ranking; higher is better."""
+    hits = _two_classes(ranking, relevant)
+    discount = 1 / np.log2(np.arange(2, len(hits) + 2))
+    return float(discount[hits].sum() / discount[:int(hits.sum())].sum())
+
+
 # -- simulation --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Screening:
@@ -355,6 +384,12 @@ class Screening:
     def recall_after(self, fraction: float = 0.10) -> float:
         return recall_after(self.ranking, self._relevant, fraction)
 
+    def loss(self) -> float:
+        return loss(self.ranking, self._relevant)
+
+    def ndcg(self) -> float:
+        return ndcg(self.ranking, self._relevant)
+
     def curve(self) -> pd.DataFrame:
         """Recall after each screened paper: columns ``screened``, ``found``, ``recall``."""
         found = np.cumsum(_hits(self.ranking, self._relevant))
@@ -362,8 +397,9 @@ class Screening:
                              "recall": found / found[-1]})
 
     def metrics(self) -> dict[str, float]:
-        return {"wss@95": self.wss(0.95), "rrf@10": self.recall_after(0.10),
-                "screened": self.n_screened, "seconds": self.seconds}
+        return {"wss@95": self.wss(0.95), "loss": self.loss(), "ndcg": self.ndcg(),
+                "rrf@10": self.recall_after(0.10), "screened": self.n_screened,
+                "seconds": self.seconds}
 
 
 def sample_priors(ids: Sequence[str], relevant: Iterable[str], n_included: int = 1,
@@ -424,14 +460,15 @@ def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included
 
 # -- evaluation on the person's labels --------------------------------------------------
 def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *, folds: int = 5,
-             k: int = 10, learner: Learner | None = None, seed: int = 0) -> pd.Series:
+             k: int = 10, learner: Learner | None = None, seed: int = 0, store: Any = None) -> pd.Series:
     """Cross-validated quality of the learner on the labelled papers.
 
     Each fold's labels are hidden and predicted by a model trained on the others; the
     labelled papers ranked by those held-out probabilities give recall@k, precision@k,
-    WSS@95, recall after 10% and ROC AUC.
+    WSS@95, ASReview's loss and nDCG, recall after 10% and ROC AUC. `learner` gives the
+    settings; a copy is fitted, so a fitted learner stays as it was. `store` as in `fit`.
     """
-    learner = learner or Learner()
+    learner = copy.copy(learner or Learner())
     ids = pd.Index(papers["id"].astype(str))
     targets = label_targets(labels)
     targets = targets[targets.index.isin(ids)]
@@ -440,7 +477,7 @@ def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *
     if folds < 2:
         raise LearnError(f"cross-validation needs at least 2 includes and 2 excludes among the "
                          f"papers; there are {n_include} and {n_exclude}: label more papers")
-    X = corpus_features(papers, learner.representation).matrix
+    X = corpus_features(papers, learner.representation, store=store).matrix
     rows = ids.get_indexer(targets.index)
     held_out = np.empty(len(rows))
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, targets)
@@ -455,6 +492,8 @@ def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *
         f"recall@{k}": recall_at_k(ranking, relevant, k),
         f"precision@{k}": precision_at_k(ranking, relevant, k),
         "wss@95": wss_at(ranking, relevant, 0.95),
+        "loss": loss(ranking, relevant),
+        "ndcg": ndcg(ranking, relevant),
         "recall@10%": recall_after(ranking, relevant, 0.10),
         "roc_auc": roc_auc_score(targets.to_numpy(), held_out),
     }, name=learner.name)
