@@ -432,7 +432,7 @@ def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.
 
 
 def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
-    from litscope.score.learn import suggest_next
+    from litscope.score.learn import evaluate, suggest_next
     explorer.suggest_button.click()
     assert "suggest next: no paper is labelled" in explorer.status.value
     assert explorer.order.value == "score"
@@ -450,8 +450,25 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     labels = explorer.store.labels()
     assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])[:20]
     assert "learned from 7 labels" in explorer.learning.value
+    quality = evaluate(explorer.papers, explorer._labels)          # 3 includes, 3 excludes, a maybe
+    assert (f"cross-validated on your labels: WSS@95 {quality['wss@95']:.2f}, loss "
+            f"{quality['loss']:.2f}") in explorer.learning.value
     explorer.order.value = "score"
     assert explorer.shown_ids == expected_ids(explorer.papers, parse_profile(PROFILE))
+
+
+def test_the_learning_line_gives_wss_and_loss_next_to_recall():
+    from litscope.score.stopping import StoppingReport
+    from litscope.widgets.learning import Learned
+    stop = StoppingReport(papers=1000, screened=300, found=30, sample_size=50, sample_labelled=50,
+                          sample_includes=2, excludes_in_a_row=10, run_to_stop=50)
+    quality = pd.Series({"wss@95": 0.612, "loss": 0.081})
+    line = Learned(frozenset({("a", "include")}), np.zeros(3), stop, 0.012, quality=quality).line()
+    # 2 of 50 sampled: 40 relevant in all, 30 found, 38 (95%) to reach
+    assert line == ("learned from 1 labels in 12 ms · about 10 relevant left (random check sample), "
+                    "recall ~75%, 8 more to find for 95% · cross-validated on your labels: WSS@95 "
+                    "0.61, loss 0.08")
+    assert "cross-validated" not in Learned(frozenset(), np.zeros(3), stop, 0.012).line()
 
 
 def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):

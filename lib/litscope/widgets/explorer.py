@@ -366,13 +366,7 @@ class Explorer:
             self._say(f"{what}: {learned.error}", error=True)
             self._want_suggestions = False
             return
-        stop = learned.stopping
-        left = (f"about {stop.remaining()[0]:.0f} relevant left (random check sample), recall "
-                f"~{stop.recall()[0]:.0%}" if stop.estimated else
-                f"label the {stop.sample_size - stop.sample_labelled} papers of the random check "
-                f"sample for an estimate of what is left")
-        self.learning.value = (f"learned from {len(learned.labels)} labels in "
-                               f"{learned.seconds * 1000:.0f} ms · {html.escape(left)}")
+        self.learning.value = html.escape(learned.line())
         if self._want_suggestions:
             self._want_suggestions = False
             self._say(f"{len(self._suggested)} suggestions: {self.strategy.label}")
