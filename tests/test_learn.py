@@ -145,6 +145,25 @@ def test_learner_ranks_the_included_topic_first(corpus):
     assert (learner.n_include_, learner.n_exclude_) == (2, 2)
 
 
+def test_the_members_vote_by_their_rank_in_the_corpus(corpus):
+    learner = Learner().fit(corpus, LABELS)
+    X = learner.features_.matrix
+    logistic, svm = learner.logistic_.decision_function(X), learner.svm_.decision_function(X)
+
+    def share_at_or_below(scores: np.ndarray) -> np.ndarray:
+        return np.array([(scores <= s + 1e-9).mean() for s in scores])
+    expected = (share_at_or_below(logistic) + share_at_or_below(svm)) / 2
+    assert np.allclose(learner.predict_proba(corpus), expected, atol=1.5 / len(corpus))
+    assert learner.name.endswith("pu-logistic+svm")
+
+
+def test_without_a_labelled_exclude_the_logistic_regression_votes_alone(corpus):
+    learner = Learner().fit(corpus, {"protein-03": "include"})
+    assert learner.svm_ is None and len(learner.reference_) == 1
+    proba = learner.predict_proba(corpus)
+    assert proba["protein-03"] == 1.0 and proba.min() == pytest.approx(1 / len(corpus))
+
+
 def test_learner_predicts_papers_it_was_not_fitted_on(corpus):
     learner = Learner().fit(corpus.iloc[:50], {"graph-00": "include", "speech-00": "exclude"})
     proba = learner.predict_proba(corpus.iloc[50:])
@@ -185,14 +204,23 @@ def test_suggest_top_returns_the_likeliest_unlabelled_papers(corpus):
     assert list(top.columns[:3]) == ["id", "version", "title"]     # paper schema first
 
 
-def test_suggest_uncertain_returns_those_nearest_one_half(corpus):
+def test_suggest_uncertain_returns_those_nearest_the_svms_boundary(corpus):
     picked = suggest_next(corpus, LABELS, n=4, strategy="uncertain")
-    distance = (picked["learned"] - 0.5).abs()
-    assert distance.is_monotonic_increasing
-    proba = Learner().fit(corpus, LABELS).predict_proba(corpus).drop(list(LABELS))
-    # float32 features: predicting a subset may differ from predicting all in the 7th digit
-    assert distance.max() <= (proba - 0.5).abs().nsmallest(4).max() + 1e-5
+    learner = Learner().fit(corpus, LABELS)
+    svm = learner.svm_
+    margin = pd.Series(np.abs(svm.decision_function(learner.features_.matrix)), index=corpus["id"])
+    nearest = margin.drop(list(LABELS)).sort_values(kind="stable").index[:4]
+    assert list(picked["id"]) == list(nearest)
     assert not set(picked["id"]) & set(LABELS)
+
+
+def test_without_the_svm_uncertain_means_a_probability_nearest_one_half(corpus):
+    picked = suggest_next(corpus, LABELS, n=4, strategy="uncertain", learner=Learner(svm_C=None))
+    learner = Learner(svm_C=None).fit(corpus, LABELS)
+    assert learner.svm_ is None
+    proba = learner.logistic_.predict_proba(learner.features_.matrix)[:, 1]
+    distance = pd.Series(np.abs(proba - 0.5), index=corpus["id"]).drop(list(LABELS))
+    assert list(picked["id"]) == list(distance.sort_values(kind="stable").index[:4])
 
 
 def test_suggest_checks_its_arguments(corpus):

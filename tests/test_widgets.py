@@ -448,7 +448,9 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     explorer.strategy.value = "uncertain"
     explorer.suggest_button.click()
     labels = explorer.store.labels()
-    assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])[:20]
+    uncertain = suggest_next(explorer.papers, labels, 50, "uncertain")["id"]
+    eligible = explorer._eligible(explorer.scorer.scores(explorer._now))    # min score, excluded
+    assert explorer.shown_ids == [i for i in uncertain if eligible[explorer._row_of.get_loc(i)]][:20]
     assert "learned from 7 labels" in explorer.learning.value
     quality = evaluate(explorer.papers, explorer._labels)          # 3 includes, 3 excludes, a maybe
     assert (f"cross-validated on your labels: WSS@95 {quality['wss@95']:.2f}, loss "

@@ -24,10 +24,11 @@ from ..score.stopping import TARGET, StoppingReport, stopping_report
 
 @dataclass(frozen=True)
 class Learned:
-    """One fit: the labels it knew, every paper's probability (row order), the stopping
+    """One fit: the labels it knew, every paper's learned score (row order), the stopping
     report, how long the fit took, the cross-validated quality on the person's labels
-    (`evaluate`; None until there are 2 includes and 2 excludes); `error` instead when the
-    labels cannot train a model."""
+    (`evaluate`; None until there are 2 includes and 2 excludes), how unsure the model is
+    of each paper (for the "uncertain" strategy); `error` instead when the labels cannot
+    train a model."""
 
     labels: frozenset
     proba: np.ndarray | None
@@ -35,6 +36,7 @@ class Learned:
     seconds: float
     error: str | None = None
     quality: pd.Series | None = None
+    uncertainty: np.ndarray | None = None
 
     def line(self) -> str:
         """The Explorer's learning line: the fit, what is left to find, and how well the
@@ -58,7 +60,8 @@ class Learned:
         """The `n` unlabelled papers to label next, as `suggest_next` orders them."""
         if self.proba is None:
             return []
-        return list(ids[next_to_label(self.proba, pd.Index(ids).isin(list(labelled)), strategy, n)])
+        return list(ids[next_to_label(self.proba, pd.Index(ids).isin(list(labelled)), strategy, n,
+                                      self.uncertainty)])
 
 
 class Relearner:
@@ -134,6 +137,7 @@ class Relearner:
         try:
             self.learner.fit(self.papers, training, store=self.store, extra_includes=self.extra_includes)
             proba = self.learner._proba(self.learner.features_.matrix)
+            uncertainty = self.learner._uncertainty(self.learner.features_.matrix)
         except LitscopeError as exc:
             return Learned(frozenset(labels.items()), None, None, time.perf_counter() - start, str(exc))
         seconds = time.perf_counter() - start
@@ -143,4 +147,4 @@ class Relearner:
         except LearnError:          # fewer than 2 includes and 2 excludes of the person's own
             quality = None
         return Learned(frozenset(labels.items()), proba, stopping_report(self.papers, own),
-                       seconds, quality=quality)
+                       seconds, quality=quality, uncertainty=uncertainty)
