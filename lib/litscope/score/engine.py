@@ -11,7 +11,7 @@ A paper's score is then
 
 where ``tf`` is the profile's count scaling (log2(1 + n) by default), ``decay`` halves the
 score every `half_life_days` since publication, ``learned`` is an optional relevance
-probability from a trained model (`litscope.score.learn`) and ``K`` is the largest absolute
+score in [0, 1] from a trained model (`litscope.score.learn`) and ``K`` is the largest absolute
 keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K + alpha *
 learned`` while scores stay in keyword units. Changing a weight touches only the papers
 that match that term; adding a term scans the text for that term only.
@@ -444,7 +444,8 @@ class Scorer:
         _validated(self.profile, "alpha", alpha)
 
     def set_learned(self, learned: pd.Series | np.ndarray | None) -> None:
-        """Use these relevance probabilities (a Series by paper id, or an array in row order)."""
+        """Use these learned relevance scores in [0, 1] (a Series by paper id, or an array in
+        row order)."""
         if learned is None:
             self._learned = None
             return
