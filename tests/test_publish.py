@@ -142,7 +142,7 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     assert project["type"] == "website" and project["pre-render"] == "_litscope.py pages"
     out = yaml.safe_load((REPO / "litscope.yml").read_text(encoding="utf-8"))["site"]["out"]
     assert project["render"] == ["/*.qmd", "/notebooks/*.ipynb", f"/{out}/**/*.qmd"]   # not lib/**
-    assert config["execute"] == {"enabled": True, "freeze": "auto"}
+    assert "execute" not in config        # a page runs its code; a notebook shows what it saved
     navbar = json.dumps(config["website"]["navbar"])
     for page in ("index.qmd", f"{out}/topics/index.qmd", f"{out}/days/index.qmd", f"{out}/methods.qmd",
                  "review.qmd", "notebooks/02-score-and-explore.ipynb"):
@@ -150,19 +150,20 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     index = _meta(REPO / "index.qmd")
     assert check_front_matter(index) == [] and index["metadata-files"] == [f"{out}/{LISTING_FILE}"]
     notebooks = yaml.safe_load((REPO / "notebooks" / "_metadata.yml").read_text(encoding="utf-8"))
-    assert notebooks == {"ipynb-filters": ["../_litscope.py static-outputs"]}
+    assert notebooks == {"execute": {"enabled": False}, "ipynb-filters": ["../_litscope.py static-outputs"]}
     for page in ("index.qmd", "review.qmd"):
         assert "{{<" not in (REPO / page).read_text(encoding="utf-8")
         pypandoc.convert_file(str(REPO / page), "html", format="markdown")
 
 
 def test_project_template_ships_the_repository_site():
-    template = REPO / "lib" / "litscope" / "project"
-    for name in ("_quarto.yml", "_litscope.py", "index.qmd", "review.qmd", "litscope.yml", "profile.yml",
-                 "notebooks"):
-        assert (template / name).resolve() == (REPO / name).resolve(), name
-    ignored = (template / "gitignore").read_text(encoding="utf-8").split()
+    shipped = REPO / "lib" / "litscope" / "project"
+    for name in ("_litscope.py", "notebooks"):              # the rest: templates (tests/test_project.py)
+        assert (shipped / name).resolve() == (REPO / name).resolve(), name
+    ignored = [line for line in (REPO / "lib" / "litscope" / "templates" / "project" / "gitignore")
+               .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert {"curated/", ".litscope-staging-*", "_site/", "_freeze/", "data/"} <= set(ignored)
+    assert not {"decisions/", "library/", "digests/"} & set(ignored)
 
 
 def test_quarto_hook_script_explains_its_use(tmp_path):
@@ -191,7 +192,8 @@ def test_site_pages_and_report(site):
     assert report.n_papers == 4 and report.n_candidates == 6 and report.feed
     assert report.pages["papers"] == [f"papers/2512.0{i:04d}.qmd" for i in range(4)]
     assert report.pages["days"] == ["days/2025-12-02.qmd", "days/2025-12-01.qmd", "days/index.qmd"]
-    assert report.pages["topics"] == ["topics/decoding.qmd", "topics/index.qmd"]
+    # a topic's page name: its slug and, since that is not the name itself, a hash of it
+    assert report.pages["topics"] == ["topics/decoding--475f3041.qmd", "topics/index.qmd"]
     assert report.pages["methods"] == ["methods.qmd"]
     assert not (out / "_quarto.yml").exists() and not (out / "index.qmd").exists()
     for figure in ("papers-per-day", "papers-per-category", "score-distribution"):
@@ -299,7 +301,7 @@ def test_paper_page_shows_metadata_summary_and_score(site):
     assert "<h5>Key idea</h5>" in html and "<strong>bold</strong>" in html
     assert "Author 3, B. Coauthor, C. Third, D. Fourth" in html
     assert "<strong>3.000</strong>" in html and "give a profile to explain it" in html
-    assert '<a href="../topics/decoding.html">Decoding</a>' in html
+    assert '<a href="../topics/decoding--475f3041.html">Decoding</a>' in html
     assert "中文标题" in _html(out / "papers" / "2512.00002.qmd")
 
 
@@ -324,8 +326,9 @@ class _FakeScorer:
         self.counts_ = {"abstract": sp.csc_matrix(np.ones((len(papers), 1), dtype=np.int32))}
         self.profile = SimpleNamespace(terms=[SimpleNamespace(key="decoding")])
 
-    def score(self) -> pd.DataFrame:
-        return self.papers.assign(score=[2.5] * len(self.papers), rank=range(1, len(self.papers) + 1))
+    def score(self, columns=None) -> pd.DataFrame:
+        scored = self.papers.assign(score=[2.5] * len(self.papers), rank=range(1, len(self.papers) + 1))
+        return scored[[*(columns or self.papers.columns), "score", "rank"]]
 
     def explain(self, paper_id: str) -> pd.DataFrame:
         return pd.DataFrame({"term": ["decoding", "a|b <i>"], "field": ["abstract", "title"],
@@ -375,7 +378,9 @@ def test_unscored_papers_are_published_newest_first():
 
 def test_no_papers_give_the_pages_without_a_listing(tmp_path):
     report = build_site(_papers()[:0], tmp_path / "curated")
-    assert report.n_pages == 3 and yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text()) == {}
+    listing = yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())
+    assert report.n_pages == 3 and "listing" not in listing                 # Quarto warns of an empty one
+    assert listing["description"].startswith("No papers yet") and "litscope import" in listing["description"]
     assert check_site(tmp_path / "curated") == []
     assert "fetch" in _html(tmp_path / "curated" / "methods.qmd")
 
@@ -771,3 +776,32 @@ def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatc
     assert main(["publish", "--render"]) == 2
     err = capsys.readouterr().err
     assert "'quarto render' in" in err and "failed with exit code 1" in err
+
+
+def test_page_slugs_never_collide_with_each_other_or_fixed_pages_and_stay_put(tmp_path):
+    """Ids Foo/foo/foo-2 and topics Topic/topic/topic 2/index used to get colliding slugs, so
+    one page silently replaced another (seed 004's real topics already gave llm and llm-2)."""
+    from cli import litscope
+    ids = ["Foo", "foo", "foo-2", "index", "2512.00001", "h:0123456789abcdef", "2512.00002", "2512.00003"]
+    topics = ["Topic", "topic", "topic 2", "index", "LLM", "llm", "基础/前沿模型 (含LLM)", "methods"]
+    papers = papers_frame([{"id": i, "title": f"Paper {i}", "source": "test", "published": "2025-12-01",
+                            "topic": topics[n % len(topics)]} for n, i in enumerate(ids)]
+                          + [{"id": f"2512.1000{n}", "title": f"More {n}", "source": "test",
+                              "published": "2025-12-02", "topic": t, "subtopic": "Other"}
+                             for n, t in enumerate(topics[:2])])
+    Store(tmp_path / "data").add_papers(papers)
+    (tmp_path / "litscope.yml").write_text("site: {top_n: 100}\n", encoding="utf-8")
+    done = litscope("publish", "--allow-empty", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pages = lambda kind: sorted(p.name for p in (tmp_path / "curated" / kind).glob("*.qmd"))
+    assert len(pages("papers")) == len(papers)                       # no page replaced another
+    assert len(pages("topics")) == len(topics) + 2 + 1               # + the two 'Other's, + the index
+    assert {"2512.00001.qmd", "foo.qmd", "foo-2.qmd"} <= set(pages("papers"))   # names that are slugs stay
+    assert "index.qmd" not in pages("papers") and "methods.qmd" not in pages("topics")
+    topics_index = (tmp_path / "curated" / "topics" / "index.qmd").read_text(encoding="utf-8")
+    assert topics_index.count("](") >= len(topics) + 2               # the topics' index page is its own
+    before = {kind: pages(kind) for kind in ("papers", "topics")}
+    Store(tmp_path / "data").add_papers(papers_frame([{"id": "FOO", "title": "Later", "source": "test",
+                                                       "published": "2025-12-03", "topic": "TOPIC"}]))
+    assert litscope("publish", "--allow-empty", cwd=tmp_path).returncode == 0
+    assert set(before["papers"]) < set(pages("papers")) and set(before["topics"]) < set(pages("topics"))

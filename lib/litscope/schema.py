@@ -11,6 +11,8 @@ import os
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -99,6 +101,53 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     return match.group("id"), int(version) if version else None
 
 
+#: The dates a paper may carry: arXiv opened in 1991, and pandas' timestamps end in 2262.
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
+_RFC2822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\s+(\d+)\s")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def paper_date(value: str | datetime, field: str = "date", *, utc: bool = True) -> datetime:
+    """A paper's date (a datetime, ISO 8601 text or an RFC 2822 date as arXiv writes them; in
+    UTC, or in its own time zone without `utc`) checked to lie in 1900–2199; `SchemaError`
+    naming `field` otherwise. An RFC 2822 year must have four digits: ``0001`` is not 2001."""
+    try:
+        if isinstance(value, datetime):
+            when = value
+        elif _ISO_DAY.match(value.strip()):
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        else:
+            year = _RFC2822_YEAR.search(value)
+            if year is None or len(year.group(1)) != 4:
+                raise ValueError("no four-digit year")
+            if not EARLIEST.year <= int(year.group(1)) < LATEST.year:
+                raise ValueError("out of range")
+            when = parsedate_to_datetime(value)
+        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        if not EARLIEST <= when <= LATEST:
+            raise ValueError("out of range")
+        return when.astimezone(timezone.utc) if utc else when
+    except (ValueError, TypeError, OverflowError, IndexError) as exc:
+        why = "is out of range (1900 to 2199)" if str(exc) == "out of range" else "is not a date"
+        raise SchemaError(f"{field} {str(value)[:40]!r} {why}") from None
+
+
+#: The longest text one field of a paper may hold (arXiv's abstracts stop at 1,920 characters):
+#: sources refuse an entry with a longer one, so no store ever holds a book in a field.
+MAX_TEXT = 100_000
+
+
+def check_text(record: Mapping[str, Any], name: str = "") -> None:
+    """`SchemaError` naming `name` (when the caller does not) and the field when a text
+    field of `record` (or a name in one of its lists) is longer than `MAX_TEXT` characters."""
+    for field, value in record.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if longest > MAX_TEXT:
+            raise SchemaError(f"{name}: " * bool(name) + f"its {field} has {longest:,} characters, more "
+                              f"than the {MAX_TEXT:,} litscope keeps")
+
+
 def normalize_text(text: str | None) -> str:
     """Lower-case, NFKC-normalised text with punctuation and runs of space folded."""
     text = unicodedata.normalize("NFKC", text or "").lower()
@@ -117,7 +166,7 @@ def empty_papers() -> pd.DataFrame:
 
 
 def _as_list(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return []
     if isinstance(value, str):
         return [value]
@@ -141,23 +190,83 @@ def papers_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.Data
     return df.reset_index(drop=True)
 
 
+def missing(value: Any) -> bool:
+    """Whether a field holds nothing: None, NA, NaN, NaT, blank text or an empty list. The
+    one test of "missing" for every stage (Arrow-backed and NumPy-backed values alike)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _arrow_type(dtype: Any) -> pa.DataType | None:
+    return dtype.pyarrow_dtype if isinstance(dtype, pd.ArrowDtype) else None
+
+
+def _is_string(series: pd.Series) -> bool:
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return pa.types.is_string(arrow) or pa.types.is_large_string(arrow) or pa.types.is_string_view(arrow)
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
+def _is_utc_time(series: pd.Series) -> bool:
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return pa.types.is_timestamp(arrow) and str(arrow.tz) in ("UTC", "utc", "+00:00")
+    return isinstance(series.dtype, pd.DatetimeTZDtype) and str(series.dtype.tz) == "UTC"
+
+
+def _is_string_list(series: pd.Series) -> bool | int:
+    """True for Arrow lists of strings; else the first row that holds no list of strings
+    (-1: none does)."""
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return (pa.types.is_list(arrow) or pa.types.is_large_list(arrow)) and \
+            (pa.types.is_string(arrow.value_type) or pa.types.is_large_string(arrow.value_type)
+             or pa.types.is_null(arrow.value_type))      # lists that are all empty
+    bad = next((i for i, v in enumerate(series) if not isinstance(v, list)
+                or not all(isinstance(x, str) for x in v)), -1)
+    return bad
+
+
+#: What each column holds, whatever stores it (NumPy, pandas' own or Arrow-backed arrays).
+_KINDS: dict[str, Any] = {
+    **{c: ("text", _is_string) for c in STRING_COLUMNS},
+    **{c: ("a UTC timestamp", _is_utc_time) for c in TIME_COLUMNS},
+    "version": ("an integer", lambda s: pd.api.types.is_integer_dtype(s.dtype)),
+    "title_derived": ("a boolean", lambda s: pd.api.types.is_bool_dtype(s.dtype)),
+    "external_score": ("a number", lambda s: pd.api.types.is_float_dtype(s.dtype)
+                       or pd.api.types.is_integer_dtype(s.dtype)),
+}
+
+
 def validate_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
-    """Check that `df` follows the paper schema; raise `SchemaError` naming the column."""
+    """Check that `df` follows the paper schema — what each column holds, whether its
+    values sit in NumPy, pandas or Arrow arrays — and raise `SchemaError` naming the column."""
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{where}: missing column(s) {', '.join(missing)}")
-    for column, dtype in _DTYPES.items():
-        if column in LIST_COLUMNS:
-            bad = [i for i, v in enumerate(df[column]) if not isinstance(v, list)
-                   or not all(isinstance(x, str) for x in v)]
-            if bad:
-                raise SchemaError(f"{where}: column {column!r} must hold lists of strings "
-                                  f"(row {bad[0]} holds {df[column].iloc[bad[0]]!r})")
-        elif df[column].dtype != dtype:
+    absent = [c for c in COLUMNS if c not in df.columns]
+    if absent:
+        raise SchemaError(f"{where}: missing column(s) {', '.join(absent)}")
+    for column in LIST_COLUMNS:
+        bad = _is_string_list(df[column])
+        if bad is False or (not isinstance(bad, bool) and bad >= 0):
+            row = f" (row {bad} holds {df[column].iloc[bad]!r})" if not isinstance(bad, bool) else \
+                f" (it has dtype {df[column].dtype})"
+            raise SchemaError(f"{where}: column {column!r} must hold lists of strings{row}")
+    for column, (kind, holds) in _KINDS.items():
+        if not holds(df[column]):
             raise SchemaError(f"{where}: column {column!r} has dtype {df[column].dtype}, "
-                              f"expected {dtype}")
+                              f"expected {kind} ({_DTYPES[column]})")
     for column in REQUIRED:
         if df[column].isna().any():
             raise SchemaError(f"{where}: column {column!r} is empty in row "
@@ -166,6 +275,16 @@ def validate_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
     if len(dupes):
         raise SchemaError(f"{where}: duplicate id {dupes.iloc[0]!r}")
     return df
+
+
+def conform_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
+    """`df` checked (`validate_papers`) and in the schema's own dtypes: a frame whose
+    columns are Arrow-backed (what `litscope.score` of a path returns) or plain NumPy
+    objects comes back converted; one already in them comes back as it is."""
+    validate_papers(df, where=where)
+    if all(df[c].dtype == t for c, t in _DTYPES.items()):
+        return df
+    return papers_frame(df.reset_index(drop=True))
 
 
 def to_arrow(df: pd.DataFrame) -> pa.Table:
@@ -206,6 +325,7 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     (mimalloc): on 1M papers it reads faster, peaks lower and keeps less after the read.
     Other Arrow work keeps the default pool."""
     wanted = None if columns is None else list(columns)
+    files = list(files)
     groups = []
     for file in files:
         reader = pq.ParquetFile(file)
@@ -215,6 +335,10 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     def read(item: tuple[Any, int, list[str] | None]) -> pa.Table:
         file, group, names = item
         return pq.ParquetFile(file).read_row_group(group, columns=names, use_threads=False)
+
+    if not groups:                      # files without rows: their columns, empty
+        schema = pq.read_schema(files[0]) if files else PAPER_SCHEMA
+        return schema.empty_table().select([n for n in (wanted or schema.names) if n in schema.names])
 
     default = pa.default_memory_pool()
     pa.set_memory_pool(reading_pool())

@@ -12,17 +12,26 @@ mirror, ``litscope.papers/``). Triggers log the id of every paper any write inse
 changes or deletes; a read that finds papers changed since the mirror was written folds
 those rows in (or rebuilds it from SQLite when the log does not reach back) and writes a
 new mirror, so the mirror is never stale whichever code path or process wrote.
+
+A store that cannot be trusted is refused: before its first write, a `Store` runs SQLite's
+``PRAGMA quick_check``, and every SQLite error becomes one `StoreError` line: a damaged
+file (with the command that shows the damage), a full disk (nothing written, no temporary
+file left), a read-only store (opened read-only: it can be read, not written).
 """
 from __future__ import annotations
 
 import bisect
+import errno
 import json
 import os
+import shutil
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -31,13 +40,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from .decisions import LABELS, DecisionLog, PaperDecisions, replay
 from .errors import StoreError
 from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
-                     TIME_COLUMNS, from_arrow, papers_frame, read_parquet, take_rows, to_arrow,
-                     validate_papers)
+                     TIME_COLUMNS, conform_papers, from_arrow, papers_frame, read_parquet, take_rows,
+                     to_arrow, validate_papers)
 
 STORE_FILE = "litscope.sqlite"
-LABELS = ("include", "exclude", "maybe")
 
 _SQL_TYPES = {"version": "INTEGER", "title_derived": "INTEGER", "external_score": "REAL"}
 #: Text a copy of a paper may extend but never cut short (see `cut_short`).
@@ -76,7 +85,8 @@ CREATE TABLE IF NOT EXISTS merged_ids (
 CREATE TABLE IF NOT EXISTS labels (
     paper_id TEXT PRIMARY KEY,
     label TEXT NOT NULL CHECK (label IN {LABELS}),
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    reason TEXT
 );
 CREATE TABLE IF NOT EXISTS notes (
     paper_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at TEXT NOT NULL
@@ -128,6 +138,48 @@ CREATE TABLE IF NOT EXISTS summaries (
     PRIMARY KEY (paper_id, version, model, prompt_version, kind, language)
 );
 """
+
+
+#: Kept in ``PRAGMA user_version``: a store whose tables match needs no schema write on open.
+SCHEMA_VERSION = zlib.crc32(_TABLES.encode()) & 0x7FFFFFFF
+#: Errors the operating system reports for a file that cannot be written where it is.
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _store_error(path: Path, exc: sqlite3.Error | OSError) -> StoreError:
+    """One line for a user: what is wrong with the store at `path`, and what to do."""
+    name, text = getattr(exc, "sqlite_errorname", ""), str(exc)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return StoreError(f"{path}: the store is damaged ({text}); see what is wrong with "
+                          f"sqlite3 '{path}' 'PRAGMA integrity_check', then restore it from a backup, "
+                          f"or move it away and fetch and import again")
+    if name.startswith("SQLITE_FULL") or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) \
+            or "disk is full" in text or (name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN"))
+                                          and _no_room(path)):
+        return StoreError(f"{path}: the disk is full: nothing was written; free some space and run "
+                          f"the command again")
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return StoreError(f"{path}: the store is read-only here: it can be read but not written")
+    if "locked" in text:
+        return StoreError(f"{path}: another process has held the store for over a minute; try again")
+    return StoreError(f"{path}: {text}")
+
+
+def _no_room(path: Path) -> bool:
+    """Whether the disk under `path` is (all but) full: SQLite reports that as an I/O error
+    when even its WAL index cannot grow."""
+    try:
+        return shutil.disk_usage(path.parent).free < (1 << 20)
+    except OSError:
+        return False
+
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _store_error(path, exc) from None
 
 
 def _now() -> str:
@@ -241,56 +293,96 @@ def _keep(table: pa.Table, mask: pa.ChunkedArray) -> pa.Table:
 
 
 class Store:
-    """The review's papers, labels, notes, summaries and fetch history."""
+    """The review's papers, labels, notes, summaries and fetch history.
 
-    def __init__(self, path: str | Path):
+    A store that belongs to a review project (`decisions`, or found as the project's
+    ``data:`` folder) is a cache of the project's decisions (`litscope.decisions`): every
+    label, note, tag and curated field set by hand is written to the project's
+    ``decisions/`` files at once, and the decisions are applied to the papers the store
+    holds when it opens (if the files changed) and to papers as they arrive."""
+
+    def __init__(self, path: str | Path, *, decisions: DecisionLog | None = None):
         path = Path(path)
         self.path = path / STORE_FILE if path.suffix != ".sqlite" else path
+        self.decisions = decisions if decisions is not None else _project_log(self.path.parent)
+        self._checked = False
+        # a store in a folder this process cannot write is opened read-only (WAL mode needs
+        # its -shm file beside it, which could not be made there)
+        self.read_only = self.path.is_file() and not all(os.access(p, os.W_OK) for p in (self.path.parent, self.path))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.executescript(_TABLES)
-                have = {row[1] for row in con.execute("PRAGMA table_info(papers)")}
-                for column in COLUMNS:
-                    if column not in have:   # a store made by an older litscope
-                        con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
-                                    f"{_SQL_TYPES.get(column, 'TEXT')}")
-                if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
-                    con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+                if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION and not self.read_only:
+                    self._check(con)
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.executescript(_TABLES)
+                    have = {row[1] for row in con.execute("PRAGMA table_info(papers)")}
+                    for column in COLUMNS:
+                        if column not in have:   # a store made by an older litscope
+                            con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
+                                        f"{_SQL_TYPES.get(column, 'TEXT')}")
+                    if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
+                        con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                    if "reason" not in {row[1] for row in con.execute("PRAGMA table_info(labels)")}:
+                        con.execute("ALTER TABLE labels ADD COLUMN reason TEXT")
+                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            if self.read_only or not self.path.is_file() or not _no_room(self.path):
+                raise _store_error(self.path, exc) from None
+            self.read_only = True   # a full disk: WAL mode cannot even make its index; read as it is
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        if self.decisions is not None and not self.read_only:
+            self._follow_decisions()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        if self.read_only:   # with its WAL if one is left, else as a file that cannot change
+            wal = self.path.with_name(self.path.name + "-wal")
+            mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
+            con = sqlite3.connect(f"file:{quote(str(self.path))}?{mode}", uri=True, timeout=60,
+                                  isolation_level=None)
+        else:
+            con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         con.execute("PRAGMA busy_timeout = 60000")
         con.execute("PRAGMA synchronous = FULL")
         return con
 
+    def _check(self, con: sqlite3.Connection) -> None:
+        """Refuse to write into a damaged store (once per `Store`: SQLite's quick check
+        reads every page, ~1 s a GB)."""
+        if not self._checked:
+            if con.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            self._checked = True
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all."""
-        con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        """One atomic write: everything inside commits together or not at all. An SQLite
+        error becomes a `StoreError` line (a damaged store, a full disk, a read-only store)."""
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                self._check(con)
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        con = self._connect()
-        try:
-            return con.execute(sql, tuple(params)).fetchall()
-        finally:
-            con.close()
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                return con.execute(sql, tuple(params)).fetchall()
+            finally:
+                con.close()
 
     # -- papers ---------------------------------------------------------------------------
     def add_papers(self, df: pd.DataFrame, *, windows: Iterable[tuple[str, str, int]] = (),
@@ -310,7 +402,7 @@ class Store:
         stored one's cut short (a digest's last entry, cut off) is skipped. Returns the
         counts as an `AddCounts`, which also says which papers were kept or skipped.
         """
-        validate_papers(df, where="papers to store")
+        df = conform_papers(df, where="papers to store")
         rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
                 for rec in df[list(COLUMNS)].itertuples(index=False, name=None)]
         counts = AddCounts()
@@ -357,6 +449,8 @@ class Store:
                                  for r in announcements.itertuples(index=False)])
             if harvest is not None:
                 self._save_harvest(con, harvest, now)
+            if self.decisions is not None:   # a fresh clone's papers get their decisions back
+                self._apply(con, replay(self.decisions.read()), {row["id"] for row in rows})
         counts.update(kept_longer=len(counts.kept), cut_off=len(counts.skipped))
         return counts
 
@@ -385,7 +479,8 @@ class Store:
             raise StoreError(f"no column {unknown[0]!r} in the paper schema")
         for _ in range(3):                  # another process may replace the mirror meanwhile
             try:
-                return read_parquet([self._mirror()], columns)
+                mirror = self._mirror()
+                return read_parquet([mirror], columns) if mirror else self._table(columns)
             except FileNotFoundError:
                 continue
         raise StoreError(f"{self._mirror_dir}: the Parquet mirror keeps changing; try again")
@@ -400,24 +495,39 @@ class Store:
                  for p in self._mirror_dir.glob("papers-*.parquet") if p.stem[7:].isdigit()]
         return sorted(found)
 
-    def _mirror(self) -> Path:
-        """The mirror file, written anew first when papers changed since the newest one."""
+    def _table(self, columns: Sequence[str] | None) -> pa.Table:
+        """The papers read from SQLite itself, when no mirror can be written beside the
+        store (a read-only folder, a full disk)."""
+        table = to_arrow(_frame(self._query(f"SELECT {', '.join(COLUMNS)} FROM papers" + _ORDER)))
+        return table if columns is None else table.select(list(columns))
+
+    def _mirror(self) -> Path | None:
+        """The mirror file, written anew first when papers changed since the newest one;
+        None when it is stale and cannot be written."""
         mirrors = self._mirrors()
-        con = self._connect()
-        try:
-            con.execute("BEGIN")              # one consistent snapshot of the store
-            (seq,) = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE "
-                                 "name = 'papers_changes'), 0)").fetchone()
-            if mirrors and mirrors[-1][0] == seq:
-                return mirrors[-1][1]
-            base = mirrors[-1] if mirrors else None
-            if base is not None and con.execute("SELECT 1 FROM papers_changes WHERE seq = ?",
-                                                (base[0] + 1,)).fetchone() is None:
-                base = None                   # the log no longer reaches back to it
-            path = self._write_mirror(con, seq, base)
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                con.execute("BEGIN")              # one consistent snapshot of the store
+                (seq,) = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE "
+                                     "name = 'papers_changes'), 0)").fetchone()
+                if mirrors and mirrors[-1][0] == seq:
+                    return mirrors[-1][1]
+                base = mirrors[-1] if mirrors else None
+                if base is not None and con.execute("SELECT 1 FROM papers_changes WHERE seq = ?",
+                                                    (base[0] + 1,)).fetchone() is None:
+                    base = None                   # the log no longer reaches back to it
+                if self.read_only:
+                    return None
+                try:
+                    path = self._write_mirror(con, seq, base)
+                except OSError as exc:
+                    if exc.errno in _NO_ROOM:
+                        return None
+                    raise
+                con.execute("COMMIT")
+            finally:
+                con.close()
         with self.transaction() as con:      # the log before the mirror is not needed
             con.execute("DELETE FROM papers_changes WHERE seq <= ?", (seq,))
         for _, old in self._mirrors():
@@ -432,6 +542,16 @@ class Store:
         self._mirror_dir.mkdir(parents=True, exist_ok=True)
         path = self._mirror_dir / f"papers-{seq:012d}.parquet"
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            self._write_parquet(con, tmp, base)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)   # a full disk leaves no temporary file behind
+            raise
+        return path
+
+    def _write_parquet(self, con: sqlite3.Connection, tmp: Path, base: tuple[int, Path] | None) -> None:
+        """The mirror's rows into `tmp`, in the store's order."""
         select = f"SELECT {', '.join(COLUMNS)} FROM papers"
         with pq.ParquetWriter(tmp, PAPER_SCHEMA) as writer:
             if base is None:
@@ -454,8 +574,6 @@ class Store:
                                                 ("id", "ascending", "at_end")]).to_numpy()
                 for start in range(0, len(order), self.MIRROR_BATCH):
                     writer.write_table(take_rows(table, order[start:start + self.MIRROR_BATCH]))
-        tmp.replace(path)
-        return path
 
     def count(self) -> int:
         return self._query("SELECT count(*) FROM papers")[0][0]
@@ -506,21 +624,42 @@ class Store:
                 con.execute("INSERT OR REPLACE INTO merged_ids VALUES (?, ?, ?)", (old, new, now))
 
     def update_fields(self, paper_id: str, **fields: Any) -> None:
-        """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
+        """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once, as a
+        decision by hand."""
         self.update_many({paper_id: fields})
 
-    def update_many(self, updates: Mapping[str, Mapping[str, Any]]) -> None:
-        """Set curated fields of many papers (id -> fields) in one transaction: all or nothing."""
+    def update_many(self, updates: Mapping[str, Mapping[str, Any]], *, by_hand: bool = True) -> None:
+        """Set curated fields of many papers (id -> fields) in one transaction: all or nothing.
+        `by_hand`: a person's decisions, also written to the project's decisions files
+        (summaries written by a program are not)."""
         bad = sorted({f for fields in updates.values() for f in fields if f not in CURATED_FIELDS})
         if bad:
             raise StoreError(f"cannot set field(s) {', '.join(bad)}: only curated fields "
                              f"({', '.join(CURATED_FIELDS)}) may be edited")
         with self.transaction() as con:
+            decided = []
             for paper_id, fields in updates.items():
-                self._require_paper(con, paper_id)
+                version = self._version(con, paper_id)
+                if fields and self.decisions is not None and by_hand:
+                    decided += self._field_decisions(con, paper_id, version, fields)
                 if fields:
                     con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in fields)} "
                                 f"WHERE id = ?", [_encode(f, v) for f, v in fields.items()] + [paper_id])
+            self._decide(decided)
+
+    def _field_decisions(self, con: sqlite3.Connection, paper_id: str, version: int | None,
+                         fields: Mapping[str, Any]) -> list[dict[str, Any]]:
+        decided = []
+        for name, value in fields.items():
+            if name == "tags":
+                (old,) = con.execute("SELECT tags FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                old, new = json.loads(old or "[]"), list(value or [])
+                decided.append(self.decisions.entry(paper_id, "tags", version,
+                                                    add=[t for t in new if t not in old],
+                                                    remove=[t for t in old if t not in new]))
+            else:
+                decided.append(self.decisions.entry(paper_id, name, version, value=_encode(name, value)))
+        return decided
 
     def tag(self, paper_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
         """Add and remove tags of one paper in one transaction; returns its tags afterwards."""
@@ -528,15 +667,102 @@ class Store:
         if not all(add):
             raise StoreError(f"paper {paper_id!r}: a tag must not be empty")
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             (old,) = con.execute("SELECT tags FROM papers WHERE id = ?", (paper_id,)).fetchone()
             tags = [t for t in dict.fromkeys([*json.loads(old or "[]"), *add]) if t not in remove]
             con.execute("UPDATE papers SET tags = ? WHERE id = ?", (_encode("tags", tags), paper_id))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "tags", version, add=add, remove=sorted(remove))])
         return tags
 
     def _require_paper(self, con: sqlite3.Connection, paper_id: str) -> None:
-        if con.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
+        self._version(con, paper_id)
+
+    def _version(self, con: sqlite3.Connection, paper_id: str) -> int | None:
+        """The stored version of a paper; `StoreError` when the store does not hold it."""
+        found = con.execute("SELECT version FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if found is None:
             raise StoreError(f"no paper with id {paper_id!r} in {self.path}")
+        return found[0]
+
+    # -- decisions ------------------------------------------------------------------------
+    def _decide(self, entries: list[dict[str, Any]]) -> None:
+        """Write decisions to the project's files (inside the transaction that stores them:
+        a decision that cannot be written is not stored either)."""
+        if entries and self.decisions is not None:
+            self.decisions.append(entries)
+
+    def apply_decisions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Apply the project's decisions to the papers the store holds (those with `ids`):
+        labels, notes, tags and curated fields as the decisions files say. Returns the
+        counts of ``decided`` papers, those ``applied`` (held by the store) and those
+        ``missing`` from it."""
+        if self.decisions is None:
+            return {"decided": 0, "applied": 0, "missing": 0}
+        state = replay(self.decisions.read())
+        with self.transaction() as con:
+            applied = self._apply(con, state, None if ids is None else set(ids))
+            self._set_meta(con, "decisions_signature", self.decisions.signature())
+        return {"decided": len(state), "applied": applied, "missing": len(state) - applied}
+
+    def _follow_decisions(self) -> None:
+        """Apply the decisions when their files changed since the store last did (a pull, a
+        merge); a store with labels or notes whose project has no decisions yet (made before
+        litscope kept them) writes its own into the files first."""
+        signature = self.decisions.signature()
+        if self._meta("decisions_signature") == signature:
+            return
+        if not self.decisions.files():
+            self._record_existing()
+        self.apply_decisions()
+
+    def _record_existing(self) -> None:
+        versions = dict(self._query("SELECT id, version FROM papers"))
+        entries = [self.decisions.entry(pid, "label", versions.get(pid), label=label, reason=reason)
+                   | {"at": at} for pid, label, at, reason in
+                   self._query("SELECT paper_id, label, updated_at, reason FROM labels ORDER BY updated_at")]
+        entries += [self.decisions.entry(pid, "note", versions.get(pid), text=text) | {"at": at}
+                    for pid, text, at in self._query("SELECT paper_id, text, updated_at FROM notes")]
+        self.decisions.append(entries)
+
+    def _apply(self, con: sqlite3.Connection, state: Mapping[str, PaperDecisions],
+               ids: set[str] | None) -> int:
+        """Write the decided labels, notes, tags and fields of the papers (with `ids`) the
+        store holds, changing only what differs; returns how many papers it holds."""
+        wanted = [pid for pid in state if ids is None or pid in ids]
+        held = {pid: (tags, dict(zip(CURATED_FIELDS, rest))) for pid, tags, *rest in con.execute(
+            f"SELECT id, tags, {', '.join(CURATED_FIELDS)} FROM papers "
+            f"WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(wanted),))}
+        for pid in held:
+            paper = state[pid]
+            if paper.has_label and paper.label is None:
+                con.execute("DELETE FROM labels WHERE paper_id = ?", (pid,))
+            elif paper.has_label and paper.label in LABELS:
+                con.execute("INSERT OR REPLACE INTO labels (paper_id, label, updated_at, reason) "
+                            "VALUES (?, ?, ?, ?)", (pid, paper.label, paper.label_at, paper.reason))
+            if paper.has_note and paper.note is None:
+                con.execute("DELETE FROM notes WHERE paper_id = ?", (pid,))
+            elif paper.has_note:
+                con.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (pid, paper.note, paper.note_at))
+            tags_json, fields = held[pid]
+            changes = {f: v for f, v in paper.fields.items() if f in CURATED_FIELDS and f != "tags"
+                       and fields[f] != v}
+            if paper.tags:
+                tags = _encode("tags", paper.tagged(json.loads(tags_json or "[]")))
+                if tags != tags_json:
+                    changes["tags"] = tags
+            if changes:
+                con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in changes)} WHERE id = ?",
+                            [*changes.values(), pid])
+        return len(held)
+
+    def _meta(self, key: str) -> int | None:
+        found = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return found[0][0] if found else None
+
+    @staticmethod
+    def _set_meta(con: sqlite3.Connection, key: str, value: int) -> None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- fetch windows --------------------------------------------------------------------
     def completed_days(self, query_key: str) -> set[str]:
@@ -595,29 +821,39 @@ class Store:
                      int(bool(c.get("done"))), now, now))
 
     # -- labels and notes -----------------------------------------------------------------
-    def set_label(self, paper_id: str, label: str | None) -> None:
-        """Label a paper include/exclude/maybe (None clears it); durable on return."""
+    def set_label(self, paper_id: str, label: str | None, reason: str | None = None) -> None:
+        """Label a paper include/exclude/maybe (None clears it), with an optional reason;
+        durable on return, and written to the project's decisions."""
         if label is not None and label not in LABELS:
             raise StoreError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+        reason = (reason or "").strip() or None
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             if label is None:
                 con.execute("DELETE FROM labels WHERE paper_id = ?", (paper_id,))
             else:
-                con.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", (paper_id, label, _now()))
+                con.execute("INSERT OR REPLACE INTO labels (paper_id, label, updated_at, reason) "
+                            "VALUES (?, ?, ?, ?)", (paper_id, label, _now(), reason))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "label", version, label=label,
+                                                   **({"reason": reason} if reason else {}))])
 
     def labels(self) -> pd.DataFrame:
-        rows = self._query("SELECT paper_id, label, updated_at FROM labels ORDER BY updated_at")
-        return pd.DataFrame(rows, columns=["id", "label", "updated_at"])
+        """The labelled papers: id, label, updated_at and the reason given (or None)."""
+        rows = self._query("SELECT paper_id, label, updated_at, reason FROM labels ORDER BY updated_at")
+        return pd.DataFrame(rows, columns=["id", "label", "updated_at", "reason"])
 
     def set_note(self, paper_id: str, text: str) -> None:
-        """Save a note on a paper (empty text deletes it); durable on return."""
+        """Save a note on a paper (empty text deletes it); durable on return, and written to
+        the project's decisions."""
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             if text.strip():
                 con.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (paper_id, text, _now()))
             else:
                 con.execute("DELETE FROM notes WHERE paper_id = ?", (paper_id,))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "note", version, text=text if text.strip() else None)])
 
     def notes(self) -> pd.DataFrame:
         rows = self._query("SELECT paper_id, text, updated_at FROM notes ORDER BY paper_id")
@@ -690,10 +926,11 @@ class Store:
         frame["year"] = frame["year"].astype("Int64")
         return frame
 
-    def replace_library(self, collection: str, items: pd.DataFrame) -> dict[str, int]:
+    def replace_library(self, collection: str, items: pd.DataFrame, *, remove: bool = True) -> dict[str, int]:
         """Make `collection` hold exactly `items` (one transaction): items new to it are
-        added, those gone from it removed, changed ones updated. Returns the counts of
-        ``added``, ``removed``, ``updated`` and ``unchanged`` items."""
+        added, those gone from it removed (unless not `remove`: then counted as ``kept``),
+        changed ones updated. Returns the counts of ``added``, ``removed``, ``updated`` and
+        ``unchanged`` items (and ``kept``)."""
         fields = self._LIBRARY[2:-1]
         new = {row["item_key"]: tuple(_library_value(f, row.get(f)) for f in fields)
                for row in items.to_dict("records")}
@@ -703,7 +940,10 @@ class Store:
             old = {key: tuple(rest) for key, *rest in con.execute(
                 f"SELECT item_key, {', '.join(fields)} FROM library WHERE collection = ?",
                 (collection,))}
-            for key in old.keys() - new.keys():
+            gone = old.keys() - new.keys()
+            if not remove:
+                counts["kept"] = len(gone)
+            for key in gone if remove else ():
                 con.execute("DELETE FROM library WHERE collection = ? AND item_key = ?",
                             (collection, key))
                 counts["removed"] += 1
@@ -714,8 +954,9 @@ class Store:
                     con.execute(f"INSERT OR REPLACE INTO library VALUES ({', '.join('?' * 11)})",
                                 (collection, key, *values, now))
             # vectors of items only in the library (id lib:<collection>/<key>) follow their text
-            gone = [f"lib:{collection}/{key}" for key in old if key not in new or new[key] != old[key]]
-            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in gone])
+            stale = [f"lib:{collection}/{key}" for key in old
+                     if (key not in new and remove) or (key in new and new[key] != old[key])]
+            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in stale])
         return counts
 
     def remove_library(self, collection: str) -> int:
@@ -738,3 +979,13 @@ def _library_value(field: str, value: Any) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     return int(value) if field == "year" else str(value)
+
+
+def _project_log(folder: Path) -> DecisionLog | None:
+    """The decisions of the review project whose ``data:`` folder is `folder`, if any."""
+    from .config import CONFIG_NAME, find_project, load_config
+    root = find_project(folder)
+    if root is None:
+        return None
+    data = (root / load_config(root / CONFIG_NAME).data).resolve()
+    return DecisionLog(root) if data == folder.resolve() else None

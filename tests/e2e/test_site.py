@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from litscope.publish.markdown import page_slugs
 from litscope.publish.quarto_schema import split_front_matter
 from litscope.store import Store
 
@@ -17,11 +18,11 @@ POSTS = ".list.quarto-listing-default .quarto-post"
 def _papers(root: Path) -> list[dict]:
     """The published papers in the front page's order: their store record, slug and score."""
     store = Store(root / "data").papers().set_index("id")
+    ids = dict(zip(page_slugs(store.index, "paper"), store.index))     # a page's file name → id
     papers = []
     for page in (root / "curated" / "papers").glob("*.qmd"):
         meta = split_front_matter(page.read_text(encoding="utf-8"))[0]
-        paper_id = page.stem.replace("h-", "h:", 1) if page.stem.startswith("h-") else page.stem
-        row = store.loc[paper_id]
+        row = store.loc[ids[page.stem]]
         papers.append({"slug": page.stem, "order": meta["order"], "score": float(meta["score"]),
                        "title": row["title"], "abstract": row["abstract"] or ""})
     return sorted(papers, key=lambda p: p["order"])

@@ -6,7 +6,10 @@ of their ids, so the same selection always gets the same keys, whatever its row 
 
 CSV is safe to open in a spreadsheet: a text cell that would start a formula (``=``, ``+``,
 ``-``, ``@``, tab, carriage return) gets a leading ``'`` as OWASP recommends; numbers stay
-numbers. An author written in braces (``{Eve and Frank}``, a group) stays one author.
+numbers; an arXiv id is written ``arXiv:2501.00010``, as arXiv cites it, so that no
+spreadsheet or ``pandas.read_csv`` takes it for the number 2501.0001. An author written in
+braces (``{Eve and Frank}``, a group) stays one author. BibTeX reads back through
+`litscope library import` as it was written: text, authors, arXiv ids.
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ import pandas as pd
 import rispy
 from bibtexparser import model
 
+from ..config import write_text
 from ..errors import CurateError
-from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
+from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
 __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris", "to_csv",
            "neutralize_formulas", "write_csv"]
@@ -45,6 +49,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 #: " and " at the top level of a name: BibTeX splits authors there.
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}$")
+#: arXiv ids since 2007 look like numbers to spreadsheets and CSV readers.
+_NUMERIC_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 
 
 # -- selection ----------------------------------------------------------------------------------
@@ -150,19 +156,17 @@ def latex_escape(text: str) -> str:
 
 
 def bibtex_author(author: str) -> str:
-    """One author for BibTeX's ``author`` field, escaped; a group in braces, so that BibTeX
-    neither splits it at " and " nor reads it as first and last names."""
+    """One author for BibTeX's ``author`` field, escaped; a group, or a name with a comma in
+    it, in braces, so that BibTeX neither splits it at " and " nor turns it around at the
+    comma: it reads back as written."""
     group = _group(author)
-    return latex_escape(author) if group is None else "{" + latex_escape(group) + "}"
+    if group is not None:
+        return "{" + latex_escape(group) + "}"
+    return "{" + latex_escape(author) + "}" if "," in author else latex_escape(author)
 
 
 def _arxiv_id(paper: pd.Series) -> str | None:
     return None if paper["id"].startswith("h:") else paper["id"]
-
-
-def _present(value: object) -> bool:
-    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-                or value == "")
 
 
 def to_bibtex(papers: pd.DataFrame) -> str:
@@ -176,13 +180,13 @@ def to_bibtex(papers: pd.DataFrame) -> str:
             "title": latex_escape(paper["title"]),
             "author": " and ".join(bibtex_author(a) for a in paper["authors"]),
             "year": _year(paper),
-            "journal": latex_escape(paper["journal_ref"]) if _present(paper["journal_ref"]) else None,
+            "journal": latex_escape(paper["journal_ref"]) if not missing(paper["journal_ref"]) else None,
             "eprint": arxiv,
             "archivePrefix": "arXiv" if arxiv else None,
-            "primaryClass": paper["primary_category"] if arxiv and _present(paper["primary_category"]) else None,
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
-            "url": paper["abs_url"] if _present(paper["abs_url"]) else None,
-            "abstract": latex_escape(paper["abstract"]) if _present(paper["abstract"]) else None,
+            "primaryClass": paper["primary_category"] if arxiv and not missing(paper["primary_category"]) else None,
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
+            "url": paper["abs_url"] if not missing(paper["abs_url"]) else None,
+            "abstract": latex_escape(paper["abstract"]) if not missing(paper["abstract"]) else None,
             "keywords": latex_escape(", ".join(paper["tags"])) if paper["tags"] else None,
         }
         entry_type = "article" if fields["journal"] else "misc"
@@ -210,22 +214,22 @@ def to_ris(papers: pd.DataFrame) -> str:
     records = []
     for _, paper in papers.iterrows():
         arxiv = _arxiv_id(paper)
-        journal = paper["journal_ref"] if _present(paper["journal_ref"]) else None
-        notes = [f"TL;DR: {paper['tldr']}" if _present(paper["tldr"]) else None,
-                 f"Comment: {paper['comment']}" if _present(paper["comment"]) else None,
-                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if _present(t)) or None]
+        journal = paper["journal_ref"] if not missing(paper["journal_ref"]) else None
+        notes = [f"TL;DR: {paper['tldr']}" if not missing(paper["tldr"]) else None,
+                 f"Comment: {paper['comment']}" if not missing(paper["comment"]) else None,
+                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if not missing(t)) or None]
         record = {
             "type_of_reference": "JOUR" if journal else "RPRT",
             "authors": [_ris_author(a) for a in paper["authors"]],
             "title": paper["title"],
-            "abstract": paper["abstract"] if _present(paper["abstract"]) else None,
+            "abstract": paper["abstract"] if not missing(paper["abstract"]) else None,
             "year": _year(paper),
             "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
             "secondary_title": journal,
             "publisher": None if journal or not arxiv else "arXiv",
             "issn": None if journal or not arxiv else f"arXiv:{arxiv}",
-            "urls": [paper["abs_url"]] if _present(paper["abs_url"]) else [],
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
+            "urls": [paper["abs_url"]] if not missing(paper["abs_url"]) else [],
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
             "keywords": list(paper["tags"]),
             "notes": [n for n in notes if n],
         }
@@ -273,9 +277,13 @@ def _neutral(value: object) -> object:
 
 def write_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
     """`frame` as CSV for spreadsheets, to `path` or returned: formulas neutralised
-    (`neutralize_formulas`), records ended by CRLF (RFC 4180) so that a field holding a lone
+    (`neutralize_formulas`), new-style arXiv ids in the ``id`` column as ``arXiv:YYMM.NNNNN``
+    (text, not a number), records ended by CRLF (RFC 4180) so that a field holding a lone
     carriage return is quoted too."""
-    return neutralize_formulas(frame).to_csv(path, index=False, lineterminator="\r\n")
+    safe = neutralize_formulas(frame)
+    if "id" in safe:
+        safe["id"] = [f"arXiv:{v}" if isinstance(v, str) and _NUMERIC_ID.match(v) else v for v in safe["id"]]
+    return safe.to_csv(path, index=False, lineterminator="\r\n")
 
 
 def to_csv(papers: pd.DataFrame) -> str:
@@ -303,14 +311,14 @@ def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO
     is given. Select first with `select_papers` (or any DataFrame filter)."""
     if format not in _WRITERS:
         raise CurateError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    validate_papers(papers, where="papers to export")
+    papers = conform_papers(papers, where="papers to export")
     text = _WRITERS[format](papers)
     if path_or_buffer is None:
         return text
     if isinstance(path_or_buffer, (str, Path)):
         path = Path(path_or_buffer)
         try:
-            path.write_text(text, encoding="utf-8", newline="")
+            write_text(path, text, newline="")
         except OSError as exc:
             raise CurateError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
     else:

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from ..config import LLMSettings
 from ..errors import LLMError
 from .llm import LLMClient, RequestFailed, endpoint_configured
-from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, validate_papers
+from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, conform_papers
 from ..store import Store
 
 #: Part of every cache key: change it whenever a prompt changes, so answers are asked anew.
@@ -59,9 +59,14 @@ numbers and terms usually left in English as they are."""
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
+#: The longest section of a summary kept (the prompt asks for a sentence or three), and
+#: the longest translated title and abstract (arXiv's abstracts stop at 1,920 characters).
+MAX_SECTION, MAX_TITLE, MAX_ABSTRACT = 4_000, 2_000, 20_000
+
+
 class Summary(BaseModel):
     """The JSON object the model must return for a summary (empty sections are allowed)."""
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, str_max_length=MAX_SECTION)
     tldr: str = Field(min_length=1)
     motivation: str
     method: str
@@ -72,8 +77,8 @@ class Summary(BaseModel):
 class Translation(BaseModel):
     """The JSON object the model must return for a translation."""
     model_config = ConfigDict(str_strip_whitespace=True)
-    title: str = Field(min_length=1)
-    abstract: str = ""
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    abstract: str = Field("", max_length=MAX_ABSTRACT)
 
 
 @dataclass
@@ -205,7 +210,7 @@ def summarize(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
     `client` replaces the one made from `settings` (e.g. with another clock). Returns a copy
     of `papers` with the fields filled and an `LLMReport` in ``attrs["report"]``.
     """
-    papers = validate_papers(papers, where="papers to summarise").reset_index(drop=True)
+    papers = conform_papers(papers, where="papers to summarise").reset_index(drop=True)
     settings = client.settings if client else settings
     has_text = papers["abstract"].fillna("").str.strip() != ""
     source = papers["summary_source"]
@@ -242,7 +247,7 @@ def translate(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
     Translations a paper has are kept unless `force`. Needs an endpoint: there is no
     offline translation.
     """
-    papers = validate_papers(papers, where="papers to translate").reset_index(drop=True)
+    papers = conform_papers(papers, where="papers to translate").reset_index(drop=True)
     settings = client.settings if client else settings
     if client is None and not endpoint_configured(settings):
         env = settings.api_key_env if settings else "OPENAI_API_KEY"
@@ -336,7 +341,7 @@ def _request_all(task: _Task, todo: list[tuple[tuple, list[dict[str, str]]]], cl
     failure as it arrives (an interrupted run loses nothing it paid for)."""
     with ThreadPoolExecutor(max_workers=client.settings.concurrency) as pool, \
             tqdm(total=len(todo), desc=f"{task.kind} ({client.settings.model})", unit="paper",
-                 disable=not progress) as bar:
+                 disable=None if progress else True) as bar:
         futures = {pool.submit(client.ask_json, messages, task.schema): key for key, messages in todo}
         try:
             for future in as_completed(futures):
@@ -362,7 +367,7 @@ def _extractive(papers: pd.DataFrame, wanted: pd.Series, progress: bool) -> dict
     summarizer = ExtractiveSummarizer().fit(papers["abstract"].dropna())
     updates = {}
     for row in tqdm(papers[wanted].itertuples(index=False), total=int(wanted.sum()),
-                    desc="summary (extractive)", unit="paper", disable=not progress):
+                    desc="summary (extractive)", unit="paper", disable=None if progress else True):
         tldr, summary = summarizer.summarize(row.abstract)
         updates[row.id] = {"tldr": tldr, "summary": summary, "summary_source": "extractive"}
     return updates
@@ -386,7 +391,7 @@ def _finish(papers: pd.DataFrame, updates: dict[str, dict[str, Any]], store: Sto
             if name in CURATED_FIELDS:
                 changed.setdefault(pid, {})[name] = value
     if store is not None and changed:
-        store.update_many(changed)
+        store.update_many(changed, by_hand=False)   # a program wrote them, not a person
     report.failed = len(report.failures)
     papers.attrs["report"] = report
     return papers
