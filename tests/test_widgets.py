@@ -315,7 +315,7 @@ def test_save_profile_writes_weights_back_keeping_comments(explorer, profile_pat
     assert weights == {"LLM": 2, "speculative decoding": 3, "agent": 2.5, "/FP(4|8)/": 0,
                        "benchmark @title": -1, "KV cache": 2}
     assert saved.field_weights.abstract == 1.5
-    assert "saved the profile" in explorer.status.value
+    assert "saved the profile" in explorer.profile_panel.message.value
     reopened = Explorer(papers_frame(explorer.papers), profile_path, debounce=0, plots=False)
     assert reopened.shown_ids == explorer.shown_ids
 
@@ -434,7 +434,7 @@ def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.
 def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     from litscope.score.learn import evaluate, suggest_next
     explorer.suggest_button.click()
-    assert "suggest next: no paper is labelled" in explorer.status.value
+    assert "suggest next: no paper is labelled" in explorer.learning_panel.message.value
     assert explorer.order.value == "score"
     labels = _label_some(explorer)
     explorer.suggest_button.click()
@@ -449,10 +449,10 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     explorer.suggest_button.click()
     labels = explorer.store.labels()
     uncertain = suggest_next(explorer.papers, labels, 50, "uncertain")["id"]
-    eligible = explorer._eligible(explorer.scorer.scores(explorer._now))    # min score, excluded
-    assert explorer.shown_ids == [i for i in uncertain if eligible[explorer._row_of.get_loc(i)]][:20]
+    eligible = explorer.state.eligible()    # min score, excluded
+    assert explorer.shown_ids == [i for i in uncertain if eligible[explorer.state.row_of.get_loc(i)]][:20]
     assert "learned from 7 labels" in explorer.learning.value
-    quality = evaluate(explorer.papers, explorer._labels)          # 3 includes, 3 excludes, a maybe
+    quality = evaluate(explorer.papers, explorer.state.labels)          # 3 includes, 3 excludes, a maybe
     assert (f"cross-validated on your labels: WSS@95 {quality['wss@95']:.2f}, loss "
             f"{quality['loss']:.2f}") in explorer.learning.value
     explorer.order.value = "score"
@@ -476,9 +476,9 @@ def test_the_learning_line_gives_wss_and_loss_next_to_recall():
 def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):
     from litscope.score.learn import Learner
     explorer.alpha.value = 0.5
-    assert "alpha counts once the model can learn" in explorer.status.value
+    assert "alpha counts once the model can learn" in explorer.learning_panel.message.value
     labels = _label_some(explorer)
-    assert "learned model trained on 6 labels" in explorer.status.value
+    assert "learned model trained on 6 labels" in explorer.learning_panel.message.value
     profile = parse_profile(PROFILE)
     profile.alpha = 0.5
     learned = Learner().fit(explorer.papers, labels).predict_proba(explorer.papers)
@@ -515,7 +515,7 @@ def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_stor
     assert explorer.relearner.wait(30)
     assert "learned from 3 labels" in explorer.learning.value
     assert "random check sample" in explorer.learning.value
-    assert explorer._learned.labels == frozenset(explorer._labels.items())
+    assert explorer.state.up_to_date()
 
 
 def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
@@ -524,9 +524,9 @@ def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
     explorer.query.value = "speculative decoding"
     assert explorer.order.value == "search"
     expected = list(search(explorer.papers, "speculative decoding", top=500, store=explorer.store)["id"])
-    eligible = set(explorer.papers["id"][explorer._eligible(explorer.scorer.scores())])
+    eligible = set(explorer.papers["id"][explorer.state.eligible()])
     assert explorer.shown_ids == [i for i in expected if i in eligible][:20]
-    assert "papers have the words of" in explorer.status.value
+    assert "papers have the words of" in explorer.table_panel.message.value
     explorer.query.value = ""
     assert explorer.order.value == "score"
 

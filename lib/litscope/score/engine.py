@@ -603,15 +603,21 @@ class Scorer:
         vars(self).update(kept, _now=None, _learned=None, _similarity=None)
         release(BIG)
 
-    def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
+    def top_rows(self, k: int | None = None, *, now: Any = None,
+                 within: np.ndarray | None = None) -> np.ndarray:
         """Row positions of the best `k` papers (default: the profile's top_n) that are not
-        excluded and reach min_score, best first: argpartition over the score array only."""
+        excluded and reach min_score, best first: argpartition over the score array only.
+        `within`, a boolean mask in row order, says which papers may be listed instead (the
+        Explorer's filters)."""
         self._require_fit()
         k = self.profile.top_n if k is None else int(k)
         values, excluded = self._values(now), self._excluded(now)
-        eligible = np.where(excluded, -np.inf, values)
-        if self.profile.min_score is not None:
-            eligible[values < self.profile.min_score] = -np.inf
+        if within is not None:
+            eligible = np.where(within, values, -np.inf)
+        else:
+            eligible = np.where(excluded, -np.inf, values)
+            if self.profile.min_score is not None:
+                eligible[values < self.profile.min_score] = -np.inf
         k = min(k, int(np.count_nonzero(eligible > -np.inf)))
         if k <= 0:
             return np.zeros(0, np.int64)

@@ -10,7 +10,8 @@ it from Python: set a widget's ``value`` or call ``button.click()`` and read
 from __future__ import annotations
 
 from .debounce import Debouncer
-from .explorer import LABEL_FILTERS, Explorer
+from .explorer import Explorer
+from .state import LABEL_FILTERS, ExplorerState, Filters
 from .render import paper_url, render_card, render_contributions, render_table
 
 __all__ = ["Debouncer", "Explorer", "LABEL_FILTERS", "paper_url", "render_card",

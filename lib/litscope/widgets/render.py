@@ -15,10 +15,20 @@ from ..schema import SUMMARY_FIELDS
 
 _ARXIV_ABS = "https://arxiv.org/abs/"
 CSS = """<style>
-.litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em}
+.litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em; table-layout: fixed}
 .litscope-table th, .litscope-table td {padding: 2px 6px; border-bottom: 1px solid #ddd;
-  text-align: left; vertical-align: top}
-.litscope-table tr.litscope-selected {background: #fff3c4}
+  text-align: left; vertical-align: top; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis}
+.litscope-table thead th {position: sticky; top: 0; background: var(--jp-layout-color1, #fff)}
+.litscope-table tbody tr[data-id] {cursor: pointer}
+.litscope-table tbody tr[data-id]:hover {background: #f3f6fb}
+.litscope-table tr.litscope-selected, .litscope-table tr.litscope-selected:hover {background: #fff3c4}
+.litscope-table col.n {width: 2.2em} .litscope-table col.day {width: 6.4em}
+.litscope-table col.cat {width: 4.8em} .litscope-table col.score {width: 3.6em}
+.litscope-table col.label {width: 4.4em}
+.litscope-table-box:focus {outline: 2px solid #90b4e8; outline-offset: -2px}
+.litscope-explorer kbd {border: 1px solid #ccc; border-radius: 3px; padding: 0 3px;
+  font-size: 0.9em; background: #f7f7f7}
 .litscope-table td.num {text-align: right; font-variant-numeric: tabular-nums}
 .litscope-label-include {color: #1e7d32; font-weight: bold}
 .litscope-label-exclude {color: #b71c1c}
@@ -42,6 +52,14 @@ def _esc(value: Any) -> str:
         else html.escape(str(value))
 
 
+def render_message(text: str, error: bool = False) -> str:
+    """A status line for what an action did (red for a problem); empty text clears it."""
+    if not text:
+        return ""
+    color = "#b71c1c" if error else "#555"
+    return f'<span style="color:{color};font-size:0.9em">{html.escape(text)}</span>'
+
+
 def paper_url(paper: pd.Series) -> str | None:
     """The paper's arXiv abstract page (None for papers without an arXiv id)."""
     if isinstance(paper.get("abs_url"), str) and paper["abs_url"].startswith(("http://", "https://")):
@@ -63,12 +81,14 @@ def render_table(papers: pd.DataFrame, scores: np.ndarray, labels: list[str | No
         css = ' class="litscope-selected"' if paper_id == selected else ""
         body.append(
             f'<tr data-id="{_esc(paper_id)}"{css}><td class="num">{i}</td>'
-            f'<td>{_esc(title)}</td><td>{day}</td><td>{_esc(category)}</td>'
+            f'<td title="{_esc(title)}">{_esc(title)}</td><td>{day}</td><td>{_esc(category)}</td>'
             f'<td class="num">{score:.2f}</td>'
             f'<td class="litscope-label-{label or "none"}">{_esc(label)}</td></tr>')
     if not body:
         body.append('<tr><td colspan="6"><i>No paper passes the filters.</i></td></tr>')
-    return ('<table class="litscope-table"><thead><tr><th>#</th><th>title</th><th>date</th>'
+    return ('<table class="litscope-table"><colgroup><col class="n"><col><col class="day">'
+            '<col class="cat"><col class="score"><col class="label"></colgroup>'
+            '<thead><tr><th>#</th><th>title</th><th>date</th>'
             '<th>category</th><th>score</th><th>label</th></tr></thead><tbody>'
             + "".join(body) + "</tbody></table>")
 
@@ -118,9 +138,9 @@ def render_card(paper: pd.Series, explanation: pd.DataFrame, highlighted: dict[s
             f'<h3 style="margin:4px 0">{title}</h3>'
             f'<div style="color:#555">{_esc(author_text)}</div>'
             f'<div style="color:#777;font-size:0.9em">{meta}</div>'
-            f'<div style="display:flex;gap:16px;margin-top:6px">'
-            f'<div style="flex:3">{abstract}'
+            f'<div style="display:flex;flex-wrap:wrap;gap:12px;margin-top:6px">'
+            f'<div style="flex:3 1 260px;min-width:0">{abstract}'
             + (f'<details open style="margin-top:6px"><summary>summary</summary>{summary_html}</details>'
                if summary_html else "")
-            + f'</div><div style="flex:2"><b>why this score</b>{render_contributions(explanation)}'
+            + f'</div><div style="flex:2 1 200px;min-width:0"><b>why this score</b>{render_contributions(explanation)}'
               f'<div style="margin-top:6px">{tags}</div></div></div></div>')
