@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import signal
@@ -255,6 +256,61 @@ def test_selection_follows_the_paper_when_the_ranking_changes(explorer):
     explorer.term_rows["agent"].weight.value = 2
     assert paper in explorer.shown_ids
     assert explorer.selected_id == paper
+
+
+# -- clicks and keys -----------------------------------------------------------------------------
+def test_clicking_a_row_opens_its_card(explorer):
+    third = explorer.shown_ids[2]
+    explorer.table.click(third)
+    assert explorer.selected_id == third and "3 of 20" in explorer.position.value
+    assert f'data-id="{third}"' in explorer.card.value
+    assert re.search(rf'<tr data-id="{re.escape(third)}" class="litscope-selected">', explorer.table.value)
+
+
+def test_shortcut_keys_label_and_move(explorer, sample_store):
+    ids = explorer.shown_ids
+    explorer.table.press("j")
+    explorer.table.press("ArrowDown")
+    assert explorer.selected_id == ids[2]
+    explorer.table.press("k")
+    assert explorer.selected_id == ids[1]
+    explorer.table.press("i")
+    explorer.table.press("e")
+    explorer.table.press("m")
+    labels = dict(zip(sample_store.labels()["id"], sample_store.labels()["label"]))
+    assert labels == {ids[1]: "include", ids[2]: "exclude", ids[3]: "maybe"}
+    assert explorer.selected_id == ids[4]
+    assert f"maybe: {ids[3]} (saved)" in explorer.card_panel.message.value
+    explorer.table.press("ArrowUp")
+    explorer.table.press("u")
+    explorer.table.press("q")                 # not a shortcut: nothing happens
+    assert dict(zip(sample_store.labels()["id"], sample_store.labels()["label"])) == {
+        ids[1]: "include", ids[2]: "exclude"}
+
+
+def test_the_card_panel_documents_the_shortcuts():
+    from litscope.widgets.table_panel import SHORTCUTS, shortcuts_help
+    shown = shortcuts_help()
+    for key, action, label in SHORTCUTS:
+        assert action in shown
+        if label:
+            assert f"<kbd>{label}</kbd> {action}" in shown
+
+
+def test_messages_sit_beside_the_buttons_that_caused_them(explorer):
+    explorer.label_buttons["include"].click()
+    assert "(saved)" in explorer.card_panel.message.value
+    assert "(saved)" not in explorer.status.value
+    explorer.add_term("KV cache")
+    assert "added phrase &#x27;KV cache&#x27;" in explorer.term_message.value
+    assert explorer.card_panel.message in explorer.card_panel.widget.children
+
+
+def test_table_keeps_one_line_per_title(explorer):
+    from litscope.widgets.render import CSS
+    assert "table-layout: fixed" in CSS and "text-overflow: ellipsis" in CSS and "nowrap" in CSS
+    title = explorer.papers.set_index("id").at[explorer.shown_ids[0], "title"]
+    assert f'title="{html.escape(title)}"' in explorer.table.value
 
 
 # -- card --------------------------------------------------------------------------------------
