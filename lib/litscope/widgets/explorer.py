@@ -31,7 +31,7 @@ from .filters_panel import FiltersPanel
 from .learning import Learned, Relearner
 from .learning_panel import LearningPanel
 from .profile_panel import ProfilePanel
-from .render import CSS, render_message, render_table
+from .render import CSS, TABLE_COLUMNS, render_message, render_table
 from .state import ExplorerState
 from .table_panel import TablePanel
 
@@ -173,7 +173,7 @@ class Explorer:
 
     def _draw(self) -> None:
         state = self.state
-        self.table.value = render_table(state.rows_frame(state.rows), state.scores[state.rows],
+        self.table.value = render_table(state.rows_frame(state.rows, TABLE_COLUMNS), state.scores[state.rows],
                                         [state.labels.get(i) for i in state.shown_ids],
                                         state.selected_id)
         self.card_panel.draw()

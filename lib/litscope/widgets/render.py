@@ -71,6 +71,10 @@ def _day(stamps: pd.Series) -> pd.Series:
     return stamps.dt.strftime("%Y-%m-%d").fillna("")
 
 
+#: The columns `render_table` reads.
+TABLE_COLUMNS = ["id", "title", "published", "primary_category"]
+
+
 def render_table(papers: pd.DataFrame, scores: np.ndarray, labels: list[str | None],
                  selected: str | None) -> str:
     """The ranked table as HTML: #, title, date, category, score, label (all text escaped)."""
@@ -95,19 +99,21 @@ def render_table(papers: pd.DataFrame, scores: np.ndarray, labels: list[str | No
 
 def render_contributions(explanation: pd.DataFrame, top: int = 12) -> str:
     """Per-term contributions as an HTML bar chart (green adds, red subtracts)."""
-    rows = explanation[explanation["contribution"] != 0]
-    notes = explanation.loc[explanation["term"].str.startswith("exclude: "), "term"]
-    parts = [f'<div style="color:#b71c1c">{_esc(t)}</div>' for t in notes]
-    by_term = rows.groupby("term", sort=False)["contribution"].sum()
-    by_term = by_term.reindex(by_term.abs().sort_values(ascending=False).index)[:top]
-    scale = float(by_term.abs().max()) if len(by_term) else 0.0
+    parts = [f'<div style="color:#b71c1c">{_esc(t)}</div>' for t in explanation["term"]
+             if t.startswith("exclude: ")]
+    by_term: dict[str, float] = {}
+    fields: dict[str, list[str]] = {}
+    for term, field, value in zip(explanation["term"], explanation["field"], explanation["contribution"]):
+        if value != 0:
+            by_term[term] = by_term.get(term, 0.0) + value
+            fields.setdefault(term, []).append(f"{field} {value:+.2f}")
+    ranked = sorted(by_term.items(), key=lambda item: -abs(item[1]))[:top]
+    scale = max((abs(value) for _, value in ranked), default=0.0)
     bars = []
-    for term, value in by_term.items():
-        fields = ", ".join(f"{f} {c:+.2f}" for f, c in
-                           rows.loc[rows["term"] == term, ["field", "contribution"]].itertuples(index=False))
+    for term, value in ranked:
         width = 0 if scale == 0 else max(2, round(80 * abs(value) / scale))
         color = "#4caf50" if value > 0 else "#e57373"
-        bars.append(f'<tr class="litscope-contribution" title="{_esc(fields)}">'
+        bars.append(f'<tr class="litscope-contribution" title="{_esc(", ".join(fields[term]))}">'
                     f'<td class="term">{_esc(term)}</td>'
                     f'<td><span class="litscope-bar" style="width:{width}px;background:{color}"></span></td>'
                     f'<td class="num">{value:+.2f}</td></tr>')

@@ -327,15 +327,20 @@ class ExplorerState:
                                                      strategy, n)
 
     # -- papers ------------------------------------------------------------------------------
-    def rows_frame(self, rows: np.ndarray) -> pd.DataFrame:
-        """The papers at `rows`; a store's taken chunk by chunk from its Arrow table (pandas
-        would first join every chunk of each column: a copy of the corpus per redraw)."""
+    def rows_frame(self, rows: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
+        """The papers at `rows` (only `columns` when given); a store's taken chunk by chunk
+        from its Arrow table (pandas would first join every chunk of each column: a copy of
+        the corpus per redraw)."""
+        rows = np.asarray(rows)
         if self._table is None:
-            return self.papers.iloc[rows]
-        frame = take_rows(self._table, np.asarray(rows)).to_pandas(types_mapper=pd.ArrowDtype)
-        frame["tags"] = self.papers["tags"].to_numpy()[rows]        # edited in this session
+            return self.papers.iloc[rows] if columns is None else self.papers[columns].iloc[rows]
+        table = self._table if columns is None else self._table.select(columns)
+        frame = take_rows(table, rows).to_pandas(types_mapper=pd.ArrowDtype)
+        if "tags" in frame:
+            frame["tags"] = self.papers["tags"].to_numpy()[rows]        # edited in this session
         return frame
 
     def paper(self, paper_id: str) -> pd.Series:
         """One paper's row."""
-        return self.rows_frame(np.array([int(self.row_of.get_loc(paper_id))])).iloc[0]
+        row = int(self.row_of.get_loc(paper_id))
+        return self.papers.iloc[row] if self._table is None else self.rows_frame(np.array([row])).iloc[0]
