@@ -36,7 +36,7 @@ from .state import ExplorerState
 from .table_panel import TablePanel
 
 #: How wide the column of profile and filters is; the table and card take the rest.
-SIDE_WIDTH = "300px"
+SIDE_WIDTH = "330px"
 
 
 class Explorer:

@@ -34,8 +34,8 @@ class TermRow:
         self.weight = w.FloatSlider(value=term.weight, min=-limit, max=limit, step=0.1,
                                     description=term.key, readout_format=".1f",
                                     tooltip=f"{term.kind} {term.key!r}: weight",
-                                    style={"description_width": "105px"},
-                                    layout=w.Layout(width="auto", flex="1 1 auto", min_width="0"))
+                                    style={"description_width": "85px"},
+                                    layout=w.Layout(width="224px", flex="0 0 auto"))
         self.remove = w.Button(icon="times", tooltip=f"remove {term.key!r}",
                                layout=w.Layout(width="30px", flex="0 0 auto"))
         self.box = w.HBox([self.enabled, self.weight, self.remove],

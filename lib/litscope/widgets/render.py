@@ -23,9 +23,10 @@ CSS = """<style>
 .litscope-table tbody tr[data-id] {cursor: pointer}
 .litscope-table tbody tr[data-id]:hover {background: #f3f6fb}
 .litscope-table tr.litscope-selected, .litscope-table tr.litscope-selected:hover {background: #fff3c4}
-.litscope-table col.n {width: 2.2em} .litscope-table col.day {width: 6.4em}
-.litscope-table col.cat {width: 4.8em} .litscope-table col.score {width: 3.6em}
-.litscope-table col.label {width: 4.4em}
+.litscope-table col.n {width: 2.4em} .litscope-table col.day {width: 6.6em}
+.litscope-table col.cat {width: 5.4em} .litscope-table col.score {width: 4.4em}
+.litscope-table col.label {width: 5.6em}
+.litscope-table td.num {padding: 2px 3px}
 .litscope-table-box:focus {outline: 2px solid #90b4e8; outline-offset: -2px}
 .litscope-explorer kbd {border: 1px solid #ccc; border-radius: 3px; padding: 0 3px;
   font-size: 0.9em; background: #f7f7f7}

@@ -29,8 +29,8 @@ ACTIONS = ("include", "exclude", "maybe", "clear", "next", "previous")
 def shortcuts_help() -> str:
     """One line documenting the shortcuts, as the paper panel shows it."""
     keys = " · ".join(f"<kbd>{shown}</kbd> {action}" for _, action, shown in SHORTCUTS if shown)
-    return (f'<span class="litscope-keys" style="color:#666;font-size:0.85em">keys (click the table '
-            f"first): {keys}</span>")
+    return (f'<span class="litscope-keys" title="with the focus in the Explorer: click the table first"'
+            f' style="color:#666;font-size:0.85em">keys: {keys}</span>')
 
 
 _ESM = r"""
