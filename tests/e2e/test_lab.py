@@ -129,9 +129,19 @@ def test_explorer_in_jupyterlab(lab, browser, artifacts):
     page.wait_for_function("() => document.querySelector('.litscope-explorer .litscope-label-message')"
                            ".textContent.includes('maybe')", timeout=30_000)
     box = message.bounding_box()
-    assert box and 0 <= box["y"] < 800, box
+    button = page.locator(EXPLORER).get_by_role("button", name="include", exact=True).bounding_box()
+    assert 0 <= box["y"] - (button["y"] + button["height"]) < 40, (box, button)
     assert page.locator(f"{EXPLORER} .litscope-keys").is_visible()
+    _show(page, EXPLORER)
+    assert 0 <= message.bounding_box()["y"] < 800
     page.screenshot(path=artifacts / "4-after-keys.png")
+
+    # A click anywhere in the Explorer gives it the focus for the keys: here, the card.
+    selected = _card_id(page)
+    position = after.index(selected)
+    page.locator(f"{EXPLORER} div.litscope-card[data-id] b", has_text="why this score").click()
+    page.keyboard.press("j")
+    _wait_for_card(page, _table_ids(page)[position + 1])
 
     # Typing in a text box labels nothing.
     selected = _card_id(page)
