@@ -8,8 +8,9 @@ import pytest
 
 from litscope.cli import main
 from litscope.errors import LearnError
-from litscope.score.learn import (Learner, evaluate, label_targets, precision_at_k, recall_after,
-                            recall_at_k, sample_priors, simulate, suggest_next, wss_at)
+from litscope.score.learn import (Learner, evaluate, label_targets, loss, ndcg, precision_at_k,
+                                  recall_after, recall_at_k, sample_priors, simulate, suggest_next,
+                                  wss_at)
 from litscope.schema import papers_frame
 
 TOPICS = {
@@ -78,6 +79,28 @@ def test_wss_is_near_cohens_definition_on_a_long_ranking():
     assert wss_at(ranking, relevant) == pytest.approx(cohen, abs=0.01)
 
 
+def test_loss_and_ndcg_match_asreviews_definitions_by_hand():
+    # relevant 1st and 3rd of 5: recall curve (found) 1,1,2,2,2 sums to 8; the perfect one
+    # (2,2 first) 1,2,2,2,2 to 9, the worst (2 last) 0,0,0,1,2 to 3: loss (9 - 8) / (9 - 3)
+    assert loss(RANKING, {"a", "c"}) == pytest.approx(1 / 6)
+    assert loss(RANKING, {"a", "b"}) == 0.0 and loss(RANKING, {"d", "e"}) == 1.0
+    # gains 1/log2(2) + 1/log2(4) = 1.5 against the perfect 1 + 1/log2(3)
+    assert ndcg(RANKING, {"a", "c"}) == pytest.approx(1.5 / (1 + 1 / np.log2(3)))
+    assert ndcg(RANKING, {"a", "b"}) == pytest.approx(1.0)
+    with pytest.raises(LearnError, match="every paper in the ranking is relevant"):
+        loss(RANKING, set(RANKING))
+
+
+def test_loss_is_one_minus_the_rankings_roc_auc_and_near_one_half_at_random():
+    from sklearn.metrics import roc_auc_score
+    ranking = [f"p{i}" for i in range(2000)]
+    relevant = set(np.random.default_rng(0).choice(ranking, 100, replace=False))
+    truth = [p in relevant for p in ranking]
+    auc = roc_auc_score(truth, -np.arange(len(ranking)))    # the first ranked scores highest
+    assert loss(ranking, relevant) == pytest.approx(1 - auc)
+    assert loss(ranking, relevant) == pytest.approx(0.5, abs=0.05)
+
+
 def test_metrics_need_a_relevant_paper_in_the_ranking():
     with pytest.raises(LearnError, match="none of the relevant papers"):
         wss_at(RANKING, {"x"})
@@ -122,6 +145,25 @@ def test_learner_ranks_the_included_topic_first(corpus):
     assert (learner.n_include_, learner.n_exclude_) == (2, 2)
 
 
+def test_the_members_vote_by_their_rank_in_the_corpus(corpus):
+    learner = Learner().fit(corpus, LABELS)
+    X = learner.features_.matrix
+    logistic, svm = learner.logistic_.decision_function(X), learner.svm_.decision_function(X)
+
+    def share_at_or_below(scores: np.ndarray) -> np.ndarray:
+        return np.array([(scores <= s + 1e-9).mean() for s in scores])
+    expected = (share_at_or_below(logistic) + share_at_or_below(svm)) / 2
+    assert np.allclose(learner.predict_proba(corpus), expected, atol=1.5 / len(corpus))
+    assert learner.name.endswith("pu-logistic+svm")
+
+
+def test_without_a_labelled_exclude_the_logistic_regression_votes_alone(corpus):
+    learner = Learner().fit(corpus, {"protein-03": "include"})
+    assert learner.svm_ is None and len(learner.reference_) == 1
+    proba = learner.predict_proba(corpus)
+    assert proba["protein-03"] == 1.0 and proba.min() == pytest.approx(1 / len(corpus))
+
+
 def test_learner_predicts_papers_it_was_not_fitted_on(corpus):
     learner = Learner().fit(corpus.iloc[:50], {"graph-00": "include", "speech-00": "exclude"})
     proba = learner.predict_proba(corpus.iloc[50:])
@@ -162,14 +204,23 @@ def test_suggest_top_returns_the_likeliest_unlabelled_papers(corpus):
     assert list(top.columns[:3]) == ["id", "version", "title"]     # paper schema first
 
 
-def test_suggest_uncertain_returns_those_nearest_one_half(corpus):
+def test_suggest_uncertain_returns_those_nearest_the_svms_boundary(corpus):
     picked = suggest_next(corpus, LABELS, n=4, strategy="uncertain")
-    distance = (picked["learned"] - 0.5).abs()
-    assert distance.is_monotonic_increasing
-    proba = Learner().fit(corpus, LABELS).predict_proba(corpus).drop(list(LABELS))
-    # float32 features: predicting a subset may differ from predicting all in the 7th digit
-    assert distance.max() <= (proba - 0.5).abs().nsmallest(4).max() + 1e-5
+    learner = Learner().fit(corpus, LABELS)
+    svm = learner.svm_
+    margin = pd.Series(np.abs(svm.decision_function(learner.features_.matrix)), index=corpus["id"])
+    nearest = margin.drop(list(LABELS)).sort_values(kind="stable").index[:4]
+    assert list(picked["id"]) == list(nearest)
     assert not set(picked["id"]) & set(LABELS)
+
+
+def test_without_the_svm_uncertain_means_a_probability_nearest_one_half(corpus):
+    picked = suggest_next(corpus, LABELS, n=4, strategy="uncertain", learner=Learner(svm_C=None))
+    learner = Learner(svm_C=None).fit(corpus, LABELS)
+    assert learner.svm_ is None
+    proba = learner.logistic_.predict_proba(learner.features_.matrix)[:, 1]
+    distance = pd.Series(np.abs(proba - 0.5), index=corpus["id"]).drop(list(LABELS))
+    assert list(picked["id"]) == list(distance.sort_values(kind="stable").index[:4])
 
 
 def test_suggest_checks_its_arguments(corpus):
@@ -190,6 +241,9 @@ def test_simulate_screens_every_paper_once_and_finds_all_relevant(corpus):
     assert len(curve) == len(corpus) - 2 and curve["recall"].iloc[-1] == 1.0
     assert curve["found"].iloc[run.n_screened - 1] == len(relevant) - 1   # priors not counted
     assert run.wss() > 0.5 and run.recall_after(0.5) == 1.0
+    metrics = run.metrics()
+    assert metrics["loss"] == pytest.approx(loss(run.ranking, set(relevant) - {run.order[0]}))
+    assert metrics["loss"] < 0.1 and metrics["ndcg"] > 0.8
 
 
 def test_simulate_can_stop_at_a_recall_and_keeps_wss_below_it(corpus):
@@ -238,8 +292,18 @@ def test_evaluate_cross_validates_on_the_labels(corpus):
     assert (result["includes"], result["excludes"], result["folds"]) == (10, 20, 3)
     assert result["roc_auc"] > 0.9 and result["precision@5"] >= 0.8
     assert 0 < result["wss@95"] < 1 and result["recall@10%"] > 0.2
+    assert result["loss"] == pytest.approx(1 - result["roc_auc"], abs=1e-9)   # no tied probabilities
+    assert 0 < result["ndcg"] <= 1
     with pytest.raises(LearnError, match="at least 2 includes and 2 excludes"):
         evaluate(corpus, {"graph-00": "include", "graph-01": "include", "protein-00": "exclude"})
+
+
+def test_evaluate_leaves_a_fitted_learner_as_it_was(corpus):
+    learner = Learner().fit(corpus, LABELS)
+    before = learner.predict_proba(corpus)
+    labels = {i: ("include" if i.startswith("speech") else "exclude") for i in corpus["id"][::3]}
+    evaluate(corpus, labels, folds=3, learner=learner)
+    assert learner.predict_proba(corpus).equals(before)
 
 
 def test_learning_from_labels_in_a_store(sample_store):
@@ -269,7 +333,7 @@ def test_cli_learn_suggests_and_evaluates(sample_store, capsys):
     assert main(["learn", "--data", data, "--suggest", "3", "--strategy", "top",
                  "--evaluate"]) == 0
     out = capsys.readouterr().out
-    assert "wss@95" in out and "roc_auc" in out
+    assert all(f"  {name} " in out for name in ("wss@95", "loss", "ndcg", "recall@10%", "roc_auc"))
     rows = [line for line in out.splitlines() if line.startswith(("1 ", "2 ", "3 "))]
     assert len(rows) == 3
 

@@ -34,6 +34,25 @@ def test_paper_texts_leave_out_derived_titles():
                                    "Only a title"]
 
 
+def test_tfidf_can_count_the_title_more_than_once():
+    papers = papers_frame([
+        {"id": "a", "title": "Beta blockers", "abstract": "A trial in heart failure.", "source": "t"},
+        {"id": "b", "title": "Derived", "title_derived": True, "abstract": "Derived more.", "source": "t"},
+    ])
+    assert paper_texts(papers, 2) == ["Beta blockers. Beta blockers. A trial in heart failure.",
+                                      "Derived more."]
+    twice = corpus_features(papers, Tfidf(ngram_range=(1, 1), max_df=1.0, title_weight=2))
+    once = corpus_features(papers, Tfidf(ngram_range=(1, 1), max_df=1.0))
+    rows = twice.representation.transform(["beta"]), once.representation.transform(["beta"])
+    beta = [int(r.indices[0]) for r in rows]
+    assert twice.matrix[0, beta[0]] > once.matrix[0, beta[1]]      # the title weighs more
+    assert np.allclose(twice.vectors(papers.assign(id=["x", "y"])).toarray(), twice.matrix.toarray(),
+                       atol=1e-6)                                   # new papers read alike
+    assert Tfidf(title_weight=2).name == "tfidf-12-min1-hash20-title2"
+    with pytest.raises(ScoreError, match="title_weight must be at least 1"):
+        Tfidf(title_weight=0)
+
+
 def test_tfidf_rows_have_unit_length_and_need_fitting():
     papers = _papers()
     rep = Tfidf()

@@ -531,7 +531,8 @@ def test_cli_score_blends_the_learned_model_when_the_profile_has_alpha(sample_st
     assert out.startswith("alpha 0.8: blending in a model learned from 8 includes and 8 excludes")
     lines = out.splitlines()
     table = lines[lines.index(next(line for line in lines if line.startswith("#"))) + 1:][:8]
-    assert {line.split()[4] for line in table} == set(pretraining[:8])     # includes first
+    top = {line.split()[4] for line in table}
+    assert top <= set(pretraining) and len(top & set(pretraining[:8])) >= 6   # includes and their kind first
     (tmp_path / "profile.yml").write_text(keywords)
     assert main(["score", "--out", "keywords.parquet"]) == 0
     rank = {name: pd.read_parquet(tmp_path / f"{name}.parquet").set_index("id")["rank"]

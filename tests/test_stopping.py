@@ -1,12 +1,14 @@
 """The stopping report: the random check sample's estimate by hand, the heuristic, the CLI."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import beta
 
 from litscope.cli import main
 from litscope.errors import LearnError
-from litscope.score.stopping import check_sample, stopping_report
+from litscope.score.stopping import StoppingReport, check_sample, stopping_report
 
 IDS = [f"p{i:03d}" for i in range(200)]
 
@@ -43,11 +45,32 @@ def test_estimate_from_a_fully_labelled_sample_by_hand():
     assert "consecutive excludes (heuristic)" in text
 
 
+def test_relevant_papers_to_find_for_95_percent_by_hand():
+    report = StoppingReport(papers=1000, screened=300, found=30, sample_size=50, sample_labelled=50,
+                            sample_includes=2, excludes_in_a_row=10, run_to_stop=50)
+    # 2 of 50 sampled: 40 relevant in all, 38 of them is 95%, 30 found: 8 to go
+    assert report.total()[0] == pytest.approx(40)
+    need, low, high = report.to_reach()
+    assert need == 8
+    assert low == 0                     # the low total (30, what was found) is reached already
+    high_total = 1000 * beta.ppf(0.975, 3, 48)
+    assert high == np.ceil(0.95 * high_total) - 30
+    assert report.to_reach(1.0)[0] == 10
+    assert f"to reach 95% recall: about 8 more relevant papers to find (95%: 0-{high:.0f})" \
+        in report.summary()
+    done = StoppingReport(papers=1000, screened=900, found=38, sample_size=50, sample_labelled=50,
+                          sample_includes=2, excludes_in_a_row=10, run_to_stop=50)
+    assert done.to_reach()[0] == 0 and "reached by the estimate (up to" in done.summary()
+    with pytest.raises(LearnError, match="recall must be in"):
+        report.to_reach(0)
+
+
 def test_without_the_sample_labelled_there_is_no_estimate_but_the_heuristic():
     papers = pd.DataFrame({"id": IDS})
     labels = pd.DataFrame({"id": IDS[:60], "label": ["include"] * 5 + ["exclude"] * 55})
     report = stopping_report(papers, labels, sample_size=20)
     assert not report.estimated and report.excludes_in_a_row == 55
+    assert np.isnan(report.to_reach()).all() and "to reach" not in report.summary()
     assert "label the other" in report.summary() and "reached: consider stopping" in report.summary()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import signal
@@ -257,6 +258,61 @@ def test_selection_follows_the_paper_when_the_ranking_changes(explorer):
     assert explorer.selected_id == paper
 
 
+# -- clicks and keys -----------------------------------------------------------------------------
+def test_clicking_a_row_opens_its_card(explorer):
+    third = explorer.shown_ids[2]
+    explorer.table.click(third)
+    assert explorer.selected_id == third and "3 of 20" in explorer.position.value
+    assert f'data-id="{third}"' in explorer.card.value
+    assert re.search(rf'<tr data-id="{re.escape(third)}" class="litscope-selected">', explorer.table.value)
+
+
+def test_shortcut_keys_label_and_move(explorer, sample_store):
+    ids = explorer.shown_ids
+    explorer.table.press("j")
+    explorer.table.press("ArrowDown")
+    assert explorer.selected_id == ids[2]
+    explorer.table.press("k")
+    assert explorer.selected_id == ids[1]
+    explorer.table.press("i")
+    explorer.table.press("e")
+    explorer.table.press("m")
+    labels = dict(zip(sample_store.labels()["id"], sample_store.labels()["label"]))
+    assert labels == {ids[1]: "include", ids[2]: "exclude", ids[3]: "maybe"}
+    assert explorer.selected_id == ids[4]
+    assert f"maybe: {ids[3]} (saved)" in explorer.card_panel.message.value
+    explorer.table.press("ArrowUp")
+    explorer.table.press("u")
+    explorer.table.press("q")                 # not a shortcut: nothing happens
+    assert dict(zip(sample_store.labels()["id"], sample_store.labels()["label"])) == {
+        ids[1]: "include", ids[2]: "exclude"}
+
+
+def test_the_card_panel_documents_the_shortcuts():
+    from litscope.widgets.table_panel import SHORTCUTS, shortcuts_help
+    shown = shortcuts_help()
+    for key, action, label in SHORTCUTS:
+        assert action in shown
+        if label:
+            assert f"<kbd>{label}</kbd> {action}" in shown
+
+
+def test_messages_sit_beside_the_buttons_that_caused_them(explorer):
+    explorer.label_buttons["include"].click()
+    assert "(saved)" in explorer.card_panel.message.value
+    assert "(saved)" not in explorer.status.value
+    explorer.add_term("KV cache")
+    assert "added phrase &#x27;KV cache&#x27;" in explorer.term_message.value
+    assert explorer.card_panel.message in explorer.card_panel.widget.children
+
+
+def test_table_keeps_one_line_per_title(explorer):
+    from litscope.widgets.render import CSS
+    assert "table-layout: fixed" in CSS and "text-overflow: ellipsis" in CSS and "nowrap" in CSS
+    title = explorer.papers.set_index("id").at[explorer.shown_ids[0], "title"]
+    assert f'title="{html.escape(title)}"' in explorer.table.value
+
+
 # -- card --------------------------------------------------------------------------------------
 def test_card_shows_links_highlights_and_contributions(explorer):
     arxiv = next(i for i in explorer.papers["id"] if not i.startswith("h:"))
@@ -315,7 +371,7 @@ def test_save_profile_writes_weights_back_keeping_comments(explorer, profile_pat
     assert weights == {"LLM": 2, "speculative decoding": 3, "agent": 2.5, "/FP(4|8)/": 0,
                        "benchmark @title": -1, "KV cache": 2}
     assert saved.field_weights.abstract == 1.5
-    assert "saved the profile" in explorer.status.value
+    assert "saved the profile" in explorer.profile_panel.message.value
     reopened = Explorer(papers_frame(explorer.papers), profile_path, debounce=0, plots=False)
     assert reopened.shown_ids == explorer.shown_ids
 
@@ -432,9 +488,9 @@ def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.
 
 
 def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
-    from litscope.score.learn import suggest_next
+    from litscope.score.learn import evaluate, suggest_next
     explorer.suggest_button.click()
-    assert "suggest next: no paper is labelled" in explorer.status.value
+    assert "suggest next: no paper is labelled" in explorer.learning_panel.message.value
     assert explorer.order.value == "score"
     labels = _label_some(explorer)
     explorer.suggest_button.click()
@@ -448,18 +504,37 @@ def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     explorer.strategy.value = "uncertain"
     explorer.suggest_button.click()
     labels = explorer.store.labels()
-    assert explorer.shown_ids == list(suggest_next(explorer.papers, labels, 50, "uncertain")["id"])[:20]
+    uncertain = suggest_next(explorer.papers, labels, 50, "uncertain")["id"]
+    eligible = explorer.state.eligible()    # min score, excluded
+    assert explorer.shown_ids == [i for i in uncertain if eligible[explorer.state.row_of.get_loc(i)]][:20]
     assert "learned from 7 labels" in explorer.learning.value
+    quality = evaluate(explorer.papers, explorer.state.labels)          # 3 includes, 3 excludes, a maybe
+    assert (f"cross-validated on your labels: WSS@95 {quality['wss@95']:.2f}, loss "
+            f"{quality['loss']:.2f}") in explorer.learning.value
     explorer.order.value = "score"
     assert explorer.shown_ids == expected_ids(explorer.papers, parse_profile(PROFILE))
+
+
+def test_the_learning_line_gives_wss_and_loss_next_to_recall():
+    from litscope.score.stopping import StoppingReport
+    from litscope.widgets.learning import Learned
+    stop = StoppingReport(papers=1000, screened=300, found=30, sample_size=50, sample_labelled=50,
+                          sample_includes=2, excludes_in_a_row=10, run_to_stop=50)
+    quality = pd.Series({"wss@95": 0.612, "loss": 0.081})
+    line = Learned(frozenset({("a", "include")}), np.zeros(3), stop, 0.012, quality=quality).line()
+    # 2 of 50 sampled: 40 relevant in all, 30 found, 38 (95%) to reach
+    assert line == ("learned from 1 labels in 12 ms · about 10 relevant left (random check sample), "
+                    "recall ~75%, 8 more to find for 95% · cross-validated on your labels: WSS@95 "
+                    "0.61, loss 0.08")
+    assert "cross-validated" not in Learned(frozenset(), np.zeros(3), stop, 0.012).line()
 
 
 def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):
     from litscope.score.learn import Learner
     explorer.alpha.value = 0.5
-    assert "alpha counts once the model can learn" in explorer.status.value
+    assert "alpha counts once the model can learn" in explorer.learning_panel.message.value
     labels = _label_some(explorer)
-    assert "learned model trained on 6 labels" in explorer.status.value
+    assert "learned model trained on 6 labels" in explorer.learning_panel.message.value
     profile = parse_profile(PROFILE)
     profile.alpha = 0.5
     learned = Learner().fit(explorer.papers, labels).predict_proba(explorer.papers)
@@ -496,7 +571,7 @@ def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_stor
     assert explorer.relearner.wait(30)
     assert "learned from 3 labels" in explorer.learning.value
     assert "random check sample" in explorer.learning.value
-    assert explorer._learned.labels == frozenset(explorer._labels.items())
+    assert explorer.state.up_to_date()
 
 
 def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
@@ -505,9 +580,9 @@ def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
     explorer.query.value = "speculative decoding"
     assert explorer.order.value == "search"
     expected = list(search(explorer.papers, "speculative decoding", top=500, store=explorer.store)["id"])
-    eligible = set(explorer.papers["id"][explorer._eligible(explorer.scorer.scores())])
+    eligible = set(explorer.papers["id"][explorer.state.eligible()])
     assert explorer.shown_ids == [i for i in expected if i in eligible][:20]
-    assert "papers have the words of" in explorer.status.value
+    assert "papers have the words of" in explorer.table_panel.message.value
     explorer.query.value = ""
     assert explorer.order.value == "score"
 

@@ -550,16 +550,17 @@ def cmd_learn(args: argparse.Namespace) -> None:
     print(f"Label next ({args.strategy}; model {learner.name} trained on {learner.n_include_} "
           f"includes ({', '.join(f'{n} {s}' for s, n in sources.items())}"
           f"{f', {len(outside)} library-only' if len(outside) else ''}), {learner.n_exclude_} "
-          f"excludes; score = probability of include):")
+          f"excludes; score = the learned score, 0-1, higher = likelier an include):")
     print(format_table(picked.assign(rank=range(1, len(picked) + 1), score=picked["learned"])))
     own = store.labels()
     print()
     print(stopping_report(papers, own, sample_size=args.sample_size).summary())
     if args.evaluate:
-        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner)
+        result = evaluate(papers, own, folds=args.folds, k=args.k, learner=learner, store=store)
         print(f"\nCross-validated on your labels ({int(result['folds'])} folds):")
         for name, value in result.items():
             print(f"  {name:<14} {value:.3f}" if isinstance(value, float) else f"  {name:<14} {value}")
+        print("  (loss: ASReview's, 0 is perfect and ~0.5 random, lower is better; the rest: higher)")
 
 
 def cmd_update(args: argparse.Namespace) -> None:
@@ -763,15 +764,17 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=cmd_profile_import_bot)
 
     p = command("learn", cmd_learn, "learn from your labels: what to label next, when to stop",
-                "Train a text model (tf-idf; logistic regression with the unlabelled papers as weak\n"
-                "excludes) on the include/exclude labels in the store and the imported library\n"
-                "(its items count as includes), and list the unlabelled papers to label next: the\n"
-                "likeliest includes (--strategy top, finds them soonest) or the ones it is least\n"
-                "sure about (--strategy uncertain). Then the stopping report: how many relevant\n"
-                "papers are probably still unscreened, estimated from a random check sample\n"
-                "(--check-sample lists its papers to label), and the consecutive-excludes\n"
-                "heuristic. --evaluate adds cross-validated recall@k, precision@k, WSS@95, recall\n"
-                "after 10% and ROC AUC on your labels.\n\n"
+                "Train a text model (tf-idf; a logistic regression with the unlabelled papers as\n"
+                "weak excludes and an SVM on the labels alone, voting by rank) on the\n"
+                "include/exclude labels in the store and the imported library (its items count as\n"
+                "includes), and list the unlabelled papers to label next: the likeliest includes\n"
+                "(--strategy top, finds them soonest) or the ones it is least sure about\n"
+                "(--strategy uncertain). Then the stopping report: how many relevant papers are\n"
+                "probably still unscreened and how many more to find for 95% recall, estimated\n"
+                "from a random check sample (--check-sample lists its papers to label), and the\n"
+                "consecutive-excludes heuristic. --evaluate adds cross-validated recall@k,\n"
+                "precision@k, WSS@95, ASReview's loss and nDCG, recall after 10% and ROC AUC on\n"
+                "your labels.\n\n"
                 "example: litscope learn --suggest 20 --evaluate")
     p.add_argument("--suggest", type=int, default=10, metavar="N",
                    help="how many papers to suggest (default 10)")

@@ -11,7 +11,7 @@ A paper's score is then
 
 where ``tf`` is the profile's count scaling (log2(1 + n) by default), ``decay`` halves the
 score every `half_life_days` since publication, ``learned`` is an optional relevance
-probability from a trained model (`litscope.score.learn`) and ``K`` is the largest absolute
+score in [0, 1] from a trained model (`litscope.score.learn`) and ``K`` is the largest absolute
 keyword score in the corpus, so the blend ranks like ``(1 - alpha) * keyword / K + alpha *
 learned`` while scores stay in keyword units. Changing a weight touches only the papers
 that match that term; adding a term scans the text for that term only.
@@ -444,7 +444,8 @@ class Scorer:
         _validated(self.profile, "alpha", alpha)
 
     def set_learned(self, learned: pd.Series | np.ndarray | None) -> None:
-        """Use these relevance probabilities (a Series by paper id, or an array in row order)."""
+        """Use these learned relevance scores in [0, 1] (a Series by paper id, or an array in
+        row order)."""
         if learned is None:
             self._learned = None
             return
@@ -602,15 +603,21 @@ class Scorer:
         vars(self).update(kept, _now=None, _learned=None, _similarity=None)
         release(BIG)
 
-    def top_rows(self, k: int | None = None, *, now: Any = None) -> np.ndarray:
+    def top_rows(self, k: int | None = None, *, now: Any = None,
+                 within: np.ndarray | None = None) -> np.ndarray:
         """Row positions of the best `k` papers (default: the profile's top_n) that are not
-        excluded and reach min_score, best first: argpartition over the score array only."""
+        excluded and reach min_score, best first: argpartition over the score array only.
+        `within`, a boolean mask in row order, says which papers may be listed instead (the
+        Explorer's filters)."""
         self._require_fit()
         k = self.profile.top_n if k is None else int(k)
         values, excluded = self._values(now), self._excluded(now)
-        eligible = np.where(excluded, -np.inf, values)
-        if self.profile.min_score is not None:
-            eligible[values < self.profile.min_score] = -np.inf
+        if within is not None:
+            eligible = np.where(within, values, -np.inf)
+        else:
+            eligible = np.where(excluded, -np.inf, values)
+            if self.profile.min_score is not None:
+                eligible[values < self.profile.min_score] = -np.inf
         k = min(k, int(np.count_nonzero(eligible > -np.inf)))
         if k <= 0:
             return np.zeros(0, np.int64)

@@ -33,7 +33,8 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from ..errors import ScoreError
-from .represent import DEFAULT, Matrix, Representation, get_representation, paper_texts
+from .represent import (DEFAULT, Matrix, Representation, get_representation, paper_texts,
+                        representation_texts)
 
 #: Corpora whose features stay in memory at once (least recently used goes first).
 CACHE_SIZE = 4
@@ -67,7 +68,7 @@ class Features:
             rows = self.ids.get_indexer(papers["id"].astype(str))
             if (rows >= 0).all():
                 return self.matrix[rows]
-        return self.representation.transform(paper_texts(papers))
+        return self.representation.transform(representation_texts(papers, self.representation))
 
 
 _cache: OrderedDict[Hashable, tuple[Any, Features]] = OrderedDict()
@@ -166,7 +167,7 @@ def _compute(papers: pd.DataFrame, ids: pd.Index, rep: Representation, store: An
              progress: bool | None) -> Features:
     if not rep.per_paper:
         fitted = copy.copy(rep)     # each corpus fits its own copy
-        return Features(ids, fitted.fit_transform(paper_texts(papers)), fitted)
+        return Features(ids, fitted.fit_transform(representation_texts(papers, fitted)), fitted)
     return Features(ids, paper_vectors(papers, rep, store=store, progress=progress), rep)
 
 

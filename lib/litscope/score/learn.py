@@ -2,14 +2,13 @@
 next" for active learning, and the screening metrics ASReview reports.
 
 The `Learner` reads title and abstract through a representation (`litscope.score.represent`;
-tf-idf of single words' raw counts by default) whose features are computed once per corpus
-(`litscope.score.features`): a refit after a new label only refits the classifier. The
-classifier is a logistic regression that treats the papers nobody labelled yet as weakly
-weighted excludes (positive-unlabelled learning: the few excludes a person labels are the
-near misses, the unlabelled corpus shows what "everything else" looks like), optionally
-soft-voted with ASReview's Naive Bayes. `benchmarks/bench_learn.py` simulates screening with
-it and with ASReview 3's default model on the embedded sample, choosing every setting
-leave-one-subtopic-out, and reports both.
+by default ASReview's tf-idf of words and word pairs, the title counted twice) whose
+features are computed once per corpus (`litscope.score.features`): a refit after a new
+label only refits the classifiers -- a logistic regression that treats the unlabelled
+papers as weak excludes and a linear SVM on the labels alone, voting by rank.
+`benchmarks/bench_learn.py` simulates screening with it and with ASReview 3's default model
+on six real systematic reviews and seed 004's subtopics, choosing every setting leave one
+task out, and reports both.
 
 Metrics follow asreview-insights (priors left out of the screening order):
 
@@ -19,10 +18,14 @@ Metrics follow asreview-insights (priors left out of the screening order):
   screened until a share r of the relevant ones is found (exactly: the random screener's
   position of the ⌊rR⌋-th relevant paper minus ours, over N);
 - ``recall_after(fraction=f)``: the recall after screening the first ⌊fN⌋ papers (RRF@10
-  for f = 0.10).
+  for f = 0.10);
+- ``loss`` and ``ndcg``: ASReview's own measures of the whole recall curve
+  (`asreview/metrics.py`): the normalised area between it and the perfect curve (lower is
+  better), and the normalised discounted cumulative gain (higher is better).
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Sequence
@@ -34,7 +37,7 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import MultinomialNB
+from sklearn.svm import LinearSVC
 from tqdm.auto import tqdm
 
 from ..errors import LearnError
@@ -46,15 +49,14 @@ from .represent import Representation, Tfidf, get_representation
 TARGETS = {"include": 1, "exclude": 0}
 Strategy = Literal["top", "uncertain"]
 #: What `suggest_next` lists unless told otherwise: the likeliest includes, which finds the
-#: relevant papers soonest (best in the screening benchmark; "uncertain" is measured too,
-#: but there it picks what "top" picks: with the unlabelled papers as weak excludes, every
-#: unlabelled paper's probability stayed below 0.5, so the nearest to 0.5 is the likeliest).
+#: relevant papers soonest (ASReview's "max" query); "uncertain" lists the papers nearest
+#: the SVM member's boundary instead, the classic way to teach a model more per label.
 DEFAULT_STRATEGY: Strategy = "top"
-#: What the learner reads by default: tf-idf of single words, English stop words dropped,
-#: raw term counts (no sublinear tf). On the screening benchmark's tuning priors it had the
-#: best mean WSS@95 over the seven tasks: 0.652, against 0.639 with sublinear tf and 0.630
-#: for sublinear uni- and bigrams (the first default); single words refit in half the time.
-SCREENING_FEATURES = Tfidf(ngram_range=(1, 1), stop_words="english", sublinear_tf=False)
+#: What the learner reads by default: ASReview 3's tf-idf (words and word pairs, sublinear
+#: tf, terms in over 95% of the texts dropped), the title counted twice. Chosen leave one
+#: task out in the screening benchmark (benchmarks/RESULTS.md); single words' raw counts
+#: without stop words, chosen before on seed 004 alone, screened the real reviews worse.
+SCREENING_FEATURES = Tfidf(title_weight=2)
 
 
 def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.Series:
@@ -109,48 +111,56 @@ class Learner:
     """A relevance model trained on include/exclude labels (scikit-learn style).
 
     Configuration lives in `__init__`; `fit` takes the corpus's features (computed once per
-    corpus, see `litscope.score.features`) and learns the classifier from the labelled
-    papers plus, as weak excludes, the unlabelled ones; `predict_proba` then scores any
-    papers. Every setting below that a benchmark measured was chosen there across tasks
-    (leave one subtopic out), not on the task it is reported on.
+    corpus, see `litscope.score.features`) and learns a committee of linear models from
+    them; `predict_proba` then scores any papers. The members see the labels differently:
+
+    - a logistic regression that also treats the papers nobody labelled yet as weakly
+      weighted excludes (positive-unlabelled learning: the few excludes a person labels are
+      the near misses, the unlabelled corpus shows what "everything else" looks like);
+    - a linear SVM on the labelled papers alone (ASReview 3's default classifier, ELAS u4),
+      which does not hold the unlabelled -- among them the relevant papers still to find --
+      against what it ranks.
+
+    Each member's vote for a paper is the share of the corpus it scores no higher (the
+    members score on different scales, ranks do not); the learned score is the mean vote,
+    in [0, 1]. The SVM joins once there is a labelled exclude. `benchmarks/bench_learn.py`
+    chose every setting below leave one task out across six real systematic reviews and
+    seed 004's seven subtopics; see RESULTS.md.
 
     representation:   how texts become features (`litscope.score.represent`; by default
-                      `SCREENING_FEATURES`, tf-idf of single words' raw counts without stop
-                      words).
+                      `SCREENING_FEATURES`).
     C:                inverse regularisation of the logistic regression.
     ratio:            how much more all includes weigh than all excludes (class balance).
-    unlabeled_weight: weight of each unlabelled paper as an exclude (labelled ones weigh ~1);
-                      on the screening benchmark's tuning priors 0.3 and 0.5 share the best
-                      mean WSS@95 (0.652, against 0.622 for 0 and 0.645 for 0.1; raw-count
-                      tf-idf).
-    max_unlabeled:    at most this many unlabelled papers are sampled (same total weight),
-                      which bounds the cost of a refit on large corpora (5,000: under a second
-                      at 100k papers; on the benchmark's 803 papers every unlabelled one counts).
-    naive_bayes:      also soft-vote ASReview's Naive Bayes (tf-idf only); off by default,
-                      as it did not help in the screening benchmark.
-    nb_alpha:         smoothing of the Naive Bayes member.
-    random_state:     seed of that sample and of liblinear's shuffling (fits repeat exactly).
+    unlabeled_weight: weight of each unlabelled paper as an exclude, for the logistic
+                      regression (a labelled exclude weighs ~1 / ratio, an include ~ratio).
+    max_unlabeled:    at most this many unlabelled papers are drawn at random as its
+                      excludes (same total weight), as Scholar Inbox draws random papers
+                      from a large pool: a refit stays cheap on any corpus.
+    svm_C:            inverse regularisation of the SVM member (ASReview's 0.11); None
+                      leaves the SVM out.
+    random_state:     seed of the draw of unlabelled papers and of liblinear (fits repeat
+                      exactly).
     """
 
     def __init__(self, *, representation: str | Representation = SCREENING_FEATURES, C: float = 10.0,
-                 ratio: float = 9.8, unlabeled_weight: float = 0.3, max_unlabeled: int = 5_000,
-                 naive_bayes: bool = False, nb_alpha: float = 3.822, random_state: int = 0):
+                 ratio: float = 9.8, unlabeled_weight: float = 0.3, max_unlabeled: int = 500,
+                 svm_C: float | None = 0.11, random_state: int = 0):
         self.representation = get_representation(representation)
         self.C = C
         self.ratio = ratio
         self.unlabeled_weight = unlabeled_weight
         self.max_unlabeled = max_unlabeled
-        self.naive_bayes = naive_bayes
-        self.nb_alpha = nb_alpha
+        self.svm_C = svm_C
         self.random_state = random_state
 
     @property
     def name(self) -> str:
-        return f"{self.representation.name}-pu-logistic{'+nb' if self.naive_bayes else ''}"
+        return f"{self.representation.name}-pu-logistic{'+svm' if self.svm_C is not None else ''}"
 
     def __repr__(self) -> str:
         return (f"Learner(representation={self.representation!r}, C={self.C}, ratio={self.ratio}, "
-                f"unlabeled_weight={self.unlabeled_weight}, naive_bayes={self.naive_bayes})")
+                f"unlabeled_weight={self.unlabeled_weight}, max_unlabeled={self.max_unlabeled}, "
+                f"svm_C={self.svm_C})")
 
     # -- public API --------------------------------------------------------------------
     def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
@@ -176,7 +186,8 @@ class Learner:
         return self._fit_matrix(X, y)
 
     def predict_proba(self, papers: pd.DataFrame) -> pd.Series:
-        """Each paper's probability of being included, as a Series by paper id."""
+        """Each paper's learned score in [0, 1], the members' mean vote (higher: likelier an
+        include; a rank, not a probability), as a Series by paper id."""
         if not hasattr(self, "logistic_"):
             raise LearnError("this Learner is not fitted yet: call fit(papers, labels) first")
         ids = pd.Index(papers["id"].astype(str), name="id")
@@ -196,38 +207,46 @@ class Learner:
         if self.n_exclude_ == 0 and len(unlabelled) == 0:
             raise LearnError("every paper is labelled 'include': label at least one paper "
                              "'exclude' (or add unlabelled papers) so there is something to tell apart")
+        if self.n_exclude_ == 0 and self.unlabeled_weight == 0:
+            raise LearnError("every labelled paper is an include and no unlabelled paper counts "
+                             "as an exclude: label at least one paper 'exclude'")
         n_unlabelled = len(unlabelled)
         if self.unlabeled_weight == 0:
             unlabelled = unlabelled[:0]
         elif n_unlabelled > self.max_unlabeled:
             rng = np.random.default_rng(self.random_state)
             unlabelled = np.sort(rng.choice(unlabelled, self.max_unlabeled, replace=False))
+        rows = np.sort(np.concatenate([labelled, unlabelled]))
         weight = np.zeros(len(y))
         weight[labelled] = _balanced_weights(y_labelled, self.ratio)
         weight[unlabelled] = self.unlabeled_weight * n_unlabelled / max(len(unlabelled), 1)
-        target = np.nan_to_num(y, nan=0.0).astype(int)
-        if len(labelled) + len(unlabelled) < len(y):   # fit on the rows that weigh only
-            rows = np.sort(np.concatenate([labelled, unlabelled]))
-            X, target, weight = X[rows], target[rows], weight[rows]
-        if target.min() == target.max():
-            raise LearnError("every labelled paper is an include and no unlabelled paper counts "
-                             "as an exclude: label at least one paper 'exclude'")
         self.logistic_ = LogisticRegression(C=self.C, solver="liblinear", dual=sparse.issparse(X),
                                             random_state=self.random_state).fit(
-            X, target, sample_weight=weight)
-        self.bayes_ = None
-        if self.naive_bayes and self.n_exclude_ > 0 and sparse.issparse(X):
-            self.bayes_ = MultinomialNB(alpha=self.nb_alpha).fit(
-                X[labelled] if len(labelled) < X.shape[0] else X, y_labelled,
-                sample_weight=_balanced_weights(y_labelled, 1.2))
+            X[rows], np.nan_to_num(y[rows], nan=0.0).astype(int), sample_weight=weight[rows])
+        self.svm_ = None
+        if self.svm_C is not None and self.n_exclude_ > 0:     # on the labels alone
+            self.svm_ = LinearSVC(C=self.svm_C, random_state=self.random_state).fit(
+                X[labelled], y_labelled, sample_weight=_balanced_weights(y_labelled, self.ratio))
+        self.reference_ = [np.sort(m) for m in self._members(X)]    # what a vote ranks among
         return self
 
+    def _members(self, X: Any) -> list[np.ndarray]:
+        """Each member's score of the rows of `X` (higher: likelier an include)."""
+        scores = [np.asarray(X @ self.logistic_.coef_.ravel()).ravel() + self.logistic_.intercept_[0]]
+        if self.svm_ is not None:
+            scores.append(np.asarray(X @ self.svm_.coef_.ravel()).ravel() + self.svm_.intercept_[0])
+        return scores
+
     def _proba(self, X: Any) -> np.ndarray:
-        proba = expit(np.asarray(X @ self.logistic_.coef_.ravel()).ravel()
-                      + self.logistic_.intercept_[0])
-        if self.bayes_ is None:
-            return proba
-        return (proba + self.bayes_.predict_proba(X)[:, 1]) / 2
+        return np.mean([np.searchsorted(ref, m, side="right") / len(ref)
+                        for ref, m in zip(self.reference_, self._members(X))], axis=0)
+
+    def _uncertainty(self, X: Any) -> np.ndarray:
+        """How unsure the model is of each row, smallest first: the distance to the boundary
+        of the SVM member (trained on the labels alone, so its boundary separates them), or
+        without it the logistic regression's probability's distance from 0.5."""
+        members = self._members(X)
+        return np.abs(members[1]) if self.svm_ is not None else np.abs(expit(members[0]) - 0.5)
 
 
 def fit_on_store(store: Any, papers: pd.DataFrame | None = None,
@@ -247,13 +266,14 @@ def fit_on_store(store: Any, papers: pd.DataFrame | None = None,
 def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, n: int = 10,
                  strategy: Strategy = DEFAULT_STRATEGY, learner: Learner | None = None, *,
                  store: Any = None, extra_includes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The `n` unlabelled papers to label next, with their ``learned`` probability.
+    """The `n` unlabelled papers to label next, with their ``learned`` score.
 
     "top" (the default) picks the most likely includes: it finds the relevant papers
-    soonest; "uncertain" picks those the model is least sure about (probability nearest
-    0.5). Papers with any label, "maybe" included, are not suggested again. The features
-    are computed once per corpus (`store` keys them by its corpus version), so each call
-    only refits the classifier; `extra_includes` as in `Learner.fit`.
+    soonest; "uncertain" picks those the model is least sure about (nearest the SVM
+    member's boundary, `Learner._uncertainty`). Papers with any label, "maybe" included,
+    are not suggested again. The features are computed once per corpus (`store` keys them
+    by its corpus version), so each call only refits the classifiers; `extra_includes` as
+    in `Learner.fit`.
     """
     if strategy not in ("uncertain", "top"):
         raise LearnError(f"strategy must be 'uncertain' or 'top', not {strategy!r}")
@@ -262,14 +282,21 @@ def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mappin
     learner = (learner or Learner()).fit(papers, labels, store=store, extra_includes=extra_includes)
     features = learner.features_
     learned = learner._proba(features.matrix)
-    order = next_to_label(learned, features.ids.isin(_labelled_ids(labels)), strategy, n)
+    unsure = learner._uncertainty(features.matrix) if strategy == "uncertain" else None
+    order = next_to_label(learned, features.ids.isin(_labelled_ids(labels)), strategy, n, unsure)
     return papers.iloc[order].assign(learned=learned[order]).reset_index(drop=True)
 
 
-def next_to_label(learned: np.ndarray, labelled: np.ndarray, strategy: Strategy, n: int) -> np.ndarray:
+def next_to_label(learned: np.ndarray, labelled: np.ndarray, strategy: Strategy, n: int,
+                  uncertainty: np.ndarray | None = None) -> np.ndarray:
     """Row positions of the `n` papers to label next by `strategy`, given every paper's
-    probability and which are labelled already (ties in row order)."""
-    key = np.abs(learned - 0.5) if strategy == "uncertain" else -learned
+    learned score, which are labelled already and, for "uncertain", how unsure the model is
+    of each (`Learner._uncertainty`; else the distance of the score from 0.5); ties in row
+    order."""
+    if strategy == "uncertain":
+        key = np.abs(learned - 0.5) if uncertainty is None else uncertainty
+    else:
+        key = -learned
     key = np.where(labelled, np.inf, key)
     n = min(n, int(np.isfinite(key).sum()))
     if n <= 0:
@@ -324,6 +351,31 @@ def recall_after(ranking: Sequence[str], relevant: Iterable[str], fraction: floa
     return float(hits[:screened].sum() / hits.sum())
 
 
+def _two_classes(ranking: Sequence[str] | pd.Index, relevant: Iterable[str]) -> np.ndarray:
+    hits = _hits(ranking, relevant)
+    if hits.all():
+        raise LearnError("every paper in the ranking is relevant: loss and nDCG need an irrelevant one")
+    return hits
+
+
+def loss(ranking: Sequence[str], relevant: Iterable[str]) -> float:
+    """ASReview's loss (`asreview.metrics.loss`): the area between the perfect recall curve
+    and that of `ranking`, over the area between the perfect and the worst (every relevant
+    paper last). 0 is perfect, 1 the worst, random screening about 0.5; lower is better."""
+    hits = _two_classes(ranking, relevant)
+    n, n_relevant = len(hits), int(hits.sum())
+    perfect = n_relevant * (n - (n_relevant - 1) / 2)
+    return float((perfect - np.cumsum(hits).sum()) / (n_relevant * (n - n_relevant)))
+
+
+def ndcg(ranking: Sequence[str], relevant: Iterable[str]) -> float:
+    """ASReview's nDCG (`asreview.metrics.ndcg`) of the whole ranking: relevant papers gain
+    1 / log2(1 + position), over the gain of the perfect ranking; higher is better."""
+    hits = _two_classes(ranking, relevant)
+    discount = 1 / np.log2(np.arange(2, len(hits) + 2))
+    return float(discount[hits].sum() / discount[:int(hits.sum())].sum())
+
+
 # -- simulation --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Screening:
@@ -356,6 +408,12 @@ class Screening:
     def recall_after(self, fraction: float = 0.10) -> float:
         return recall_after(self.ranking, self._relevant, fraction)
 
+    def loss(self) -> float:
+        return loss(self.ranking, self._relevant)
+
+    def ndcg(self) -> float:
+        return ndcg(self.ranking, self._relevant)
+
     def curve(self) -> pd.DataFrame:
         """Recall after each screened paper: columns ``screened``, ``found``, ``recall``."""
         found = np.cumsum(_hits(self.ranking, self._relevant))
@@ -363,8 +421,9 @@ class Screening:
                              "recall": found / found[-1]})
 
     def metrics(self) -> dict[str, float]:
-        return {"wss@95": self.wss(0.95), "rrf@10": self.recall_after(0.10),
-                "screened": self.n_screened, "seconds": self.seconds}
+        return {"wss@95": self.wss(0.95), "loss": self.loss(), "ndcg": self.ndcg(),
+                "rrf@10": self.recall_after(0.10), "screened": self.n_screened,
+                "seconds": self.seconds}
 
 
 def sample_priors(ids: Sequence[str], relevant: Iterable[str], n_included: int = 1,
@@ -425,14 +484,15 @@ def simulate(papers: pd.DataFrame, relevant_ids: Iterable[str], n_prior_included
 
 # -- evaluation on the person's labels --------------------------------------------------
 def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *, folds: int = 5,
-             k: int = 10, learner: Learner | None = None, seed: int = 0) -> pd.Series:
+             k: int = 10, learner: Learner | None = None, seed: int = 0, store: Any = None) -> pd.Series:
     """Cross-validated quality of the learner on the labelled papers.
 
     Each fold's labels are hidden and predicted by a model trained on the others; the
     labelled papers ranked by those held-out probabilities give recall@k, precision@k,
-    WSS@95, recall after 10% and ROC AUC.
+    WSS@95, ASReview's loss and nDCG, recall after 10% and ROC AUC. `learner` gives the
+    settings; a copy is fitted, so a fitted learner stays as it was. `store` as in `fit`.
     """
-    learner = learner or Learner()
+    learner = copy.copy(learner or Learner())
     ids = pd.Index(papers["id"].astype(str))
     targets = label_targets(labels)
     targets = targets[targets.index.isin(ids)]
@@ -441,7 +501,7 @@ def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *
     if folds < 2:
         raise LearnError(f"cross-validation needs at least 2 includes and 2 excludes among the "
                          f"papers; there are {n_include} and {n_exclude}: label more papers")
-    X = corpus_features(papers, learner.representation).matrix
+    X = corpus_features(papers, learner.representation, store=store).matrix
     rows = ids.get_indexer(targets.index)
     held_out = np.empty(len(rows))
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, targets)
@@ -456,6 +516,8 @@ def evaluate(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *
         f"recall@{k}": recall_at_k(ranking, relevant, k),
         f"precision@{k}": precision_at_k(ranking, relevant, k),
         "wss@95": wss_at(ranking, relevant, 0.95),
+        "loss": loss(ranking, relevant),
+        "ndcg": ndcg(ranking, relevant),
         "recall@10%": recall_after(ranking, relevant, 0.10),
         "roc_auc": roc_auc_score(targets.to_numpy(), held_out),
     }, name=learner.name)

@@ -39,9 +39,10 @@ DEFAULT = "tfidf"
 BLOCK = 50_000
 
 
-def paper_texts(papers: pd.DataFrame) -> list[str]:
-    """Each paper's title and abstract as one text. A title litscope derived from the text
-    (``title_derived``: digests without titles) is left out: it repeats the abstract."""
+def paper_texts(papers: pd.DataFrame, title_weight: int = 1) -> list[str]:
+    """Each paper's title (`title_weight` times) and abstract as one text. A title litscope
+    derived from the text (``title_derived``: digests without titles) is left out: it
+    repeats the abstract."""
     for column in ("id", "title"):
         if column not in papers.columns:
             raise ScoreError(f"papers: missing column {column!r} to represent")
@@ -50,7 +51,13 @@ def paper_texts(papers: pd.DataFrame) -> list[str]:
         title = title.where(~papers["title_derived"].fillna(False).astype(bool), "")
     abstract = papers["abstract"].astype(object).where(papers["abstract"].notna(), "") \
         if "abstract" in papers.columns else pd.Series("", index=papers.index)
+    title = [". ".join([t] * title_weight) if t else t for t in title]
     return [f"{t}. {a}" if t and a else t or a for t, a in zip(title, abstract)]
+
+
+def representation_texts(papers: pd.DataFrame, representation: Any) -> list[str]:
+    """The texts `representation` reads: `paper_texts` with its title weight, if it has one."""
+    return paper_texts(papers, getattr(representation, "title_weight", 1))
 
 
 class Representation(Protocol):
@@ -80,27 +87,32 @@ class Tfidf:
                 fit; None keeps a vocabulary. Both were measured in the screening benchmark.
     stop_words: "english" drops scikit-learn's English stop words before the n-grams are made.
     sublinear_tf: weigh a term's count c in a text as 1 + log(c) (True) or as c itself
-                (False). Raw counts screened better on the screening benchmark's tuning
-                priors (mean WSS@95 over its 7 tasks 0.652 against 0.639, single words
-                without stop words), so `litscope.score.learn.SCREENING_FEATURES` uses them.
+                (False).
+    title_weight: the title counts this many times beside the abstract (in title and
+                abstract screening the title names topic and design in a few words);
+                `litscope.score.learn.SCREENING_FEATURES` sets it, as chosen in the
+                screening benchmark.
     """
 
     per_paper = False
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1,
                  max_df: float = 0.95, n_features: int | None = 2**20,
-                 stop_words: str | None = None, sublinear_tf: bool = True):
+                 stop_words: str | None = None, sublinear_tf: bool = True, title_weight: int = 1):
+        if title_weight < 1:
+            raise ScoreError(f"tf-idf: title_weight must be at least 1, not {title_weight}")
         self.ngram_range, self.min_df, self.max_df = tuple(ngram_range), min_df, max_df
         self.n_features, self.stop_words, self.sublinear_tf = n_features, stop_words, sublinear_tf
+        self.title_weight = title_weight
         hashed = f"-hash{n_features.bit_length() - 1}" if n_features else ""
         extra = ((f"-max{max_df:g}" if max_df != 0.95 else "") + (f"-stop{stop_words}" if stop_words else "")
-                 + ("" if sublinear_tf else "-rawtf"))
+                 + ("" if sublinear_tf else "-rawtf") + (f"-title{title_weight}" if title_weight != 1 else ""))
         self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}{hashed}{extra}"
 
     def __repr__(self) -> str:
         return (f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df}, max_df={self.max_df}, "
                 f"n_features={self.n_features}, stop_words={self.stop_words!r}, "
-                f"sublinear_tf={self.sublinear_tf})")
+                f"sublinear_tf={self.sublinear_tf}, title_weight={self.title_weight})")
 
     def _limits(self, n_texts: int) -> tuple[int, float]:
         # a tiny corpus would otherwise drop every word as too common or too rare

@@ -7,7 +7,8 @@ Two methods, each named in the report:
   does not depend on what the model ranked first. Once every paper in it is labelled, the
   share of includes in it estimates the share in the corpus (a Clopper-Pearson 95%
   interval), hence the relevant papers in all (N x share), the ones still unscreened
-  (that minus those found) and the recall reached (found / estimated total).
+  (that minus those found), the recall reached (found / estimated total) and how many
+  more must be found to reach 95% of the estimated total.
 - **consecutive excludes** (a heuristic, as ASReview offers): the run of excludes at the
   end of the labels in the order they were given; screening is commonly stopped once it
   reaches max(50, 5% of the corpus). It gives no count, only a signal.
@@ -27,6 +28,8 @@ from .learn import label_targets
 
 #: Papers in the random check sample unless told otherwise.
 SAMPLE_SIZE = 50
+#: The recall the report counts down to (WSS@95's level, the common target in screening).
+TARGET = 0.95
 
 
 def check_sample(ids: Any, size: int = SAMPLE_SIZE, seed: int = 0) -> pd.Index:
@@ -78,6 +81,17 @@ class StoppingReport:
         unscreened = self.papers - self.screened
         return tuple(min(max(t - self.found, 0.0), unscreened) for t in self.total())
 
+    def to_reach(self, recall: float = TARGET) -> tuple[float, float, float]:
+        """Relevant papers still to find to reach `recall` of the estimated total: estimate,
+        low, high (from the low and high totals); 0 once reached, NaN before the sample."""
+        if not 0 < recall <= 1:
+            raise LearnError(f"recall must be in (0, 1], not {recall}")
+        if not self.estimated:
+            return (np.nan,) * 3
+        unscreened = self.papers - self.screened
+        return tuple(min(max(float(np.ceil(recall * t - 1e-9)) - self.found, 0.0), unscreened)
+                     for t in self.total())
+
     def recall(self) -> tuple[float, float, float]:
         """Recall reached: estimate, and its range (from the high and low totals)."""
         total, low, high = self.total()
@@ -92,6 +106,12 @@ class StoppingReport:
             lines.append(f"  random check sample ({self.sample_size} papers, {self.sample_includes} "
                          f"includes): about {left:.0f} relevant papers still unscreened (95%: "
                          f"{lo:.0f}-{hi:.0f}), so recall is about {recall:.0%} ({r_lo:.0%}-{r_hi:.0%}).")
+            need, n_lo, n_hi = self.to_reach(TARGET)
+            lines.append(f"  to reach {TARGET:.0%} recall: " + (
+                "reached, even at the high end of the estimate." if not n_hi else
+                f"reached by the estimate (up to {n_hi:.0f} more relevant papers at its high end)."
+                if not need else
+                f"about {need:.0f} more relevant papers to find (95%: {n_lo:.0f}-{n_hi:.0f})."))
         else:
             lines.append(f"  random check sample: {self.sample_labelled} of its {self.sample_size} "
                          f"papers labelled; label the other {self.sample_size - self.sample_labelled} "

@@ -1,8 +1,9 @@
 """The Explorer's learning: refit the model on a background thread after each label.
 
 `Relearner.request(labels)` hands the latest labels to one worker thread, which refits the
-learner on the corpus's cached features (`litscope.score.features`), predicts every paper
-and reports a `Learned` result; requests that arrive while it works are folded into the
+learner on the corpus's cached features (`litscope.score.features`), predicts every paper,
+cross-validates it on the person's own labels (WSS@95 and ASReview's loss, as `litscope
+learn --evaluate`) and reports a `Learned` result; requests that arrive while it works are folded into the
 next fit, so a burst of clicks costs one or two fits, and nothing the person does waits
 for one. With ``background=False`` (tests) the fit runs in the caller's thread.
 """
@@ -16,27 +17,51 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import LitscopeError
-from ..score.learn import Learner, next_to_label
-from ..score.stopping import StoppingReport, stopping_report
+from ..errors import LearnError, LitscopeError
+from ..score.learn import Learner, evaluate, next_to_label
+from ..score.stopping import TARGET, StoppingReport, stopping_report
 
 
 @dataclass(frozen=True)
 class Learned:
-    """One fit: the labels it knew, every paper's probability (row order), the stopping
-    report, how long it took; `error` instead when the labels cannot train a model."""
+    """One fit: the labels it knew, every paper's learned score (row order), the stopping
+    report, how long the fit took, the cross-validated quality on the person's labels
+    (`evaluate`; None until there are 2 includes and 2 excludes), how unsure the model is
+    of each paper (for the "uncertain" strategy); `error` instead when the labels cannot
+    train a model."""
 
     labels: frozenset
     proba: np.ndarray | None
     stopping: StoppingReport | None
     seconds: float
     error: str | None = None
+    quality: pd.Series | None = None
+    uncertainty: np.ndarray | None = None
+
+    def line(self) -> str:
+        """The Explorer's learning line: the fit, what is left to find, and how well the
+        model ranks the labelled papers (WSS@95 and loss next to the recall reached)."""
+        stop = self.stopping
+        if stop.estimated:
+            need = stop.to_reach()[0]
+            left = (f"about {stop.remaining()[0]:.0f} relevant left (random check sample), recall "
+                    f"~{stop.recall()[0]:.0%}, " + (f"{need:.0f} more to find for {TARGET:.0%}"
+                                                      if need else f"{TARGET:.0%} reached"))
+        else:
+            left = (f"label the {stop.sample_size - stop.sample_labelled} papers of the random "
+                    f"check sample for an estimate of what is left")
+        parts = [f"learned from {len(self.labels)} labels in {self.seconds * 1000:.0f} ms", left]
+        if self.quality is not None:
+            parts.append(f"cross-validated on your labels: WSS@95 {self.quality['wss@95']:.2f}, "
+                         f"loss {self.quality['loss']:.2f}")
+        return " · ".join(parts)
 
     def suggestions(self, ids: np.ndarray, labelled: set[str], strategy: str, n: int) -> list[str]:
         """The `n` unlabelled papers to label next, as `suggest_next` orders them."""
         if self.proba is None:
             return []
-        return list(ids[next_to_label(self.proba, pd.Index(ids).isin(list(labelled)), strategy, n)])
+        return list(ids[next_to_label(self.proba, pd.Index(ids).isin(list(labelled)), strategy, n,
+                                      self.uncertainty)])
 
 
 class Relearner:
@@ -112,8 +137,14 @@ class Relearner:
         try:
             self.learner.fit(self.papers, training, store=self.store, extra_includes=self.extra_includes)
             proba = self.learner._proba(self.learner.features_.matrix)
+            uncertainty = self.learner._uncertainty(self.learner.features_.matrix)
         except LitscopeError as exc:
             return Learned(frozenset(labels.items()), None, None, time.perf_counter() - start, str(exc))
+        seconds = time.perf_counter() - start
         own = pd.DataFrame({"id": list(labels), "label": list(labels.values())})
+        try:
+            quality = evaluate(self.papers, own, learner=self.learner, store=self.store)
+        except LearnError:          # fewer than 2 includes and 2 excludes of the person's own
+            quality = None
         return Learned(frozenset(labels.items()), proba, stopping_report(self.papers, own),
-                       time.perf_counter() - start)
+                       seconds, quality=quality, uncertainty=uncertainty)

@@ -15,10 +15,21 @@ from ..schema import SUMMARY_FIELDS, missing
 
 _ARXIV_ABS = "https://arxiv.org/abs/"
 CSS = """<style>
-.litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em}
+.litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em; table-layout: fixed}
 .litscope-table th, .litscope-table td {padding: 2px 6px; border-bottom: 1px solid #ddd;
-  text-align: left; vertical-align: top}
-.litscope-table tr.litscope-selected {background: #fff3c4}
+  text-align: left; vertical-align: top; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis}
+.litscope-table thead th {position: sticky; top: 0; background: var(--jp-layout-color1, #fff)}
+.litscope-table tbody tr[data-id] {cursor: pointer}
+.litscope-table tbody tr[data-id]:hover {background: #f3f6fb}
+.litscope-table tr.litscope-selected, .litscope-table tr.litscope-selected:hover {background: #fff3c4}
+.litscope-table col.n {width: 2.4em} .litscope-table col.day {width: 6.6em}
+.litscope-table col.cat {width: 5.4em} .litscope-table col.score {width: 4.4em}
+.litscope-table col.label {width: 5.6em}
+.litscope-table td.num {padding: 2px 3px}
+.litscope-table-box:focus {outline: 2px solid #90b4e8; outline-offset: -2px}
+.litscope-explorer kbd {border: 1px solid #ccc; border-radius: 3px; padding: 0 3px;
+  font-size: 0.9em; background: #f7f7f7}
 .litscope-table td.num {text-align: right; font-variant-numeric: tabular-nums}
 .litscope-label-include {color: #1e7d32; font-weight: bold}
 .litscope-label-exclude {color: #b71c1c}
@@ -41,6 +52,14 @@ def _esc(value: Any) -> str:
     return "" if missing(value) else html.escape(str(value))
 
 
+def render_message(text: str, error: bool = False) -> str:
+    """A status line for what an action did (red for a problem); empty text clears it."""
+    if not text:
+        return ""
+    color = "#b71c1c" if error else "#555"
+    return f'<span style="color:{color};font-size:0.9em">{html.escape(text)}</span>'
+
+
 def paper_url(paper: pd.Series) -> str | None:
     """The paper's arXiv abstract page (None for papers without an arXiv id)."""
     if isinstance(paper.get("abs_url"), str) and paper["abs_url"].startswith(("http://", "https://")):
@@ -50,6 +69,10 @@ def paper_url(paper: pd.Series) -> str | None:
 
 def _day(stamps: pd.Series) -> pd.Series:
     return stamps.dt.strftime("%Y-%m-%d").fillna("")
+
+
+#: The columns `render_table` reads.
+TABLE_COLUMNS = ["id", "title", "published", "primary_category"]
 
 
 def render_table(papers: pd.DataFrame, scores: np.ndarray, labels: list[str | None],
@@ -62,31 +85,35 @@ def render_table(papers: pd.DataFrame, scores: np.ndarray, labels: list[str | No
         css = ' class="litscope-selected"' if paper_id == selected else ""
         body.append(
             f'<tr data-id="{_esc(paper_id)}"{css}><td class="num">{i}</td>'
-            f'<td>{_esc(title)}</td><td>{day}</td><td>{_esc(category)}</td>'
+            f'<td title="{_esc(title)}">{_esc(title)}</td><td>{day}</td><td>{_esc(category)}</td>'
             f'<td class="num">{score:.2f}</td>'
             f'<td class="litscope-label-{label or "none"}">{_esc(label)}</td></tr>')
     if not body:
         body.append('<tr><td colspan="6"><i>No paper passes the filters.</i></td></tr>')
-    return ('<table class="litscope-table"><thead><tr><th>#</th><th>title</th><th>date</th>'
+    return ('<table class="litscope-table"><colgroup><col class="n"><col><col class="day">'
+            '<col class="cat"><col class="score"><col class="label"></colgroup>'
+            '<thead><tr><th>#</th><th>title</th><th>date</th>'
             '<th>category</th><th>score</th><th>label</th></tr></thead><tbody>'
             + "".join(body) + "</tbody></table>")
 
 
 def render_contributions(explanation: pd.DataFrame, top: int = 12) -> str:
     """Per-term contributions as an HTML bar chart (green adds, red subtracts)."""
-    rows = explanation[explanation["contribution"] != 0]
-    notes = explanation.loc[explanation["term"].str.startswith("exclude: "), "term"]
-    parts = [f'<div style="color:#b71c1c">{_esc(t)}</div>' for t in notes]
-    by_term = rows.groupby("term", sort=False)["contribution"].sum()
-    by_term = by_term.reindex(by_term.abs().sort_values(ascending=False).index)[:top]
-    scale = float(by_term.abs().max()) if len(by_term) else 0.0
+    parts = [f'<div style="color:#b71c1c">{_esc(t)}</div>' for t in explanation["term"]
+             if t.startswith("exclude: ")]
+    by_term: dict[str, float] = {}
+    fields: dict[str, list[str]] = {}
+    for term, field, value in zip(explanation["term"], explanation["field"], explanation["contribution"]):
+        if value != 0:
+            by_term[term] = by_term.get(term, 0.0) + value
+            fields.setdefault(term, []).append(f"{field} {value:+.2f}")
+    ranked = sorted(by_term.items(), key=lambda item: -abs(item[1]))[:top]
+    scale = max((abs(value) for _, value in ranked), default=0.0)
     bars = []
-    for term, value in by_term.items():
-        fields = ", ".join(f"{f} {c:+.2f}" for f, c in
-                           rows.loc[rows["term"] == term, ["field", "contribution"]].itertuples(index=False))
+    for term, value in ranked:
         width = 0 if scale == 0 else max(2, round(80 * abs(value) / scale))
         color = "#4caf50" if value > 0 else "#e57373"
-        bars.append(f'<tr class="litscope-contribution" title="{_esc(fields)}">'
+        bars.append(f'<tr class="litscope-contribution" title="{_esc(", ".join(fields[term]))}">'
                     f'<td class="term">{_esc(term)}</td>'
                     f'<td><span class="litscope-bar" style="width:{width}px;background:{color}"></span></td>'
                     f'<td class="num">{value:+.2f}</td></tr>')
@@ -117,9 +144,9 @@ def render_card(paper: pd.Series, explanation: pd.DataFrame, highlighted: dict[s
             f'<h3 style="margin:4px 0">{title}</h3>'
             f'<div style="color:#555">{_esc(author_text)}</div>'
             f'<div style="color:#777;font-size:0.9em">{meta}</div>'
-            f'<div style="display:flex;gap:16px;margin-top:6px">'
-            f'<div style="flex:3">{abstract}'
+            f'<div style="display:flex;flex-wrap:wrap;gap:12px;margin-top:6px">'
+            f'<div style="flex:3 1 260px;min-width:0">{abstract}'
             + (f'<details open style="margin-top:6px"><summary>summary</summary>{summary_html}</details>'
                if summary_html else "")
-            + f'</div><div style="flex:2"><b>why this score</b>{render_contributions(explanation)}'
+            + f'</div><div style="flex:2 1 200px;min-width:0"><b>why this score</b>{render_contributions(explanation)}'
               f'<div style="margin-top:6px">{tags}</div></div></div></div>')
