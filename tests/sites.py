@@ -148,3 +148,20 @@ def render_hostile(root: Path) -> Rendered:
     ]
     nbformat.write(notebook, root / "notebooks" / "hostile.ipynb")
     return render(root)
+
+
+#: A bare Quarto website for `render_pages`.
+BARE_CONFIG = {"project": {"type": "website"},
+               "website": {"title": "pages", "navbar": {"left": [{"href": "index.qmd", "text": "Home"}]}},
+               "format": {"html": {"theme": "cosmo"}}}
+
+
+def render_pages(root: Path, pages: dict[str, str], config: dict | None = None) -> Rendered:
+    """A bare Quarto website of `pages` (path -> text; an ``index.qmd`` is added if there
+    is none) rendered by `render`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "_quarto.yml").write_text(yaml.safe_dump(config or BARE_CONFIG, sort_keys=False), encoding="utf-8")
+    for path, text in {"index.qmd": "---\ntitle: Home\n---\n\nHome.\n", **pages}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return render(root)
