@@ -5,6 +5,8 @@ sample, and for real Quarto (when installed) to render a website of those pages.
 schema check of all YAML; the baseline is Pandoc converting the same pages to HTML (the
 least a render of them costs), measured in the same run. The Quarto render is of a project
 that `litscope init` writes, its notebooks not executed (the render tests execute them).
+Then a year of daily publishing (`publish_year.py`: 3,650 papers, cold render, one more
+day, the floor of a bare website).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from litscope.project import init_project
 from litscope.publish import build_site, find_quarto
 from litscope.sample import load_sample
 from litscope.store import Store
+from publish_year import run as run_year
 
 PROFILE = Path(__file__).resolve().parents[1] / "lib" / "litscope" / "project" / "profile.yml"
 
@@ -68,6 +71,8 @@ def run() -> str:
         f"Digest of all {len(papers)} papers: {', '.join(digest)}.",
         "",
         rendered,
+        "",
+        run_year(),
     ])
 
 

@@ -312,13 +312,15 @@ def finish_site(site: str | Path, feed: str | Path | None = None) -> None:
     index = site / "search.json"
     if not index.is_file():
         return
-    text = index.read_text(encoding="utf-8")
-    if NOINDEX_START not in text:
-        return
-    docs = json.loads(text)
+    docs = json.loads(index.read_text(encoding="utf-8"))
+    changed = False
     for doc in docs:
-        doc["text"] = " ".join(_NOINDEX.sub(" ", doc.get("text", "")).split(" ")).strip()
-    index.write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
+        text = doc.get("text", "")
+        if NOINDEX_START in text:
+            doc["text"] = " ".join(_NOINDEX.sub(" ", text).split(" ")).strip()
+            changed = True
+    if changed:
+        index.write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def render_pages(root: str | Path, pages: Iterable[str], quarto: str) -> subprocess.CompletedProcess:

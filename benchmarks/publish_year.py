@@ -145,7 +145,7 @@ def _checks(site: Path, curated: pd.DataFrame) -> dict:
 def run() -> str:
     quarto = find_quarto()
     if quarto is None:
-        return "## Publishing a year\n\nQuarto is not installed: nothing measured."
+        return "### A year of daily publishing\n\nQuarto is not installed: nothing measured."
     env = {"QUARTO_PYTHON": sys.executable}
     figures: dict = {"days": DAYS}
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,7 +211,7 @@ def _report(f: dict) -> str:
     held = (cold.seconds / 60 <= TARGETS["cold_minutes"] and cold.peak_mib / 1024 <= TARGETS["cold_peak_gib"]
             and one_more <= TARGETS["day_seconds"])
     return "\n".join([
-        "## Publishing a year (`benchmarks/bench_publish_year.py`, design in `PUBLISH-DESIGN.md`)",
+        "### A year of daily publishing (`benchmarks/publish_year.py`, design in `PUBLISH-DESIGN.md`)",
         "",
         f"A synthetic review of {f['days']} days x {PER_DAY} curated papers ({f['days'] * PER_DAY:,} papers) from a "
         f"store of {f['store_papers']:,} papers: a page per day with its papers as sections, "
