@@ -25,12 +25,15 @@ def peak_mib() -> float:
 @dataclass
 class Run:
     """A finished command: wall seconds, CPU seconds of its process tree (user + system),
-    the peak of the tree's summed resident memory, its exit code and output."""
+    the peak of the tree's summed resident memory, when it was reached and the line the
+    command had printed last by then, its exit code and output."""
     seconds: float
     cpu: float
     peak_mib: float
     returncode: int
     output: str
+    peak_at: float = 0.0
+    peak_line: str = ""
 
 
 def run_measured(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
@@ -42,10 +45,11 @@ def run_measured(command: Sequence[str], cwd: Path, env: Mapping[str, str] | Non
     start = time.perf_counter()
     proc = subprocess.Popen(["nice", "-n", "10", *command], cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: chunks.extend(proc.stdout), daemon=True)
+    lines: list[tuple[float, bytes]] = []
+    reader = threading.Thread(target=lambda: lines.extend((time.perf_counter(), line) for line in proc.stdout),
+                              daemon=True)
     reader.start()
-    root, peak = psutil.Process(proc.pid), 0
+    root, peak, peak_at = psutil.Process(proc.pid), 0, start
     while proc.poll() is None:
         total = 0
         try:
@@ -56,10 +60,13 @@ def run_measured(command: Sequence[str], cwd: Path, env: Mapping[str, str] | Non
                     continue
         except psutil.Error:
             pass
-        peak = max(peak, total)
+        if total > peak:
+            peak, peak_at = total, time.perf_counter()
         time.sleep(interval)
     reader.join()
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return Run(seconds, cpu, peak / 2**20, proc.returncode, b"".join(chunks).decode(errors="replace"))
+    before_peak = [line for at, line in lines if at <= peak_at and line.strip()]
+    return Run(seconds, cpu, peak / 2**20, proc.returncode, b"".join(line for _, line in lines).decode(errors="replace"),
+               peak_at - start, before_peak[-1].decode(errors="replace").strip() if before_peak else "")

@@ -54,10 +54,10 @@ def test_a_paper_without_a_date_goes_to_the_day_it_was_stored():
 
 def test_a_new_day_adds_its_page_and_rewrites_no_other_day(tmp_path):
     written = _write(_papers(2), tmp_path)
-    assert {"days/2025-01-01.qmd", "days/2025-01-02.qmd", "2025.qmd", "archive.qmd", "_listing.yml"} <= set(written)
+    assert {"days/2025-01-01.qmd", "days/2025-01-02.qmd", "2025-01.qmd", "archive.qmd", "_listing.yml"} <= set(written)
     day_one = (tmp_path / "days/2025-01-01.qmd").read_text(encoding="utf-8")
     written = _write(_papers(3), tmp_path)
-    assert sorted(written) == ["2025.qmd", "days/2025-01-03.qmd"]
+    assert sorted(written) == ["2025-01.qmd", "days/2025-01-03.qmd"]
     assert (tmp_path / "days/2025-01-01.qmd").read_text(encoding="utf-8") == day_one
     assert _write(_papers(3), tmp_path) == []
 
@@ -130,10 +130,10 @@ def test_quarto_publishes_one_more_day_by_rendering_its_page_only(tmp_path):
     output = re.sub(r"\x1b\[[0-9;]*m|\r", "", run.stdout + run.stderr)
     assert run.returncode == 0 and not re.search(r"^(WARN|ERROR)", output, re.M), output
     assert set(re.findall(r"^\[\s*\d+/\d+\] (\S+)", output, re.M)) == {
-        "curated/days/2025-01-03.qmd", "index.qmd", "curated/2025.qmd"}
+        "curated/days/2025-01-03.qmd", "index.qmd", "curated/2025-01.qmd"}
     assert (site / "curated/days/2025-01-01.html").stat().st_mtime_ns == before
     assert "2025-01-03" in (site / "index.html").read_text(encoding="utf-8")
-    assert "2025-01-03" in (site / "curated/2025.html").read_text(encoding="utf-8")
+    assert "2025-01-03" in (site / "curated/2025-01.html").read_text(encoding="utf-8")
     docs = json.loads((site / "search.json").read_text(encoding="utf-8"))
     hrefs = {d["href"] for d in docs}
     assert {f"curated/days/2025-01-0{d}.html#{paper_anchor(f'2501.0{d}000')}" for d in (1, 2, 3)} <= hrefs

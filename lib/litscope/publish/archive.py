@@ -4,9 +4,10 @@ sections, and what a render needs around them (see benchmarks/PUBLISH-DESIGN.md)
 - `write_archive`: a page per day (``days/YYYY-MM-DD.qmd``), each paper a level-2
   section whose anchor is made from its id (`paper_anchor`), so that a paper's address
   never changes; a page's text depends only on its own papers (nothing like "rank R of
-  N"), so a new day adds one page and rewrites none. With it: the list of days by month,
-  topic pages of short entries that link to the sections, and the front page's listing
-  of the newest days (``max-items``: Quarto's listing memory grows with its items).
+  N"), so a new day adds one page and rewrites none. With it: a page per month (its
+  days, and its topics as sections of links to the papers), the archive of months and
+  topics, and the front page's listing of the newest days (``max-items``: Quarto's
+  listing memory grows with its items).
   Files whose text is unchanged are not written, and the call returns those it wrote.
 - `write_feed`: litscope's own RSS 2.0 feed, an item per paper with the address of its
   section (Quarto's feed over a metadata-file listing gives every item the site's root).
@@ -160,101 +161,111 @@ def write_archive(papers: pd.DataFrame, root: str | Path, *, listing_prefix: str
                   first_seen: Mapping[str, Any] | None = None,
                   front_days: int = FRONT_DAYS) -> list[str]:
     """Write the published `papers` (best first within a day) as day pages, a page per
-    year (its days and topics), the archive page and the front page's listing
-    (``_listing.yml``, paths under `listing_prefix`) into `root`; `citations` (id, key, bibtex) give each paper's key and
-    entry, `explain` its score's explanation (Markdown, or None). Returns the files it
-    wrote: those whose text changed (stage 2 removes pages of days no longer published)."""
+    month (its days and topics), the archive page and the front page's listing
+    (``_listing.yml``, paths under `listing_prefix`) into `root`; `citations` (id, key,
+    bibtex) give each paper's key and entry, `explain` its score's explanation (Markdown,
+    or None). Returns the files it wrote: those whose text changed (stage 2 removes the
+    pages of days no longer published)."""
     root = Path(root)
     written: list[str] = []
-    papers = papers.assign(day=archive_days(papers, first_seen).to_numpy(),
-                           shown=display_titles(papers).to_numpy())
-    cites = citations.set_index("id") if citations is not None else None
+    records = papers.assign(day=archive_days(papers, first_seen).to_numpy(),
+                            shown=display_titles(papers).to_numpy()).to_dict("records")
+    cites = {} if citations is None else dict(zip(citations["id"], zip(citations["key"], citations["bibtex"])))
+    topics = _topics(records)
     by_paper: dict[str, list[tuple[str, str]]] = {}
-    for slug, name, members in _topics(papers):
-        for pid, day in zip(members["id"], members["day"]):
-            by_paper.setdefault(pid, []).append((name, f"{day[:4]}.html#topic-{slug}"))
-    days = sorted(papers["day"].unique(), key=lambda d: (d != UNDATED, d), reverse=True)
-    for day in days:
-        members = papers[papers["day"] == day]
-        sections = []
-        for paper in members.to_dict("records"):
-            cite = cites.loc[paper["id"]] if cites is not None and paper["id"] in cites.index else None
-            sections.append(paper_section(
-                paper, paper["shown"], key=None if cite is None else cite["key"],
-                bibtex=None if cite is None else cite["bibtex"],
-                explanation=explain(paper["id"]) if explain else None,
-                topics=by_paper.get(paper["id"], []), note=(notes or {}).get(paper["id"], "")))
-        categories = Counter(members["primary_category"].dropna())
-        about = ", ".join(f"{c} {n}" for c, n in categories.most_common(4))
-        meta = {"title": Markup(f"Papers of {day}" if day != UNDATED else "Papers without a date"),
-                "description": Markup(f"{len(members)} papers" + (f": {html_text(about)}" if about else "")),
-                "toc": True, "toc-depth": 2}
-        if day != UNDATED:
-            meta["date"] = Markup(day)
-        intro = escape_markdown(f"{len(members)} papers submitted to arXiv on {day}, in the order the review "
-                                f"ranks them." if day != UNDATED else f"{len(members)} papers whose source gave "
-                                "no date.")
-        _write(root, f"days/{day}.qmd", f"{front_matter(meta)}\n\n{intro}\n\n" + "\n\n".join(sections) + "\n", written)
-    years = sorted({d[:4] for d in days if d != UNDATED}, reverse=True)
-    for year in years:
-        _write(root, f"{year}.qmd", _year_page(papers[papers["day"].str.startswith(year)], year), written)
-    _write(root, "archive.qmd", _archive_page(papers, years), written)
+    for slug, name, members in topics:
+        for paper in members:
+            by_paper.setdefault(paper["id"], []).append((name, f"{paper['day'][:7]}.html#topic-{slug}"))
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for paper in records:
+        by_day.setdefault(paper["day"], []).append(paper)
+    for day, members in by_day.items():
+        _write(root, f"days/{day}.qmd", _day_page(day, members, cites, explain, by_paper, notes or {}), written)
+    months = sorted({d[:7] for d in by_day if d != UNDATED}, reverse=True)
+    for month in months:
+        _write(root, f"{month}.qmd", _month_page(month, [p for p in records if p["day"].startswith(month)]), written)
+    _write(root, "archive.qmd", _archive_page(months, topics, UNDATED in by_day), written)
     listing = {"listing": trusted({
         "id": "days", "contents": f"{listing_prefix}days/????-??-??.qmd", "type": "default",
         "sort": "date desc", "max-items": front_days, "fields": ["date", "title", "description"],
-        "date-format": "YYYY-MM-DD"})} if len(papers) else {}
+        "date-format": "YYYY-MM-DD"})} if records else {}
     _write(root, "_listing.yml", metadata_yaml(listing), written)
     return written
 
 
-def _year_page(papers: pd.DataFrame, year: str) -> str:
-    """The review in `year`: its days (a Quarto listing of the day pages, newest first)
+def _day_page(day: str, members: list[dict[str, Any]], cites: Mapping[str, tuple[str, str]],
+              explain: Callable[[str], str | None] | None, topics: Mapping[str, list[tuple[str, str]]],
+              notes: Mapping[str, str]) -> str:
+    sections = [paper_section(paper, paper["shown"], key=cites.get(paper["id"], (None, None))[0],
+                              bibtex=cites.get(paper["id"], (None, None))[1],
+                              explanation=explain(paper["id"]) if explain else None,
+                              topics=topics.get(paper["id"], []), note=notes.get(paper["id"], ""))
+                for paper in members]
+    categories = Counter(p["primary_category"] for p in members if present(p["primary_category"]))
+    about = ", ".join(f"{c} {n}" for c, n in categories.most_common(4))
+    meta = {"title": Markup(f"Papers of {day}" if day != UNDATED else "Papers without a date"),
+            "description": Markup(f"{len(members)} papers" + (f": {html_text(about)}" if about else "")),
+            "toc": True, "toc-depth": 2}
+    if day != UNDATED:
+        meta["date"] = Markup(day)
+    intro = escape_markdown(f"{len(members)} papers submitted to arXiv on {day}, in the order the review ranks "
+                            "them." if day != UNDATED else f"{len(members)} papers whose source gave no date.")
+    return f"{front_matter(meta)}\n\n{intro}\n\n" + "\n\n".join(sections) + "\n"
+
+
+def _month_page(month: str, members: list[dict[str, Any]]) -> str:
+    """The review in `month`: its days (a Quarto listing of the day pages, newest first)
     and its topics, each a section (``#topic-<slug>``) of links to its papers' sections.
-    Its listing makes Quarto render it again with every new day's page of the year (Quarto
-    re-renders the listing pages whose contents match a page it renders, when the listing
-    page is in the day pages' folder or above it)."""
-    listing = trusted({"id": "days", "contents": f"days/{year}-??-??.qmd", "type": "table",
+    Its listing makes Quarto render it again with every new day's page of the month
+    (Quarto re-renders the listing pages whose contents match a page it renders, when the
+    listing page is in the day pages' folder or above it); a month keeps that render
+    small (a year's page of 3,650 links took ~25 s of CPU to render)."""
+    listing = trusted({"id": "days", "contents": f"days/{month}-??.qmd", "type": "table",
                        "sort": "date desc", "fields": ["date", "title", "description"],
                        "field-display-names": {"description": "Papers"}, "date-format": "YYYY-MM-DD",
-                       "page-size": 31, "filter-ui": False, "sort-ui": False})
-    meta = {"title": Markup(f"The review in {year}"), "search": False, "toc": True, "listing": listing}
-    parts = [str(front_matter(meta)), "", "## Days {#days-of-the-year}", "", "::: {#days}", ":::"]
-    topics = _topics(papers)
+                       "filter-ui": False, "sort-ui": False})
+    meta = {"title": Markup(f"The review in {month}"), "search": False, "toc": True, "listing": listing}
+    parts = [str(front_matter(meta)), "", "## Days {#days-of-the-month}", "", "::: {#days}", ":::"]
+    topics = _topics(members)
     if topics:
         parts += ["", "## Topics {#topics}"]
-    for slug, name, members in topics:
+    for slug, name, papers in topics:
         parts += ["", f"### {escape_inline(name)} {{#topic-{slug}}}", ""]
         parts += [f"- [{tex_to_markdown(one_line(p['shown']))}](days/{p['day']}.qmd#{paper_anchor(p['id'])})"
                   + (f" · {escape_inline(byline(p['authors']))}" if p["authors"] else "")
-                  for p in members.sort_values("day", ascending=False, kind="stable").to_dict("records")]
+                  for p in sorted(papers, key=lambda p: p["day"], reverse=True)]
     return "\n".join(parts) + "\n"
 
 
-def _archive_page(papers: pd.DataFrame, years: list[str]) -> str:
-    """The years and every topic with the years it has papers in; no counts, so that the
-    page changes only with a new year or topic."""
-    lines = [str(front_matter({"title": Markup("Archive"), "search": False})), "", "## Years", ""]
-    lines += [f"- [{year}]({year}.qmd)" for year in years]
-    if (papers["day"] == UNDATED).any():
-        lines.append(f"- [Papers without a date](days/{UNDATED}.qmd)")
-    topics = _topics(papers)
+def _archive_page(months: list[str], topics: list[tuple[str, str, list[dict[str, Any]]]], undated: bool) -> str:
+    """The months by year, and every topic with the months it has papers in; no counts,
+    so that the page changes only with a new month or topic."""
+    lines = [str(front_matter({"title": Markup("Archive"), "search": False, "toc": True})), ""]
+    year = None
+    for month in months:
+        if month[:4] != year:
+            year = month[:4]
+            lines += ["", f"## {year}", ""]
+        lines.append(f"- [{month}]({month}.qmd)")
+    if undated:
+        lines += ["", f"- [Papers without a date](days/{UNDATED}.qmd)"]
     if topics:
-        lines += ["", "## Topics", ""]
-    for slug, name, members in topics:
-        in_years = sorted({d[:4] for d in members["day"] if d != UNDATED}, reverse=True)
-        lines.append(f"- {escape_inline(name)}: " + ", ".join(f"[{y}]({y}.qmd#topic-{slug})" for y in in_years))
+        lines += ["", "## Topics {#topics}", ""]
+    for slug, name, papers in topics:
+        in_months = sorted({p["day"][:7] for p in papers if p["day"] != UNDATED}, reverse=True)
+        lines.append(f"- {escape_inline(name)}: " + ", ".join(f"[{m}]({m}.qmd#topic-{slug})" for m in in_months))
     return "\n".join(lines) + "\n"
 
 
-def _topics(papers: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
-    """(slug, name, papers) per topic (a paper's subtopic, else its topic)."""
-    names = [one_line(s) if present(s) else one_line(t) if present(t) else ""
-             for t, s in zip(papers["topic"], papers["subtopic"])]
-    frame = papers.assign(topic_name=names)
-    out = []
-    for name, members in frame[frame["topic_name"] != ""].groupby("topic_name", sort=True):
-        out.append((slugify(name, "topic-" + hashlib.sha1(name.encode()).hexdigest()[:8]), name, members))
-    return out
+def _topics(papers: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(slug, name, papers) per topic (a paper's subtopic, else its topic), by name."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for paper in papers:
+        name = next((one_line(paper[f]) for f in ("subtopic", "topic") if present(paper[f])), "")
+        if name:
+            grouped.setdefault(name, []).append(paper)
+    return [(slugify(name, "topic-" + hashlib.sha1(name.encode()).hexdigest()[:8]), name, grouped[name])
+            for name in sorted(grouped)]
 
 
 def write_feed(papers: pd.DataFrame, site_url: str, path: str | Path, *, title: str, folder: str = "curated/",
