@@ -43,7 +43,7 @@ __all__ = ["paper_anchor", "archive_days", "write_archive", "write_feed", "finis
            "render_pages", "NOINDEX_START", "NOINDEX_END"]
 
 #: Around text a page shows but search should not find (score tables, BibTeX): hidden
-#: spans whose text, invisible separators, `finish_site` finds in ``search.json``.
+#: divs whose text, invisible separators, `finish_site` finds in ``search.json``.
 NOINDEX_START, NOINDEX_END = "\u2063\u2064\u2063", "\u2064\u2063\u2064"
 _NOINDEX = re.compile(re.escape(NOINDEX_START) + ".*?" + re.escape(NOINDEX_END), re.S)
 #: Days the front page lists (the newest first); the rest are one click away.
@@ -74,8 +74,8 @@ def archive_days(papers: pd.DataFrame, first_seen: Mapping[str, Any] | None = No
 
 def _noindex(markdown: str) -> str:
     """`markdown` shown on the page but kept out of the search index (`finish_site`)."""
-    return (f'[{NOINDEX_START}]{{.litscope-noindex hidden=""}}\n\n{markdown}\n\n'
-            f'[{NOINDEX_END}]{{.litscope-noindex hidden=""}}')
+    return (f'::: {{.litscope-noindex hidden=""}}\n{NOINDEX_START}\n:::\n\n{markdown}\n\n'
+            f'::: {{.litscope-noindex hidden=""}}\n{NOINDEX_END}\n:::')
 
 
 def _details(paper: Mapping[str, Any], topics: list[tuple[str, str]]) -> str:
@@ -121,7 +121,7 @@ def _summary(paper: Mapping[str, Any]) -> list[str]:
 
 def paper_section(paper: Mapping[str, Any], title: str, *, key: str | None = None,
                   bibtex: str | None = None, explanation: str | None = None,
-                  topics: list[tuple[str, str]] = (), note: str = "") -> str:
+                  topics: Iterable[tuple[str, str]] = (), note: str = "") -> str:
     """A paper's section of its day page: heading with its anchor, details, summary
     (labelled), abstract, the curator's note, then how to cite it and why it was chosen,
     both kept out of search."""
