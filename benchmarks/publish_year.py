@@ -55,6 +55,7 @@ def _papers(days: int) -> pd.DataFrame:
     frame["published"] = FIRST_DAY + pd.to_timedelta(np.arange(n) // STORE_PER_DAY, unit="D")
     frame["abs_url"] = "https://arxiv.org/abs/" + frame["id"]
     frame["pdf_url"] = "https://arxiv.org/pdf/" + frame["id"]
+    frame["source"] = "arxiv"
     rng = np.random.default_rng(0)
     frame["topic"] = rng.choice(TOPICS, n)
     frame["tags"] = [[f"tag{t}" for t in rng.choice(30, 2, replace=False)] for _ in range(n)]

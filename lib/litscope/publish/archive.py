@@ -132,8 +132,8 @@ def paper_section(paper: Mapping[str, Any], title: str, *, key: str | None = Non
     if note:
         parts += ["**Curator's note**", escape_markdown(note)]
     hidden = []
-    if explanation:
-        hidden.append(explanation)
+    if explanation:   # a wide table scrolls in its box on a phone, not the page
+        hidden.append(f'::: {{.litscope-explanation style="overflow-x: auto"}}\n{explanation}\n:::')
     if key:
         hidden.append(f"Cite as `[@{key}]` in the review's pages.")
     if bibtex:

@@ -115,8 +115,10 @@ def prisma_mermaid(counts: Prisma) -> str:
     """A Mermaid flowchart of the PRISMA 2020 flow diagram (the contents of a
     ````{mermaid}`` block): identification, screening and inclusion down the left, what
     left the flow at each step on the right."""
-    lines = ["flowchart TD",
-             _node("db", f"Records identified from arXiv (n = {sum(counts.databases.values()):,})", counts.databases)]
+    lines = ["flowchart TD"]
+    if counts.databases or not counts.other:
+        lines.append(_node("db", f"Records identified from arXiv (n = {sum(counts.databases.values()):,})",
+                           counts.databases))
     if counts.other:
         lines.append(_node("other", f"Records identified from other sources (n = {sum(counts.other.values()):,})",
                            counts.other))
@@ -127,8 +129,9 @@ def prisma_mermaid(counts: Prisma) -> str:
               _node("excluded", f"Records excluded by the reviewer (n = {counts.excluded:,})", counts.reasons or None)]
     if counts.undecided:
         lines.append(_node("maybe", f"Records awaiting a decision (n = {counts.undecided:,})"))
-    lines += [_node("included", f"Papers included in the review (n = {counts.included:,})"),
-              "    db --> screened", "    db --> dup"]
+    lines.append(_node("included", f"Papers included in the review (n = {counts.included:,})"))
+    if counts.databases or not counts.other:
+        lines += ["    db --> screened", "    db --> dup"]
     if counts.other:
         lines += ["    other --> screened", "    other --> dup"]
     lines += ["    screened --> ranking", "    screened --> excluded", "    screened --> included"]
