@@ -30,7 +30,7 @@ test: $(VENV)/.installed-dev  ## set up, then run the tests
 lab: $(VENV)/.installed-notebook  ## open the notebooks in JupyterLab
 	@$(BIN)/jupyter lab notebooks/
 
-site: $(VENV)/.installed-notebook  ## render the review website with Quarto (the notebooks run too)
+site: $(VENV)/.installed-notebook  ## render the review website with Quarto (notebooks as last saved)
 	@$(BIN)/litscope publish --render
 
 e2e: $(VENV)/.installed-dev $(VENV)/.installed-e2e  ## headless Chromium: the Explorer in JupyterLab, the rendered website

@@ -261,7 +261,8 @@ class ArxivServer:
         start, size = int(params.get("start", 0)), int(params.get("max_results", 10))
         found = self.select(query, params.get("id_list", ""))
         if params.get("id_list"):   # the newest version of each listed paper, in the list's order
-            newest = {e.id: e for e in found}
+            newest = {e.id: e for e in found   # as of the feed day on show, when one is set
+                      if self.feed_day is None or arxiv_feeds.announced_on(e.updated) <= self.feed_day}
             found = [newest[i] for i in params["id_list"].split(",") if i in newest]
         shown = found[start:start + size] if entries else []
         link = f"https://arxiv.org/api/query?{urlencode(params)}"

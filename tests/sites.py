@@ -1,7 +1,8 @@
 """Review projects rendered by real Quarto, for the render tests and the browser test.
 
-`render_review` renders what a fresh clone holds after ``make demo`` (the repository's own
-review project, notebooks executed); `render_hostile` renders a project made by
+`render_review` renders what a fresh clone holds after ``make demo`` and a run of its
+notebooks (the repository's own review project, its notebooks run and saved as a person
+does in JupyterLab: rendering runs none); `render_hostile` renders a project made by
 ``litscope init`` whose store holds the hostile papers of `hostile.py`. Both set
 `hostile.SECRET_ENV` in Quarto's environment. A rendered review is kept in a folder named
 by a hash of everything it is made of, so that the browser test can show the site the
@@ -91,9 +92,21 @@ def _inputs_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def run_notebooks(root: Path) -> None:
+    """Run the project's notebooks in order and save them with their outputs, as a person
+    does in JupyterLab (nbclient, the ``python3`` kernel of this interpreter)."""
+    from nbclient import NotebookClient
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbformat.write(notebook, path)
+
+
 def render_review(cache: Path, reuse: bool) -> Rendered:
-    """The repository's review project as a fresh clone has it, after ``litscope demo``,
-    rendered; with `reuse`, the render kept in `cache` for the same inputs if there is one."""
+    """The repository's review project as a fresh clone has it after ``litscope demo`` and a
+    run of its notebooks, rendered; with `reuse`, the render kept in `cache` for the same
+    inputs if there is one."""
     folder = cache / f"review-{_inputs_hash()}"
     record = folder / "render.json"
     if reuse and record.is_file():
@@ -107,6 +120,7 @@ def render_review(cache: Path, reuse: bool) -> Rendered:
     demo = subprocess.run([sys.executable, "-m", "litscope.cli", "demo"], cwd=root, capture_output=True,
                           text=True, env={k: v for k, v in os.environ.items() if k != "LITSCOPE_DATA"})
     assert demo.returncode == 0, demo.stderr
+    run_notebooks(root)
     rendered = render(root)
     record.write_text(json.dumps({"output": rendered.output, "seconds": rendered.seconds}), encoding="utf-8")
     return rendered
@@ -147,6 +161,7 @@ def render_hostile(root: Path) -> Rendered:
         nbformat.v4.new_code_cell(f"display(Markdown({ENV!r}), HTML('<b>' + {ENV!r} + '</b>'))\n{ENV!r}"),
     ]
     nbformat.write(notebook, root / "notebooks" / "hostile.ipynb")
+    run_notebooks(root)
     return render(root)
 
 
@@ -165,3 +180,59 @@ def render_pages(root: Path, pages: dict[str, str], config: dict | None = None) 
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text, encoding="utf-8")
     return render(root)
+
+
+@dataclass
+class Journey:
+    """A new review taken from `litscope init` to `quarto render` through the command line:
+    the commands and what they printed, the store before and after the render, the render."""
+    commands: list[tuple[str, str]]
+    before: tuple[int, list]
+    after: tuple[int, list]
+    rendered: Rendered
+
+
+def _store_state(root: Path) -> tuple[int, list]:
+    from litscope.store import Store
+    store = Store(root / "data")
+    return store.count(), sorted(map(tuple, store.labels()[["id", "label"]].to_numpy().tolist()))
+
+
+def new_review_journey(base: Path, title: str) -> Journey:
+    """What a new user does: init a review with its title, import the digests they read,
+    label, learn, blend the learned model into the ranking, and render the website."""
+    from litscope.publish.digest import render_digest
+    from litscope.sample import load_sample
+    sample = load_sample()
+    read = base / "digests-i-read"                   # the digests this user already reads
+    read.mkdir(parents=True)
+    dated = sample["published"].notna()
+    (read / "2025-12-05.md").write_text(render_digest(sample[dated], "daily"), encoding="utf-8")
+    (read / "reading-list.md").write_text(render_digest(sample[~dated & sample["abstract"].notna()].head(40),
+                                                        "bot", title="Reading list"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "LITSCOPE_DATA"}
+    env["LITSCOPE_REVIEWER"] = "A. Reviewer"
+    commands: list[tuple[str, str]] = []
+
+    def litscope(*args: str, cwd: Path) -> str:
+        run = subprocess.run([sys.executable, "-m", "litscope.cli", *args], cwd=cwd, env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, f"litscope {' '.join(args)}:\n{run.stdout}{run.stderr}"
+        commands.append(("litscope " + " ".join(args), run.stdout + run.stderr))
+        return run.stdout
+
+    litscope("init", "review", "--title", title, "--subject", "Making large language models cheaper to run.",
+             "--cat", "cs.CL", "--cat", "cs.LG", cwd=base)
+    root = base / "review"
+    litscope("import", *(str(p) for p in sorted(read.glob("*.md"))), cwd=root)
+    ranked = re.findall(r"^\s*\d+\s+[\d.]+\s+\S+\s+\S+\s+(\S+)", litscope("list", "--top", "6", cwd=root), re.M)
+    litscope("label", ranked[0], ranked[2], "include", "--reason", "efficient inference", cwd=root)
+    litscope("label", ranked[1], "exclude", cwd=root)
+    litscope("learn", "--suggest", "3", cwd=root)
+    profile = root / "profile.yml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("alpha: 0.0 ", "alpha: 0.5 "), encoding="utf-8")
+    litscope("score", "--top", "10", cwd=root)
+    before = _store_state(root)
+    rendered = render(root)
+    commands.append(("quarto render", rendered.output))
+    return Journey(commands, before, _store_state(root), rendered)

@@ -2,8 +2,10 @@
 
 Each runs in a real kernel (nbclient, the ``python3`` kernel of this interpreter), in
 order, in a review project made by `litscope init` in a temporary folder, with
-$LITSCOPE_DATA pointing at a temporary store: later notebooks see what earlier ones
-stored, and nothing in the repository changes.
+$LITSCOPE_DATA pointing at a temporary store that holds the embedded sample, labels and a
+library, as a person's review would: later notebooks see what earlier ones stored, no
+notebook adds a paper (none imports the sample), and nothing in the repository changes.
+They also run on a new review whose store is empty.
 """
 from __future__ import annotations
 
@@ -54,12 +56,31 @@ def _fingerprint(path: Path) -> str | None:
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory) -> tuple[Path, Path]:
-    """A fresh review project and a store folder outside it, shared by this module's notebooks."""
+    """A fresh review project and a store folder outside it holding the sample, 16 labels and
+    a library, shared by this module's notebooks."""
+    from curation import curate_sample
     from litscope.project import init_project
+    from litscope.store import Store
     root = tmp_path_factory.mktemp("review")
-    init_project(root)
+    init_project(root, git=False)
     shutil.copytree(REPO / "taxonomies", root / "taxonomies")   # as in this repository's review
-    return root, tmp_path_factory.mktemp("notebook-data")
+    data = tmp_path_factory.mktemp("notebook-data")
+    curate_sample(Store(data))
+    return root, data
+
+
+def _run(name: str, root: Path) -> list:
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"], name
+    return outputs
+
+
+def _texts(outputs: list) -> list[str]:
+    return [out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+            + str(out.get("data", {}).get("text/markdown", "")) for out in outputs]
 
 
 @pytest.mark.parametrize("name", WORKFLOW)
@@ -70,23 +91,38 @@ def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
     guarded = [REPO / "data", REPO / "profile.yml", REPO / "curated", REPO / "litscope.yml",
                REPO / "digests", NOTEBOOKS]
     before = [_fingerprint(p) for p in guarded]
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(root / "notebooks")}}).execute()
-    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
-    assert not [out for out in outputs if out.output_type == "error"]
+    from litscope.store import Store
+    papers = Store(data).count()
+    outputs = _run(name, root)
     assert any("image/png" in out.get("data", {}) for out in outputs), f"{name} shows no plot"
     assert [_fingerprint(p) for p in guarded] == before, f"{name} wrote into the repository"
-    assert (data / "litscope.sqlite").is_file() and not (root / "data" / "litscope.sqlite").exists()
+    assert Store(data).count() == papers, f"{name} added papers to the review's store"
+    assert not (root / "data" / "litscope.sqlite").exists()
+    texts = _texts(outputs)
     if name.startswith("02"):
-        assert WIDGET_VIEW in notebook.cells[-1].outputs[0]["data"], "the Explorer is not shown"
+        assert any(WIDGET_VIEW in out.get("data", {}) for out in outputs), "the Explorer is not shown"
+        assert any("blending in" in t or "gives" in t for t in texts) or any("Scores come from" in t for t in texts)
     if name.startswith("03"):
         assert {p.name for p in (root / "exports").iterdir()} == {"review.bib", "review.ris",
                                                                   "review.csv", "review.jsonl"}
+    if name.startswith("03"):
+        assert any("16 papers labelled" in t for t in texts) and any("wss" in t.lower() for t in texts)
+        assert not [t for t in texts if "no simulation yet" in t or "nothing to suggest yet" in t]
     if name.startswith("05"):
-        texts = [out.get("text", "") + str(out.get("data", {}).get("text/plain", "")) for out in outputs]
-        assert any("library 'my-library' (bibtex): 7 items; 7 added" in t for t in texts)
+        assert any("7 library items in 1 libraries" in t for t in texts)
         assert any("similar to ‹" in t for t in texts), "no similarity rows in explain"
     if name.startswith("04"):
         assert (root / "curated" / "_listing.yml").is_file() and (root / "curated" / "methods.qmd").is_file()
-        assert list((root / "digests").glob("*.md"))
+        assert any("### [1]" in t for t in texts) and not (root / "digests").exists()   # shown, not written
+
+
+@pytest.mark.parametrize("name", WORKFLOW)
+def test_notebook_runs_on_a_new_review_with_an_empty_store(name, tmp_path_factory, monkeypatch):
+    from litscope.project import init_project
+    from litscope.store import Store
+    root = tmp_path_factory.mktemp("empty-review")
+    init_project(root, git=False)
+    monkeypatch.delenv("LITSCOPE_DATA", raising=False)
+    monkeypatch.setenv("LITSCOPE_ARXIV_URL", "http://127.0.0.1:9/api/query")
+    _run(name, root)
+    assert Store(root / "data").count() == 0

@@ -142,7 +142,7 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     assert project["type"] == "website" and project["pre-render"] == "_litscope.py pages"
     out = yaml.safe_load((REPO / "litscope.yml").read_text(encoding="utf-8"))["site"]["out"]
     assert project["render"] == ["/*.qmd", "/notebooks/*.ipynb", f"/{out}/**/*.qmd"]   # not lib/**
-    assert config["execute"] == {"enabled": True, "freeze": "auto"}
+    assert "execute" not in config        # a page runs its code; a notebook shows what it saved
     navbar = json.dumps(config["website"]["navbar"])
     for page in ("index.qmd", f"{out}/topics/index.qmd", f"{out}/days/index.qmd", f"{out}/methods.qmd",
                  "review.qmd", "notebooks/02-score-and-explore.ipynb"):
@@ -150,19 +150,20 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     index = _meta(REPO / "index.qmd")
     assert check_front_matter(index) == [] and index["metadata-files"] == [f"{out}/{LISTING_FILE}"]
     notebooks = yaml.safe_load((REPO / "notebooks" / "_metadata.yml").read_text(encoding="utf-8"))
-    assert notebooks == {"ipynb-filters": ["../_litscope.py static-outputs"]}
+    assert notebooks == {"execute": {"enabled": False}, "ipynb-filters": ["../_litscope.py static-outputs"]}
     for page in ("index.qmd", "review.qmd"):
         assert "{{<" not in (REPO / page).read_text(encoding="utf-8")
         pypandoc.convert_file(str(REPO / page), "html", format="markdown")
 
 
 def test_project_template_ships_the_repository_site():
-    template = REPO / "lib" / "litscope" / "project"
-    for name in ("_quarto.yml", "_litscope.py", "index.qmd", "review.qmd", "litscope.yml", "profile.yml",
-                 "notebooks"):
-        assert (template / name).resolve() == (REPO / name).resolve(), name
-    ignored = (template / "gitignore").read_text(encoding="utf-8").split()
+    shipped = REPO / "lib" / "litscope" / "project"
+    for name in ("_litscope.py", "notebooks"):              # the rest: templates (tests/test_project.py)
+        assert (shipped / name).resolve() == (REPO / name).resolve(), name
+    ignored = [line for line in (REPO / "lib" / "litscope" / "templates" / "project" / "gitignore")
+               .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert {"curated/", ".litscope-staging-*", "_site/", "_freeze/", "data/"} <= set(ignored)
+    assert not {"decisions/", "library/", "digests/"} & set(ignored)
 
 
 def test_quarto_hook_script_explains_its_use(tmp_path):
@@ -324,8 +325,9 @@ class _FakeScorer:
         self.counts_ = {"abstract": sp.csc_matrix(np.ones((len(papers), 1), dtype=np.int32))}
         self.profile = SimpleNamespace(terms=[SimpleNamespace(key="decoding")])
 
-    def score(self) -> pd.DataFrame:
-        return self.papers.assign(score=[2.5] * len(self.papers), rank=range(1, len(self.papers) + 1))
+    def score(self, columns=None) -> pd.DataFrame:
+        scored = self.papers.assign(score=[2.5] * len(self.papers), rank=range(1, len(self.papers) + 1))
+        return scored[[*(columns or self.papers.columns), "score", "rank"]]
 
     def explain(self, paper_id: str) -> pd.DataFrame:
         return pd.DataFrame({"term": ["decoding", "a|b <i>"], "field": ["abstract", "title"],
@@ -375,7 +377,9 @@ def test_unscored_papers_are_published_newest_first():
 
 def test_no_papers_give_the_pages_without_a_listing(tmp_path):
     report = build_site(_papers()[:0], tmp_path / "curated")
-    assert report.n_pages == 3 and yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text()) == {}
+    listing = yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())
+    assert report.n_pages == 3 and "listing" not in listing                 # Quarto warns of an empty one
+    assert listing["description"].startswith("No papers yet") and "litscope import" in listing["description"]
     assert check_site(tmp_path / "curated") == []
     assert "fetch" in _html(tmp_path / "curated" / "methods.qmd")
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+import yaml
 
 from hostile import SECRET, hostile_papers
 from litscope.publish.markdown import one_line
 from litscope.publish.quarto_schema import split_front_matter
-from sites import Rendered, render_hostile, render_review
+from sites import Journey, Rendered, _store_state, new_review_journey, render, render_hostile, render_review
 
 pytestmark = pytest.mark.render
 
@@ -121,6 +122,51 @@ def test_review_feed_and_search(review):
     _no_secret(review)
 
 
+# -- a new review, as its person makes it ----------------------------------------------------------
+JOURNEY_TITLE = "Efficient LLM inference"
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory) -> Journey:
+    return new_review_journey(tmp_path_factory.mktemp("journey"), JOURNEY_TITLE)
+
+
+def test_a_new_review_publishes_on_the_first_try_and_rendering_changes_nothing(journey):
+    rendered = journey.rendered
+    assert rendered.problems() == []
+    print(f"\nnew review: {rendered.figures()}")
+    assert journey.after == journey.before and journey.before[0] > 0 and len(journey.before[1]) == 3
+    index = (rendered.site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>(.*?)</title>", index, re.S).group(1).strip() == JOURNEY_TITLE
+    assert f'<span class="navbar-title">{JOURNEY_TITLE}</span>' in index
+    assert "Making large language models cheaper to run." in index
+    score_out = dict(journey.commands)["litscope score --top 10"]
+    best = re.findall(r"^\s*\d+\s+[\d.]+\s+\S+\s+\S+\s+(\S+)", score_out, re.M)
+    assert len(best) == 10 and all((rendered.site / "curated" / "papers" / f"{p}.html").is_file() for p in best)
+    listed = re.findall(r'<a href="\./curated/papers/([^"]+)\.html"', index)
+    assert listed and set(best) <= set(listed)
+    included = [line.split(":")[0] for c, out in journey.commands if c.startswith("litscope label")
+                and "include" in c for line in out.splitlines()][0].split(", ")
+    review = (rendered.site / "review.html").read_text(encoding="utf-8")
+    assert review.count('class="litscope-card"') >= len(included)
+    methods = _text((rendered.site / "curated" / "methods.html").read_text(encoding="utf-8"))
+    assert "A model learned from the review's decisions gives 50% of the score" in methods
+    assert "sample review" not in _text(index) and "alignment and agents" not in _text(index)   # not litscope's
+    decided = (rendered.root / "decisions" / "a-reviewer.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(decided) == 3
+
+
+def test_a_new_review_with_an_empty_store_renders_a_clear_page(tmp_path):
+    from litscope.cli import main
+    assert main(["init", str(tmp_path / "review"), "--title", "Nothing yet"]) == 0
+    rendered = render(tmp_path / "review")
+    assert rendered.problems() == []
+    index = _text((rendered.site / "index.html").read_text(encoding="utf-8"))
+    assert "Nothing yet" in index and "No papers yet" in index and "store is empty" in index
+    assert "litscope import FILE" in index
+    assert _store_state(tmp_path / "review") == (0, [])
+
+
 # -- hostile papers ------------------------------------------------------------------------------
 def test_hostile_project_renders_without_warnings_or_leaks(hostile):
     assert hostile.problems() == []
@@ -150,7 +196,8 @@ def test_hostile_text_shows_as_text(hostile):
         title = re.search(r'<h1 class="title">(.*?)</h1>', page, re.S).group(1)
         assert _text(title) == one_line(paper.title)
         head_title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
-        assert _text(head_title) == f"{one_line(paper.title)} – litscope sample review"
+        site_title = yaml.safe_load((hostile.root / "_quarto.yml").read_text(encoding="utf-8"))["website"]["title"]
+        assert _text(head_title) == f"{one_line(paper.title)} – {site_title}"
     page = (hostile.site / "curated" / "papers" / "2512.00001.html").read_text(encoding="utf-8")
     for shown in ("<script>alert(1)</script>", "{{< include /etc/passwd >}}", "{{< env LITSCOPE_TEST_SECRET >}}",
                   "{{{< env LITSCOPE_TEST_SECRET >}}}", "{{</* env LITSCOPE_TEST_SECRET */>}}", "$x$", "@cite",

@@ -211,3 +211,51 @@ def test_scorer_hands_memory_back_only_after_big_scans(monkeypatch):
     monkeypatch.setattr(memory, "BIG", 0)
     Scorer(profile, progress=False).fit(papers).add_term("serving")
     assert len(calls) >= 3                           # per field scanned, after fit, after add
+
+
+def test_every_stage_takes_the_frame_score_returns_for_a_parquet_path(tmp_path):
+    """The README's chain: score a Parquet file, then publish, export, show, digest, store,
+    summarise and sort into topics the Arrow-backed frame it returns."""
+    import pyarrow.parquet as pq
+
+    import litscope
+    from litscope.curate.topics import cluster_topics
+    from litscope.publish.digest import render_digest
+    from litscope.schema import conform_papers
+    from litscope.store import Store
+
+    sample = litscope.load_sample().head(120)
+    pq.write_table(to_arrow(sample), tmp_path / "papers.parquet")
+    profile = tmp_path / "profile.yml"
+    profile.write_text("terms:\n  - agent: 2\n  - quantization: 2\nmin_score: null\n", encoding="utf-8")
+    ranked = litscope.score(tmp_path / "papers.parquet", profile)
+    assert isinstance(ranked["id"].dtype, pd.ArrowDtype) and isinstance(ranked["authors"].dtype, pd.ArrowDtype)
+    assert validate_papers(ranked) is ranked
+    plain = conform_papers(ranked)
+    assert plain["id"].dtype == "string" and plain["authors"].map(type).eq(list).all()
+    assert conform_papers(plain) is plain                        # already in the schema's dtypes: as it is
+    pd.testing.assert_frame_equal(plain[list(COLUMNS)], conform_papers(sample.set_index("id").loc[
+        plain["id"]].reset_index())[list(COLUMNS)], check_like=True)
+
+    report = litscope.build_site(ranked, tmp_path / "site")
+    assert report.n_papers == 50 and (tmp_path / "site" / "papers" / f"{ranked['id'].iloc[0]}.qmd").is_file()
+    best = ranked.head(5)
+    for fmt in ("bibtex", "ris", "csv", "jsonl"):
+        assert best["id"].iloc[0] in litscope.export(best, fmt)
+    assert litscope.show(best)._repr_markdown_().count('class="litscope-card"') == 5
+    assert best["id"].iloc[0] in render_digest(best, "daily")
+    store = Store(tmp_path / "data")
+    assert store.add_papers(best)["added"] == 5
+    assert len(litscope.summarize(best, None, store, progress=False)) == 5
+    assert len(cluster_topics(ranked, k=3)) == len(ranked)
+
+
+def test_validator_checks_what_arrow_columns_hold():
+    import pyarrow as pa
+    df = _frame()
+    arrow = pd.ArrowDtype(pa.string())
+    with pytest.raises(SchemaError, match="column 'version' has dtype string\\[pyarrow\\], expected an integer"):
+        validate_papers(df.assign(version=pd.Series(["1", "2"], dtype=arrow)))
+    with pytest.raises(SchemaError, match="column 'tags' must hold lists of strings"):
+        validate_papers(df.assign(tags=pd.Series([[1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))))
+    assert validate_papers(df.assign(title=df["title"].astype(arrow))) is not None

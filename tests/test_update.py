@@ -2,6 +2,9 @@
 them: through the CLI, in a project folder, against the local arXiv and LLM fixture servers."""
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import socket
 from datetime import date
 from pathlib import Path
@@ -12,6 +15,8 @@ import yaml
 from litscope.cli import main
 from litscope.config import load_config
 from litscope.publish.quarto_schema import check_site
+from litscope.schema import papers_frame
+from litscope.sources.digests import read_digest
 from litscope.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,23 +50,45 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     assert main(["init", str(tmp_path / "review"), "--github-action"]) == 0
     review = tmp_path / "review"
     for name in ("litscope.yml", "profile.yml", "_quarto.yml", "_litscope.py", "index.qmd", "review.qmd",
-                 ".gitignore", "notebooks/_metadata.yml", "notebooks/02-score-and-explore.ipynb",
-                 ".github/workflows/litscope.yml"):
+                 ".gitignore", ".gitattributes", "requirements.txt", "notebooks/_metadata.yml",
+                 "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml"):
         assert (review / name).is_file(), name
     assert load_config(review / "litscope.yml").site.out == "curated"
     site = yaml.safe_load((review / "_quarto.yml").read_text(encoding="utf-8"))
     assert "site-url" not in site["website"]     # the sample review's address is not copied
     assert site == {**yaml.safe_load((REPO / "_quarto.yml").read_text(encoding="utf-8")),
                     "website": site["website"]}
-    workflow = yaml.safe_load((review / ".github/workflows/litscope.yml").read_text(encoding="utf-8"))
+    assert "litscope" in (review / "requirements.txt").read_text(encoding="utf-8")
+
+    workflow_text = (review / ".github/workflows/litscope.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(workflow_text)
     assert workflow[True]["schedule"][0]["cron"]            # YAML 1.1 reads the key 'on' as True
-    steps = workflow["jobs"]["update"]["steps"]
-    update = next(step for step in steps if step.get("run") == "litscope update")
-    assert "OPENAI_API_KEY" in update["env"] and "env" not in workflow["jobs"]["update"]
-    publish = next(step for step in steps if "quarto-actions/publish" in step.get("uses", ""))
-    assert "OPENAI_API_KEY" not in publish["env"]   # the step that renders never sees the LLM key
-    cached = [step for step in steps if step.get("uses", "").startswith("actions/cache")]
-    assert cached and cached[0]["with"]["path"] == "data"
+    job = workflow["jobs"]["update"]
+    assert 0 < job["timeout-minutes"] <= 120 and "env" not in job
+    steps = job["steps"]
+    # every action pinned to a commit, its release tag in a comment
+    uses = re.findall(r"^\s*(?:- )?uses: (\S+)(.*)$", workflow_text, re.M)
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref) and re.search(r"# v\d", tag)
+                        for ref, tag in uses), uses
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False      # the token is not kept on disk
+    runs = [step.get("run", "") for step in steps]
+    assert any("pip install -r requirements.txt" in run for run in runs)
+    order = [next(i for i, run in enumerate(runs) if command in run)
+             for command in ("litscope rebuild", "litscope update", "git push", "quarto render")]
+    assert order == sorted(order)            # decisions applied, update, digest committed, site rendered
+    update = steps[order[1]]
+    assert "OPENAI_API_KEY" in update["env"]
+    secret_steps = {i for i, step in enumerate(steps) if "secrets." in json.dumps(step)}
+    pushing = {i for i, step in enumerate(steps) if "git push" in step.get("run", "")
+               or "actions-gh-pages" in step.get("uses", "")}
+    assert secret_steps == {order[1]} | pushing and len(pushing) == 2   # the LLM key; the two pushes
+    assert "GITHUB_TOKEN" not in json.dumps(steps[order[1]]) and not steps[order[3]].get("env", {}).keys() \
+        - {"QUARTO_PYTHON"}                        # update and render never see the repository token
+    committed = steps[order[2]]["run"]
+    assert all(folder in committed for folder in ("digests", "decisions", "library"))
+    cached = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
+    assert [c["with"]["path"] for c in cached] == ["data", "data"]
 
     capsys.readouterr()
     assert main(["init", str(review)]) == 2
@@ -156,10 +183,52 @@ def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path
     assert summarised.all()
     assert set(papers["summary_source"]) == {"imported", "extractive"}
     assert (tmp_path / "digests" / "2025-12-05.md").is_file()
-    assert check_site(tmp_path) == [] and len(list((tmp_path / "curated" / "papers").iterdir())) == 60
+    pages = len(list((tmp_path / "curated" / "papers").iterdir()))   # site.top_n, and the best per day
+    assert check_site(tmp_path) == [] and f"{pages} paper pages" in out and 50 <= pages <= 50 + 10 * 12
     assert "Quarto is not installed" in out or "Render the website" in out
     assert "RSS feed: none" in out                # init left website.site-url unset
     assert "Next:" in out and "905 new" in out
     assert main(["demo"]) == 0
     assert "905 already there" in capsys.readouterr().out
     assert Store(tmp_path / "data").count() == 905
+
+
+def test_consecutive_daily_digests_list_a_paper_once_unless_arxiv_announces_a_new_version(
+        tmp_path, arxiv_server, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    make_project(tmp_path, arxiv_server.url)                 # days_back 3: the windows overlap
+    listed = {}
+    for day in ("2025-12-03", "2025-12-04", "2025-12-05"):
+        arxiv_server.feed_day = date.fromisoformat(day)
+        assert main(["update", "--date", day]) == 0
+        digest = read_digest(tmp_path / "digests" / f"{day}.md")
+        listed[day] = dict(zip(digest["id"], digest["version"]))
+    out = capsys.readouterr().out
+    assert "in earlier digests left out" in out
+    # 12-03 announced 00008 v1; 12-05 announced its v2 (a replacement): listed again, marked
+    assert listed["2025-12-03"]["2512.00008"] == 1 and listed["2025-12-05"]["2512.00008"] == 2
+    text = (tmp_path / "digests" / "2025-12-05.md").read_text(encoding="utf-8")
+    assert "Updated: new version v2 (v1 was in the digest of 2025-12-03)" in text
+    days = sorted(listed)
+    for i, first in enumerate(days):
+        for later in days[i + 1:]:
+            again = set(listed[first]) & set(listed[later])
+            assert all(listed[later][p] > listed[first][p] for p in again), (first, later, again)
+    assert set(listed["2025-12-04"]) == {"2512.00012", "2512.00013", "2512.00014", "2512.00015",
+                                         "2512.00003", "2512.00004"}   # 12-03's papers not again
+
+    # the record is the committed digests: a fresh clone (no store) lists nothing twice either
+    shutil.rmtree(tmp_path / "data")
+    assert main(["update", "--date", "2025-12-05"]) == 0
+    again = read_digest(tmp_path / "digests" / "2025-12-05.md")
+    assert dict(zip(again["id"], again["version"])) == listed["2025-12-05"]
+
+
+def test_demo_refuses_a_store_with_papers_of_your_own(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "."]) == 0
+    Store(tmp_path / "data").add_papers(papers_frame([{"id": "2512.99999", "title": "Mine", "source": "mine"}]))
+    assert main(["demo"]) == 2
+    assert "holds papers of your own" in capsys.readouterr().err
+    assert Store(tmp_path / "data").count() == 1

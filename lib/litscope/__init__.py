@@ -17,7 +17,8 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _EXPORTS = {
     "LitscopeError": "errors",
-    "papers_frame": "schema", "validate_papers": "schema", "empty_papers": "schema",
+    "papers_frame": "schema", "validate_papers": "schema", "conform_papers": "schema",
+    "empty_papers": "schema",
     "open_project": "config", "load_config": "config",
     "Store": "store",
     "init_project": "project",
@@ -27,6 +28,7 @@ _EXPORTS = {
     "load_sample": "sample",
     "load_profile": "score.profile", "save_profile": "score.profile", "Profile": "score.profile",
     "Scorer": "score.engine", "score": "score.engine", "explain": "score.engine",
+    "Ranking": "score.ranking", "DecisionLog": "decisions", "rebuild": "rebuild",
     "Learner": "score.learn", "suggest_next": "score.learn", "evaluate": "score.learn",
     "simulate": "score.learn", "stopping_report": "score.stopping",
     "search": "score.search", "similarity_to": "score.similarity", "related_papers": "score.similarity",

@@ -29,18 +29,26 @@ def _project(args: argparse.Namespace, required: bool = True):
 
 
 def _store(args: argparse.Namespace, required: bool = True):
-    from .store import Store
-    return Store(_project(args, required).data_dir)
+    return _project(args, required).store()
 
 
 # -- init -----------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> None:
+    from .config import load_config
     from .project import init_project
-    created = init_project(args.dir, force=args.force, github_action=args.github_action)
-    print(f"Created a review project in {Path(args.dir).resolve()}:")
+    root = Path(args.dir)
+    was_repo, existed = (root / ".git").exists(), (root / "litscope.yml").exists()
+    created = init_project(root, title=args.title, subject=args.subject, categories=args.cat,
+                           query=args.query, site_url=args.site_url, force=args.force,
+                           github_action=args.github_action)
+    config = load_config(root / "litscope.yml")
+    print(f"{'Added to' if existed else 'Created'} the review {config.title!r} in {root.resolve()}:")
     for path in created:
         print(f"  {path}")
-    print("Next: edit litscope.yml (categories, query) and profile.yml, then run 'litscope fetch'.")
+    if not was_repo and (root / ".git").is_dir():
+        print("  (a new git repository: commit the review as you go; the store, data/, is a cache and ignored)")
+    print("Next: edit profile.yml (the words you look for), then 'litscope fetch' or 'litscope import "
+          "FILE', and 'quarto render' for the website.")
 
 
 # -- fetch ----------------------------------------------------------------------------------
@@ -73,7 +81,6 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from .sources.digests import describe_cut_off, read_digest
     from .sources.snapshot import import_snapshot, is_snapshot
-    from .store import Store
     project = _project(args, required=False)
     snapshots = [f for f in args.files if args.format == "snapshot" or (args.format is None and is_snapshot(f))]
     for file in snapshots:
@@ -84,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     digests = [(file, read_digest(file, format=args.format)) for file in args.files if file not in snapshots]
     if not digests:
         return
-    store = Store(project.data_dir)
+    store = project.store()
     for file, papers in digests:
         counts = store.add_papers(papers)
         print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
@@ -100,9 +107,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 def cmd_library_import(args: argparse.Namespace) -> None:
     from .sources.arxiv_api import fetch_ids
     from .sources.library import import_library
-    from .store import Store
     project = _project(args, required=False)
-    store = Store(project.data_dir)
+    store = project.store()
     fetch = None if args.no_fetch else (lambda ids: fetch_ids(ids, project=project))
     result = import_library(store, args.file, name=args.name, format=args.format,
                             zotero_collection=args.collection, fetch=fetch)
@@ -130,8 +136,9 @@ def cmd_library_list(args: argparse.Namespace) -> None:
 
 def cmd_library_remove(args: argparse.Namespace) -> None:
     from .errors import StoreError
+    from .sources.library import drop_library
     store = _store(args, required=False)
-    removed = store.remove_library(args.name)
+    removed = drop_library(store, args.name)
     if not removed:
         names = sorted(set(store.library()["collection"]))
         raise StoreError(f"no library {args.name!r} in {store.path} (libraries: "
@@ -164,10 +171,26 @@ def cmd_search(args: argparse.Namespace) -> None:
 # -- list -----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> None:
     from .report import format_table
-    papers = _store(args, required=False).papers()
+    project = _project(args, required=False)
+    store = project.store()
+    papers = store.papers()
+    ranking = project.ranking(store) if args.sort == "rank" and len(papers) else None
+    if ranking is not None:
+        papers = ranking.fit(papers).score()
+        how = f"in the review's ranking ({project.profile_path.name}), best first"
+    else:
+        how = "newest first"
+    labels = store.labels()
+    papers = papers.merge(labels[["id", "label"]], on="id", how="left") if len(labels) else papers
+    if args.label:
+        papers = papers[papers["label"] == args.label] if "label" in papers else papers.iloc[:0]
+        how += f", labelled {args.label}"
+    if args.ids:                       # for other commands: litscope label $(litscope list --ids) ...
+        print("\n".join(papers["id"].head(args.top)))
+        return
     print(format_table(papers.head(args.top)))
-    if len(papers) > args.top:
-        print(f"... {len(papers) - args.top} more (use --top N)")
+    more = f"; {len(papers) - args.top} more (use --top N)" if len(papers) > args.top else ""
+    print(f"{len(papers)} papers {how}{more}.")
 
 
 # -- publish and digest ---------------------------------------------------------------------
@@ -202,17 +225,18 @@ def cmd_digest(args: argparse.Namespace) -> None:
     from .errors import PublishError
     from .publish import score_papers
     from .publish.digest import render_digest
-    from .store import Store
     from .update import window_papers
     project = _project(args, required=False)
-    store = Store(project.data_dir)
+    store = project.store()
     first = parse_day(args.date, "--date") if args.date else parse_day(args.since, "--since")
     last = first if args.date else datetime.now(timezone.utc).date()
     papers = window_papers(store, first, last)   # arXiv's announcement when the store has it
     if papers.empty:
         when = f"on {args.date}" if args.date else f"since {args.since}"
         raise PublishError(f"no paper in the store {store.path} was announced or submitted {when}")
-    text = render_digest(score_papers(papers, project.profile())[0], args.format, title=project.config.title)
+    ranking = project.ranking(store)             # the papers' places in the review's ranking
+    scorer = ranking.fit(store.papers()).scorer_ if ranking is not None else None
+    text = render_digest(score_papers(papers, scorer=scorer)[0], args.format, title=project.config.title)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Wrote a {args.format} digest of {len(papers)} papers to {args.out}")
@@ -232,9 +256,8 @@ def _selection(args: argparse.Namespace, store):
 
 def _run_llm(args: argparse.Namespace, run: Callable) -> None:
     from .errors import LLMError
-    from .store import Store
     project = _project(args, required=False)
-    store = Store(project.data_dir)
+    store = project.store()
     report = run(_selection(args, store), project.config.llm, store, language=args.language,
                  dry_run=args.dry_run, force=args.force).attrs["report"]
     print(report)
@@ -269,6 +292,52 @@ def cmd_tag(args: argparse.Namespace) -> None:
     tags = _store(args, required=False).tag(paper_id, add=[] if args.remove else args.tags,
                                             remove=args.tags if args.remove else [])
     print(f"{paper_id}: {', '.join(tags) if tags else '(no tags)'}")
+
+
+def cmd_label(args: argparse.Namespace) -> None:
+    store = _store(args, required=False)
+    label = None if args.label == "clear" else args.label
+    ids = [_paper_id(i) for i in args.ids]
+    for paper_id in ids:
+        store.set_label(paper_id, label, reason=args.reason)
+    where = f" (recorded in {store.decisions.path.relative_to(store.decisions.root)})" if store.decisions else ""
+    what = f"labelled {label}" if label else "label cleared"
+    print(f"{', '.join(ids) if len(ids) <= 3 else f'{len(ids)} papers'}: {what}{where}")
+
+
+def cmd_decisions(args: argparse.Namespace) -> None:
+    from .decisions import disagreements
+    from .errors import DecisionError
+    project = _project(args)
+    log = project.decisions()
+    entries = log.read()
+    if not entries:
+        print(f"No decisions in {log.folder} yet: label papers in the Explorer or with 'litscope label'.")
+        return
+    table = log.frame()
+    for reviewer, mine in table.groupby("by", sort=True):
+        kinds = ", ".join(f"{n} {k}" for k, n in mine["kind"].value_counts().items())
+        print(f"{reviewer}: {len(mine)} decisions ({kinds}), the latest at {mine['at'].max()[:16]}")
+    if args.all:
+        print(table[["at", "by", "id", "decision"]].tail(args.top).to_string(index=False))
+    split = disagreements(entries)
+    if split.empty:
+        print("The reviewers agree on every paper they both labelled.")
+        return
+    found = project.store().papers(split["id"])
+    titles = dict(zip(found["id"], found["title"]))
+    print(f"{len(split)} papers where reviewers' latest labels differ (the latest decision counts):")
+    for row in split.to_dict("records"):
+        votes = " · ".join(f"{who}: {label}" for who, label in row.items()
+                           if who not in ("id", "counts") and label)
+        print(f"  {row['id']}  {votes}  -> {row['counts']}  {str(titles.get(row['id'], ''))[:60]}")
+    if args.check:
+        raise DecisionError(f"{len(split)} papers where reviewers disagree (listed above)")
+
+
+def cmd_rebuild(args: argparse.Namespace) -> None:
+    from .rebuild import rebuild
+    print(rebuild(_project(args), fetch=args.fetch).summary())
 
 
 def cmd_note(args: argparse.Namespace) -> None:
@@ -362,71 +431,53 @@ def _embedding_client(project, representation: str):
     return LLMClient(project.config.llm)
 
 
-def _learned_parts(scorer, store, papers, project) -> None:
-    """Give the scorer what its profile asks beyond the text: the learned model (alpha,
-    from the labels and the library) and the similarity to the library."""
-    from .errors import LearnError
-    profile = scorer.profile
-    if profile.alpha > 0:
-        from .score.learn import fit_on_store
-        try:
-            learner = fit_on_store(store, papers)
-            scorer.set_learned(learner.predict_proba(papers))
-            from .sources.library import training_labels
-            items = store.library()
-            n_library = int((training_labels(store)["source"] != "label").sum() + items["paper_id"].isna().sum())
-            print(f"alpha {profile.alpha:g}: blending in a model learned from {learner.n_include_} "
-                  f"includes{f' ({n_library} library items among them)' if n_library else ''} "
-                  f"and {learner.n_exclude_} excludes.")
-        except LearnError as exc:
-            print(f"alpha {profile.alpha:g} has no effect yet: {exc}.", file=sys.stderr)
-    if profile.similarity is not None:
-        from .errors import ScoreError
-        from .score.similarity import store_similarity
-        try:
-            scorer.set_similarity(store_similarity(
-                store, papers, profile.similarity,
-                client=_embedding_client(project, profile.similarity.representation),
-                endpoint_model=project.config.llm.embedding_model))
-            print(f"similarity (weight {profile.similarity.weight:g}, {profile.similarity.representation}): "
-                  f"compared with the {profile.similarity.to} in the store.")
-        except ScoreError as exc:
-            print(f"similarity has no effect yet: {exc}.", file=sys.stderr)
+def _ranking(args: argparse.Namespace, project, store):
+    """The review's ranking (the project's profile, or --profile), or an error saying how to
+    get a profile."""
+    from .errors import ProfileError
+    ranking = project.ranking(store, profile=getattr(args, "profile", None))
+    if ranking is None:
+        raise ProfileError(f"no profile at {project.profile_path}: 'litscope init' writes one, or "
+                           f"name one with --profile")
+    return ranking
+
+
+def _say_what_ranked(ranking) -> None:
+    """What the learned model and the similarity did (what has no effect: on stderr)."""
+    for line, problem in ranking.describe().notes():
+        print(line, file=sys.stderr if problem else sys.stdout)
 
 
 def cmd_score(args: argparse.Namespace) -> None:
     from .errors import ScoreError
     from .report import format_table
     from .schema import LIST_COLUMNS
-    from .score.engine import SCORE_COLUMNS, Scorer
-    from .store import Store
-    from .score.profile import load_profile
+    from .score.engine import SCORE_COLUMNS
     project = _project(args, required=False)
-    store = Store(project.data_dir)
+    store = project.store()
     started = time.perf_counter()
-    profile = load_profile(args.profile or project.profile_path, allow_empty=args.allow_empty)
-    scorer = Scorer(profile)
+    ranking = _ranking(args, project, store)
     # The learned blend and the similarity need the papers as a DataFrame; scoring alone
     # reads only the columns it shows (all of them for --out) from the store's Parquet mirror.
-    needs_frame = scorer.profile.alpha > 0 or scorer.profile.similarity is not None
-    papers = store.papers() if needs_frame else store.table(None if args.out else SCORE_COLUMNS)
+    papers = store.papers() if ranking.needs_frame else store.table(None if args.out else SCORE_COLUMNS)
     read = time.perf_counter()
-    scorer.fit(papers)
-    _learned_parts(scorer, store, papers, project)
+    ranking.fit(papers)
+    scorer = ranking.scorer_
+    _say_what_ranked(ranking)
     if args.explain:
-        table = scorer.explain(args.explain)
+        table = ranking.explain(args.explain)
         print(f"{args.explain}: score {table.attrs['score']:.3f}"
               f"{' (excluded)' if table.attrs['excluded'] else ''}")
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
               if len(table) else "(no term matches this paper)")
         return
-    best, n_papers = scorer.top(args.top), scorer.n_papers_
+    best, n_papers = ranking.top(args.top), scorer.n_papers_
     if args.out:
         # Papers read from the mirror here are handed over to the frame: each column is
         # freed as its sorted copy is made (a DataFrame from the store is shared: copied).
-        handed = not needs_frame
+        handed = not ranking.needs_frame
         del papers
-        out, scored = Path(args.out), scorer.score(hand_over=handed)
+        out, scored = Path(args.out), scorer.score(hand_over=handed, now=ranking.now)
         if out.suffix == ".csv":
             from .curate.export import write_csv
             for column in LIST_COLUMNS:
@@ -472,7 +523,7 @@ def cmd_profile_check(args: argparse.Namespace) -> None:
 # -- learn ----------------------------------------------------------------------------------
 def cmd_learn(args: argparse.Namespace) -> None:
     from .report import format_table
-    from .score.learn import Learner, evaluate, fit_on_store, suggest_next
+    from .score.learn import Learner, evaluate, suggest_next
     from .score.stopping import check_sample, stopping_report
     from .sources.library import library_papers, training_labels
     store = _store(args, required=False)
@@ -543,8 +594,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("init", cmd_init, "create a review project",
                 "Create a review project in DIR: litscope.yml (what to fetch), profile.yml (how to\n"
-                "score), the workflow notebooks and a Quarto _quarto.yml for the review website.")
+                "score), the workflow notebooks, the review website (_quarto.yml, index.qmd,\n"
+                "review.qmd) with the review's title and subject, requirements.txt (litscope\n"
+                "pinned), .gitignore and .gitattributes; a folder outside git becomes a git\n"
+                "repository (git init). Without --title and --subject they are made from the\n"
+                "categories and the query, whose terms also start the profile.\n\n"
+                "example: litscope init my-review --title 'Speculative decoding' --cat cs.CL --cat cs.LG \\\n"
+                "             --query 'abs:\"speculative decoding\"' --site-url https://me.github.io/my-review/")
     p.add_argument("dir", metavar="DIR", help="folder to create (may exist, must not hold a litscope.yml)")
+    p.add_argument("--title", metavar="T", help="the review's title (the website's, and its front page's)")
+    p.add_argument("--subject", metavar="S", help="one sentence on what the review follows (the front "
+                   "page's subtitle)")
+    p.add_argument("--cat", action="append", metavar="CATEGORY",
+                   help="arXiv category to follow, repeatable (default: cs.CL and cs.LG)")
+    p.add_argument("--query", metavar="Q", help="an arXiv query narrowing the categories, e.g. "
+                   "'abs:\"speculative decoding\"'")
+    p.add_argument("--site-url", metavar="URL", help="where the website will be published, e.g. "
+                   "https://you.github.io/review/ (its RSS feed needs it)")
     p.add_argument("--force", action="store_true", help="overwrite files that exist")
     p.add_argument("--github-action", action="store_true",
                    help="also write a daily GitHub Actions workflow that updates and publishes the review")
@@ -646,8 +712,14 @@ def build_parser() -> argparse.ArgumentParser:
     data_option(p)
 
     p = command("list", cmd_list, "list papers in the store",
-                "Print the newest papers in the store as a table.")
+                "Print the store's papers as a table: in the review's ranking (the order of the\n"
+                "site, the digest and 'litscope score', excluded papers last), or newest first.\n\n"
+                "example: litscope list --label include --top 50")
     p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
+    p.add_argument("--label", choices=["include", "exclude", "maybe"], help="only papers with this label")
+    p.add_argument("--sort", choices=["rank", "date"], default="rank",
+                   help="the review's ranking (default; newest first without a profile) or date")
+    p.add_argument("--ids", action="store_true", help="print only the papers' ids, one a line")
     data_option(p)
 
     p = command("score", cmd_score, "rank the store's papers with a profile",
@@ -724,8 +796,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate _quarto.yml and every page's front matter against Quarto 1.10's "
                         "schema (no Quarto needed)")
     p.add_argument("--render", action="store_true",
-                   help="then render the whole website with 'quarto render' (notebooks run on this "
-                        "Python) when Quarto is installed, else say how to get it")
+                   help="then render the whole website with 'quarto render' (its pages' code runs on "
+                        "this Python) when Quarto is installed, else say how to get it")
     data_option(p)
     allow_empty_option(p)
 
@@ -781,6 +853,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="the paper's id (an arXiv id, version or URL accepted)")
     p.add_argument("tags", nargs="+", metavar="TAG")
     p.add_argument("--remove", action="store_true", help="remove the tags instead")
+    data_option(p)
+
+    p = command("label", cmd_label, "label papers include, exclude or maybe (or clear the label)",
+                "Label one or more papers, as the Explorer's buttons do. The label goes to the store\n"
+                "and, in a review project, to the review's decisions (decisions/<you>.jsonl, with\n"
+                "who and when: commit it). 'litscope learn' and a profile's alpha learn from them.\n\n"
+                "example: litscope label 2512.04752 2511.10645 include --reason 'fast decoding'")
+    p.add_argument("ids", nargs="+", metavar="ID", help="paper ids (an arXiv id, version or URL accepted)")
+    p.add_argument("label", choices=["include", "exclude", "maybe", "clear"])
+    p.add_argument("--reason", metavar="TEXT", help="why (kept with the decision)")
+    data_option(p)
+
+    p = command("decisions", cmd_decisions, "who decided what, and where reviewers disagree",
+                "Summarise the review's decisions (decisions/*.jsonl: one file per reviewer) and\n"
+                "list the papers whose reviewers' latest labels differ; the latest decision counts\n"
+                "until someone decides again.\n\n"
+                "example: litscope decisions --all --top 30")
+    p.add_argument("--all", action="store_true", help="also list the latest decisions")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="with --all: how many (default 20)")
+    p.add_argument("--check", action="store_true", help="exit with status 2 when reviewers disagree")
+    data_option(p)
+
+    p = command("rebuild", cmd_rebuild, "make the store again from what the review project keeps",
+                "The store is a cache of the review project: rebuild it on a fresh clone (or after\n"
+                "a pull) from what the project keeps in git. Imports the digests the review\n"
+                "published (digests/*.md) and its libraries (library/*.jsonl) again, applies every\n"
+                "decision (decisions/*.jsonl) to the papers the store holds, and lists the decided\n"
+                "papers it lacks; --fetch fetches those from arXiv by id (2,000 a request).\n\n"
+                "example: litscope rebuild --fetch")
+    p.add_argument("--fetch", action="store_true", help="fetch the decided arXiv papers the store lacks")
     data_option(p)
 
     p = command("note", cmd_note, "write a note on a paper",
@@ -854,8 +956,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", cmd_demo, "run the whole workflow on the embedded sample, offline",
                 "Import the embedded sample corpus (papers from five real digests) into the store,\n"
-                "score it with the example profile, and write the digest and the review website's\n"
-                "pages; --render then renders the website with Quarto (its notebooks run too).")
+                "rank it with the review's profile, and write the digest and the review website's\n"
+                "pages; --render then renders the website with Quarto. For this repository (the\n"
+                "sample review) or an empty folder: it refuses a store holding papers of yours.")
     p.add_argument("--render", action="store_true", help="render the website with Quarto afterwards")
     data_option(p)
     return parser

@@ -123,6 +123,7 @@ class SiteSettings(_Section):
 class ProjectConfig(_Section):
     """The contents of `litscope.yml`."""
     title: str = "My arXiv review"
+    subject: str | None = None     # one sentence on what the review follows
     categories: list[str] = Field(default_factory=lambda: ["cs.CL", "cs.LG"])
     query: str | None = None
     days_back: int = Field(3, ge=1, le=365)
@@ -160,6 +161,51 @@ class Project:
     @property
     def profile_path(self) -> Path:
         return self.root / self.config.profile
+
+    @property
+    def is_project(self) -> bool:
+        """Whether `root` holds a litscope.yml (commands also run outside a project)."""
+        return (self.root / CONFIG_NAME).is_file()
+
+    def decisions(self):
+        """The project's decisions files (`litscope.decisions.DecisionLog`); None outside a project."""
+        from .decisions import DecisionLog
+        return DecisionLog(self.root) if self.is_project else None
+
+    def store(self):
+        """The store (`litscope.store.Store`): the project's own, a cache of its decisions,
+        or the one ``--data``/$LITSCOPE_DATA names, which keeps the decisions of the project
+        whose data folder it is, if any."""
+        from .store import Store
+        own = self.is_project and self.data_dir == (self.root / self.config.data).resolve()
+        return Store(self.data_dir, decisions=self.decisions() if own else None)
+
+    def ranked(self, store=None):
+        """The store's papers (a DataFrame of the paper schema) in the review's ranking, with
+        score, rank and excluded; newest first without a profile. What a page of the
+        review's website shows papers in."""
+        store = store or self.store()
+        papers = store.papers()
+        ranking = self.ranking(store) if len(papers) else None
+        return ranking.fit(papers).score() if ranking is not None else papers
+
+    def ranking(self, store=None, *, profile=None, now=None):
+        """The review's one ranking (`litscope.score.ranking.Ranking`, not fitted yet): its
+        profile (or `profile`, a path or `Profile`) with the model learned from its store's
+        labels and library and the similarity to the library; None without a profile."""
+        from .score.profile import load_profile
+        profile = self.profile() if profile is None else load_profile(
+            profile, allow_empty=self.allow_empty_profile) if isinstance(profile, (str, Path)) else profile
+        if profile is None:
+            return None
+        from .score.ranking import Ranking
+        client = None
+        similarity = profile.similarity
+        if similarity is not None and similarity.representation.startswith("endpoint"):
+            from .curate.llm import LLMClient, endpoint_configured
+            client = LLMClient(self.config.llm) if endpoint_configured(self.config.llm) else None
+        return Ranking(profile, store=store or self.store(), client=client,
+                       endpoint_model=self.config.llm.embedding_model, now=now)
 
     def profile(self):
         """The project's scoring profile, or None when its file does not exist."""

@@ -1,9 +1,11 @@
 """`litscope demo`: the whole workflow on the embedded sample, offline.
 
-Import the sample (papers of five real digests) into the project's store → score it with
-the project's profile → summarise extractively the papers no digest summarised → write the
-digest of the latest day → write the review's pages into the project's website (and, with
-`render`, render the website with Quarto). Running it again changes nothing already there.
+Import the sample (papers of five real digests) into the project's store → summarise
+extractively the papers no digest summarised → rank them with the review's ranking → write
+the digest of the latest day → write the review's pages into the project's website (and,
+with `render`, render the website with Quarto). Running it again changes nothing already
+there. The demo is for this repository (the sample review) or a folder of its own: it
+refuses a store that holds papers of a review of yours, which the sample would mix into.
 """
 from __future__ import annotations
 
@@ -29,13 +31,13 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
              progress: bool | None = None) -> DemoReport:
     """Run the workflow on the embedded sample into `project`; prints what it did to `out`.
 
-    `render`: then run ``quarto render`` on the project (its notebooks too, on this Python).
+    `render`: then run ``quarto render`` on the project (its pages' code on this Python).
     """
     from .publish.digest import render_digest
-    from .publish import QUARTO_HELP, find_quarto, publish_project, render_project, score_papers
+    from .errors import ConfigError
+    from .publish import QUARTO_HELP, find_quarto, publish_project, render_project
     from .report import format_table
     from .sample import load_sample
-    from .store import Store
     from .curate.summarize import summarize
     from .update import write_if_changed
 
@@ -44,8 +46,14 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
-    store = Store(project.data_dir)
+    store = project.store()
     sample = load_sample()
+    own = set(store.sources()["source"]) - set(sample["source"])
+    if own:
+        raise ConfigError(f"the store {store.path} holds papers of your own (from {sorted(own)[0]}"
+                          f"{' and more' if len(own) > 1 else ''}): the demo would mix the sample into "
+                          f"your review; run it in an empty folder ('litscope init demo && cd demo && "
+                          f"litscope demo')")
     counts = store.add_papers(sample)
     digests = sample["source"].nunique()
     say(f"1. Imported the embedded sample: {len(sample)} papers from {digests} digests into "
@@ -60,12 +68,13 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
         f"extractively now (no LLM endpoint needed); {with_summary} of {len(summarized)} "
         f"papers have one.")
 
-    scored, _ = score_papers(store.papers(), project.profile())
-    if "score" in scored:
-        top = scored.sort_values("rank").head(10)
-        say(f"3. Scored {len(scored)} papers with {project.profile_path.name}; the top 10:")
-        say(format_table(top))
+    ranking = project.ranking(store)
+    if ranking is not None:
+        scored = ranking.fit(store.papers()).score()
+        say(f"3. Ranked {len(scored)} papers with {project.profile_path.name}; the top 10:")
+        say(format_table(ranking.top(10)))
     else:
+        scored = store.papers()
         say(f"3. No profile at {project.profile_path}: papers are listed by date, not scored.")
 
     report = DemoReport(store=store.path, papers=len(papers))
@@ -77,7 +86,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
         write_if_changed(report.digest, render_digest(of_day, "daily", title=project.config.title))
         say(f"4. Wrote the digest of {day} ({len(of_day)} papers): {report.digest}")
 
-    site = publish_project(project, store=store)
+    site = publish_project(project, store=store, ranking=ranking)
     report.site = site.out
     say(f"5. {site.summary()}")
     has_site = (project.root / "_quarto.yml").is_file()
@@ -87,7 +96,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     elif not has_site:
         say(f"   {project.root} has no _quarto.yml: 'litscope init' makes a review project with its website.")
     elif find_quarto():
-        say("   Render the website (the notebooks run too): 'litscope publish --render', or "
+        say("   Render the website: 'litscope publish --render', or "
             "'QUARTO_PYTHON=.venv/bin/python quarto render' here.")
     else:
         say("   " + QUARTO_HELP.format(root=project.root) + ".")
@@ -100,5 +109,6 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     say(f"  pages    {report.site}" + (f" (the website's HTML in {report.rendered})" if report.rendered else ""))
     lab = "make lab" if (project.root / "Makefile").is_file() else "jupyter lab notebooks/"
     say(f"Next: '{lab}' opens the notebooks (notebooks/01-fetch-and-import.ipynb first) with the "
-        f"Explorer; 'litscope --help' lists the commands.")
+        f"Explorer; run them and save them to show their outputs on the website; 'litscope --help' "
+        f"lists the commands.")
     return report

@@ -57,3 +57,7 @@ class CurateError(LitscopeError):
 
 class PublishError(LitscopeError):
     """The review website or digest cannot be built."""
+
+
+class DecisionError(LitscopeError):
+    """The review's decisions files (``decisions/*.jsonl``) cannot be read or written."""

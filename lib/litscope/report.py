@@ -23,6 +23,8 @@ def format_table(papers: pd.DataFrame, width: int | None = None) -> str:
     cols.append(("date", [d.strftime("%Y-%m-%d") if pd.notna(d) else "-" for d in papers["published"]]))
     cols.append(("category", [c if isinstance(c, str) else "-" for c in papers["primary_category"]]))
     cols.append(("id", list(papers["id"])))
+    if "label" in papers:
+        cols.append(("label", [v if isinstance(v, str) else "" for v in papers["label"]]))
     sizes = [max(len(h), *(len(v) for v in vals)) for h, vals in cols]
     used = sum(sizes) + 2 * len(sizes)
     title_width = max(width - used, 30)

@@ -117,7 +117,7 @@ def empty_papers() -> pd.DataFrame:
 
 
 def _as_list(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return []
     if isinstance(value, str):
         return [value]
@@ -141,23 +141,83 @@ def papers_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.Data
     return df.reset_index(drop=True)
 
 
+def missing(value: Any) -> bool:
+    """Whether a field holds nothing: None, NA, NaN, NaT, blank text or an empty list. The
+    one test of "missing" for every stage (Arrow-backed and NumPy-backed values alike)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _arrow_type(dtype: Any) -> pa.DataType | None:
+    return dtype.pyarrow_dtype if isinstance(dtype, pd.ArrowDtype) else None
+
+
+def _is_string(series: pd.Series) -> bool:
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return pa.types.is_string(arrow) or pa.types.is_large_string(arrow) or pa.types.is_string_view(arrow)
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
+def _is_utc_time(series: pd.Series) -> bool:
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return pa.types.is_timestamp(arrow) and str(arrow.tz) in ("UTC", "utc", "+00:00")
+    return isinstance(series.dtype, pd.DatetimeTZDtype) and str(series.dtype.tz) == "UTC"
+
+
+def _is_string_list(series: pd.Series) -> bool | int:
+    """True for Arrow lists of strings; else the first row that holds no list of strings
+    (-1: none does)."""
+    arrow = _arrow_type(series.dtype)
+    if arrow is not None:
+        return (pa.types.is_list(arrow) or pa.types.is_large_list(arrow)) and \
+            (pa.types.is_string(arrow.value_type) or pa.types.is_large_string(arrow.value_type)
+             or pa.types.is_null(arrow.value_type))      # lists that are all empty
+    bad = next((i for i, v in enumerate(series) if not isinstance(v, list)
+                or not all(isinstance(x, str) for x in v)), -1)
+    return bad
+
+
+#: What each column holds, whatever stores it (NumPy, pandas' own or Arrow-backed arrays).
+_KINDS: dict[str, Any] = {
+    **{c: ("text", _is_string) for c in STRING_COLUMNS},
+    **{c: ("a UTC timestamp", _is_utc_time) for c in TIME_COLUMNS},
+    "version": ("an integer", lambda s: pd.api.types.is_integer_dtype(s.dtype)),
+    "title_derived": ("a boolean", lambda s: pd.api.types.is_bool_dtype(s.dtype)),
+    "external_score": ("a number", lambda s: pd.api.types.is_float_dtype(s.dtype)
+                       or pd.api.types.is_integer_dtype(s.dtype)),
+}
+
+
 def validate_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
-    """Check that `df` follows the paper schema; raise `SchemaError` naming the column."""
+    """Check that `df` follows the paper schema — what each column holds, whether its
+    values sit in NumPy, pandas or Arrow arrays — and raise `SchemaError` naming the column."""
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{where}: missing column(s) {', '.join(missing)}")
-    for column, dtype in _DTYPES.items():
-        if column in LIST_COLUMNS:
-            bad = [i for i, v in enumerate(df[column]) if not isinstance(v, list)
-                   or not all(isinstance(x, str) for x in v)]
-            if bad:
-                raise SchemaError(f"{where}: column {column!r} must hold lists of strings "
-                                  f"(row {bad[0]} holds {df[column].iloc[bad[0]]!r})")
-        elif df[column].dtype != dtype:
+    absent = [c for c in COLUMNS if c not in df.columns]
+    if absent:
+        raise SchemaError(f"{where}: missing column(s) {', '.join(absent)}")
+    for column in LIST_COLUMNS:
+        bad = _is_string_list(df[column])
+        if bad is False or (not isinstance(bad, bool) and bad >= 0):
+            row = f" (row {bad} holds {df[column].iloc[bad]!r})" if not isinstance(bad, bool) else \
+                f" (it has dtype {df[column].dtype})"
+            raise SchemaError(f"{where}: column {column!r} must hold lists of strings{row}")
+    for column, (kind, holds) in _KINDS.items():
+        if not holds(df[column]):
             raise SchemaError(f"{where}: column {column!r} has dtype {df[column].dtype}, "
-                              f"expected {dtype}")
+                              f"expected {kind} ({_DTYPES[column]})")
     for column in REQUIRED:
         if df[column].isna().any():
             raise SchemaError(f"{where}: column {column!r} is empty in row "
@@ -166,6 +226,16 @@ def validate_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
     if len(dupes):
         raise SchemaError(f"{where}: duplicate id {dupes.iloc[0]!r}")
     return df
+
+
+def conform_papers(df: pd.DataFrame, *, where: str = "papers") -> pd.DataFrame:
+    """`df` checked (`validate_papers`) and in the schema's own dtypes: a frame whose
+    columns are Arrow-backed (what `litscope.score` of a path returns) or plain NumPy
+    objects comes back converted; one already in them comes back as it is."""
+    validate_papers(df, where=where)
+    if all(df[c].dtype == t for c, t in _DTYPES.items()):
+        return df
+    return papers_frame(df.reset_index(drop=True))
 
 
 def to_arrow(df: pd.DataFrame) -> pa.Table:
@@ -206,6 +276,7 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     (mimalloc): on 1M papers it reads faster, peaks lower and keeps less after the read.
     Other Arrow work keeps the default pool."""
     wanted = None if columns is None else list(columns)
+    files = list(files)
     groups = []
     for file in files:
         reader = pq.ParquetFile(file)
@@ -215,6 +286,10 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     def read(item: tuple[Any, int, list[str] | None]) -> pa.Table:
         file, group, names = item
         return pq.ParquetFile(file).read_row_group(group, columns=names, use_threads=False)
+
+    if not groups:                      # files without rows: their columns, empty
+        schema = pq.read_schema(files[0]) if files else PAPER_SCHEMA
+        return schema.empty_table().select([n for n in (wanted or schema.names) if n in schema.names])
 
     default = pa.default_memory_pool()
     pa.set_memory_pool(reading_pool())

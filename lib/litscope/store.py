@@ -31,13 +31,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from .decisions import LABELS, DecisionLog, PaperDecisions, replay
 from .errors import StoreError
 from .schema import (COLUMNS, CURATED_FIELDS, LIST_COLUMNS, PAPER_SCHEMA, SUMMARY_FIELDS,
-                     TIME_COLUMNS, from_arrow, papers_frame, read_parquet, take_rows, to_arrow,
-                     validate_papers)
+                     TIME_COLUMNS, conform_papers, from_arrow, papers_frame, read_parquet, take_rows,
+                     to_arrow, validate_papers)
 
 STORE_FILE = "litscope.sqlite"
-LABELS = ("include", "exclude", "maybe")
 
 _SQL_TYPES = {"version": "INTEGER", "title_derived": "INTEGER", "external_score": "REAL"}
 #: Text a copy of a paper may extend but never cut short (see `cut_short`).
@@ -76,7 +76,8 @@ CREATE TABLE IF NOT EXISTS merged_ids (
 CREATE TABLE IF NOT EXISTS labels (
     paper_id TEXT PRIMARY KEY,
     label TEXT NOT NULL CHECK (label IN {LABELS}),
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    reason TEXT
 );
 CREATE TABLE IF NOT EXISTS notes (
     paper_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at TEXT NOT NULL
@@ -241,11 +242,18 @@ def _keep(table: pa.Table, mask: pa.ChunkedArray) -> pa.Table:
 
 
 class Store:
-    """The review's papers, labels, notes, summaries and fetch history."""
+    """The review's papers, labels, notes, summaries and fetch history.
 
-    def __init__(self, path: str | Path):
+    A store that belongs to a review project (`decisions`, or found as the project's
+    ``data:`` folder) is a cache of the project's decisions (`litscope.decisions`): every
+    label, note, tag and curated field set by hand is written to the project's
+    ``decisions/`` files at once, and the decisions are applied to the papers the store
+    holds when it opens (if the files changed) and to papers as they arrive."""
+
+    def __init__(self, path: str | Path, *, decisions: DecisionLog | None = None):
         path = Path(path)
         self.path = path / STORE_FILE if path.suffix != ".sqlite" else path
+        self.decisions = decisions if decisions is not None else _project_log(self.path.parent)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
@@ -258,8 +266,12 @@ class Store:
                                     f"{_SQL_TYPES.get(column, 'TEXT')}")
                 if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
                     con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                if "reason" not in {row[1] for row in con.execute("PRAGMA table_info(labels)")}:
+                    con.execute("ALTER TABLE labels ADD COLUMN reason TEXT")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+        if self.decisions is not None:
+            self._follow_decisions()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -310,7 +322,7 @@ class Store:
         stored one's cut short (a digest's last entry, cut off) is skipped. Returns the
         counts as an `AddCounts`, which also says which papers were kept or skipped.
         """
-        validate_papers(df, where="papers to store")
+        df = conform_papers(df, where="papers to store")
         rows = [{c: _encode(c, v) for c, v in zip(COLUMNS, rec)}
                 for rec in df[list(COLUMNS)].itertuples(index=False, name=None)]
         counts = AddCounts()
@@ -357,6 +369,8 @@ class Store:
                                  for r in announcements.itertuples(index=False)])
             if harvest is not None:
                 self._save_harvest(con, harvest, now)
+            if self.decisions is not None:   # a fresh clone's papers get their decisions back
+                self._apply(con, replay(self.decisions.read()), {row["id"] for row in rows})
         counts.update(kept_longer=len(counts.kept), cut_off=len(counts.skipped))
         return counts
 
@@ -511,21 +525,42 @@ class Store:
                 con.execute("INSERT OR REPLACE INTO merged_ids VALUES (?, ?, ?)", (old, new, now))
 
     def update_fields(self, paper_id: str, **fields: Any) -> None:
-        """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once."""
+        """Set curated fields of one paper (e.g. ``topic=...``, ``tags=[...]``) at once, as a
+        decision by hand."""
         self.update_many({paper_id: fields})
 
-    def update_many(self, updates: Mapping[str, Mapping[str, Any]]) -> None:
-        """Set curated fields of many papers (id -> fields) in one transaction: all or nothing."""
+    def update_many(self, updates: Mapping[str, Mapping[str, Any]], *, by_hand: bool = True) -> None:
+        """Set curated fields of many papers (id -> fields) in one transaction: all or nothing.
+        `by_hand`: a person's decisions, also written to the project's decisions files
+        (summaries written by a program are not)."""
         bad = sorted({f for fields in updates.values() for f in fields if f not in CURATED_FIELDS})
         if bad:
             raise StoreError(f"cannot set field(s) {', '.join(bad)}: only curated fields "
                              f"({', '.join(CURATED_FIELDS)}) may be edited")
         with self.transaction() as con:
+            decided = []
             for paper_id, fields in updates.items():
-                self._require_paper(con, paper_id)
+                version = self._version(con, paper_id)
+                if fields and self.decisions is not None and by_hand:
+                    decided += self._field_decisions(con, paper_id, version, fields)
                 if fields:
                     con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in fields)} "
                                 f"WHERE id = ?", [_encode(f, v) for f, v in fields.items()] + [paper_id])
+            self._decide(decided)
+
+    def _field_decisions(self, con: sqlite3.Connection, paper_id: str, version: int | None,
+                         fields: Mapping[str, Any]) -> list[dict[str, Any]]:
+        decided = []
+        for name, value in fields.items():
+            if name == "tags":
+                (old,) = con.execute("SELECT tags FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                old, new = json.loads(old or "[]"), list(value or [])
+                decided.append(self.decisions.entry(paper_id, "tags", version,
+                                                    add=[t for t in new if t not in old],
+                                                    remove=[t for t in old if t not in new]))
+            else:
+                decided.append(self.decisions.entry(paper_id, name, version, value=_encode(name, value)))
+        return decided
 
     def tag(self, paper_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
         """Add and remove tags of one paper in one transaction; returns its tags afterwards."""
@@ -533,15 +568,102 @@ class Store:
         if not all(add):
             raise StoreError(f"paper {paper_id!r}: a tag must not be empty")
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             (old,) = con.execute("SELECT tags FROM papers WHERE id = ?", (paper_id,)).fetchone()
             tags = [t for t in dict.fromkeys([*json.loads(old or "[]"), *add]) if t not in remove]
             con.execute("UPDATE papers SET tags = ? WHERE id = ?", (_encode("tags", tags), paper_id))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "tags", version, add=add, remove=sorted(remove))])
         return tags
 
     def _require_paper(self, con: sqlite3.Connection, paper_id: str) -> None:
-        if con.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
+        self._version(con, paper_id)
+
+    def _version(self, con: sqlite3.Connection, paper_id: str) -> int | None:
+        """The stored version of a paper; `StoreError` when the store does not hold it."""
+        found = con.execute("SELECT version FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if found is None:
             raise StoreError(f"no paper with id {paper_id!r} in {self.path}")
+        return found[0]
+
+    # -- decisions ------------------------------------------------------------------------
+    def _decide(self, entries: list[dict[str, Any]]) -> None:
+        """Write decisions to the project's files (inside the transaction that stores them:
+        a decision that cannot be written is not stored either)."""
+        if entries and self.decisions is not None:
+            self.decisions.append(entries)
+
+    def apply_decisions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Apply the project's decisions to the papers the store holds (those with `ids`):
+        labels, notes, tags and curated fields as the decisions files say. Returns the
+        counts of ``decided`` papers, those ``applied`` (held by the store) and those
+        ``missing`` from it."""
+        if self.decisions is None:
+            return {"decided": 0, "applied": 0, "missing": 0}
+        state = replay(self.decisions.read())
+        with self.transaction() as con:
+            applied = self._apply(con, state, None if ids is None else set(ids))
+            self._set_meta(con, "decisions_signature", self.decisions.signature())
+        return {"decided": len(state), "applied": applied, "missing": len(state) - applied}
+
+    def _follow_decisions(self) -> None:
+        """Apply the decisions when their files changed since the store last did (a pull, a
+        merge); a store with labels or notes whose project has no decisions yet (made before
+        litscope kept them) writes its own into the files first."""
+        signature = self.decisions.signature()
+        if self._meta("decisions_signature") == signature:
+            return
+        if not self.decisions.files():
+            self._record_existing()
+        self.apply_decisions()
+
+    def _record_existing(self) -> None:
+        versions = dict(self._query("SELECT id, version FROM papers"))
+        entries = [self.decisions.entry(pid, "label", versions.get(pid), label=label, reason=reason)
+                   | {"at": at} for pid, label, at, reason in
+                   self._query("SELECT paper_id, label, updated_at, reason FROM labels ORDER BY updated_at")]
+        entries += [self.decisions.entry(pid, "note", versions.get(pid), text=text) | {"at": at}
+                    for pid, text, at in self._query("SELECT paper_id, text, updated_at FROM notes")]
+        self.decisions.append(entries)
+
+    def _apply(self, con: sqlite3.Connection, state: Mapping[str, PaperDecisions],
+               ids: set[str] | None) -> int:
+        """Write the decided labels, notes, tags and fields of the papers (with `ids`) the
+        store holds, changing only what differs; returns how many papers it holds."""
+        wanted = [pid for pid in state if ids is None or pid in ids]
+        held = {pid: (tags, dict(zip(CURATED_FIELDS, rest))) for pid, tags, *rest in con.execute(
+            f"SELECT id, tags, {', '.join(CURATED_FIELDS)} FROM papers "
+            f"WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(wanted),))}
+        for pid in held:
+            paper = state[pid]
+            if paper.has_label and paper.label is None:
+                con.execute("DELETE FROM labels WHERE paper_id = ?", (pid,))
+            elif paper.has_label and paper.label in LABELS:
+                con.execute("INSERT OR REPLACE INTO labels (paper_id, label, updated_at, reason) "
+                            "VALUES (?, ?, ?, ?)", (pid, paper.label, paper.label_at, paper.reason))
+            if paper.has_note and paper.note is None:
+                con.execute("DELETE FROM notes WHERE paper_id = ?", (pid,))
+            elif paper.has_note:
+                con.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (pid, paper.note, paper.note_at))
+            tags_json, fields = held[pid]
+            changes = {f: v for f, v in paper.fields.items() if f in CURATED_FIELDS and f != "tags"
+                       and fields[f] != v}
+            if paper.tags:
+                tags = _encode("tags", paper.tagged(json.loads(tags_json or "[]")))
+                if tags != tags_json:
+                    changes["tags"] = tags
+            if changes:
+                con.execute(f"UPDATE papers SET {', '.join(f'{f} = ?' for f in changes)} WHERE id = ?",
+                            [*changes.values(), pid])
+        return len(held)
+
+    def _meta(self, key: str) -> int | None:
+        found = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return found[0][0] if found else None
+
+    @staticmethod
+    def _set_meta(con: sqlite3.Connection, key: str, value: int) -> None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- fetch windows --------------------------------------------------------------------
     def completed_days(self, query_key: str) -> set[str]:
@@ -600,29 +722,39 @@ class Store:
                      int(bool(c.get("done"))), now, now))
 
     # -- labels and notes -----------------------------------------------------------------
-    def set_label(self, paper_id: str, label: str | None) -> None:
-        """Label a paper include/exclude/maybe (None clears it); durable on return."""
+    def set_label(self, paper_id: str, label: str | None, reason: str | None = None) -> None:
+        """Label a paper include/exclude/maybe (None clears it), with an optional reason;
+        durable on return, and written to the project's decisions."""
         if label is not None and label not in LABELS:
             raise StoreError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+        reason = (reason or "").strip() or None
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             if label is None:
                 con.execute("DELETE FROM labels WHERE paper_id = ?", (paper_id,))
             else:
-                con.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", (paper_id, label, _now()))
+                con.execute("INSERT OR REPLACE INTO labels (paper_id, label, updated_at, reason) "
+                            "VALUES (?, ?, ?, ?)", (paper_id, label, _now(), reason))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "label", version, label=label,
+                                                   **({"reason": reason} if reason else {}))])
 
     def labels(self) -> pd.DataFrame:
-        rows = self._query("SELECT paper_id, label, updated_at FROM labels ORDER BY updated_at")
-        return pd.DataFrame(rows, columns=["id", "label", "updated_at"])
+        """The labelled papers: id, label, updated_at and the reason given (or None)."""
+        rows = self._query("SELECT paper_id, label, updated_at, reason FROM labels ORDER BY updated_at")
+        return pd.DataFrame(rows, columns=["id", "label", "updated_at", "reason"])
 
     def set_note(self, paper_id: str, text: str) -> None:
-        """Save a note on a paper (empty text deletes it); durable on return."""
+        """Save a note on a paper (empty text deletes it); durable on return, and written to
+        the project's decisions."""
         with self.transaction() as con:
-            self._require_paper(con, paper_id)
+            version = self._version(con, paper_id)
             if text.strip():
                 con.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (paper_id, text, _now()))
             else:
                 con.execute("DELETE FROM notes WHERE paper_id = ?", (paper_id,))
+            if self.decisions is not None:
+                self._decide([self.decisions.entry(paper_id, "note", version, text=text if text.strip() else None)])
 
     def notes(self) -> pd.DataFrame:
         rows = self._query("SELECT paper_id, text, updated_at FROM notes ORDER BY paper_id")
@@ -743,3 +875,13 @@ def _library_value(field: str, value: Any) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     return int(value) if field == "year" else str(value)
+
+
+def _project_log(folder: Path) -> DecisionLog | None:
+    """The decisions of the review project whose ``data:`` folder is `folder`, if any."""
+    from .config import CONFIG_NAME, find_project, load_config
+    root = find_project(folder)
+    if root is None:
+        return None
+    data = (root / load_config(root / CONFIG_NAME).data).resolve()
+    return DecisionLog(root) if data == folder.resolve() else None

@@ -1,19 +1,24 @@
 """The daily job: `litscope update` and the GitHub Actions workflow that runs it.
 
 `update` chains the stages the way a digest bot runs them, on a review project: fetch
-(arXiv's latest announcement by default, or the configured window) → score with the project's profile → summarise the window's papers
+(arXiv's latest announcement by default, or the configured window) → rank with the
+review's ranking (its profile, the model learned from its labels and library, the
+similarity to the library: `litscope.score.ranking`) → summarise the window's papers
 (through the LLM endpoint when one is configured, extractively otherwise) → write the
-day's digest → rewrite the website's pages. Every stage is idempotent — fetched windows
-cost no request, cached summaries no LLM call, unchanged files are not rewritten — so a
-second run on the same day changes nothing and says so.
+day's digest, each paper once (a paper of an earlier digest only comes back as a new
+version) → rewrite the website's pages. Every stage is idempotent — fetched windows cost
+no request, cached summaries no LLM call, unchanged files are not rewritten — so a second
+run on the same day changes nothing and says so.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import Project, parse_day
@@ -77,7 +82,7 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     today = parse_day(day, "--date") if day is not None else datetime.now(timezone.utc).date()
     since = today - timedelta(days=config.days_back - 1)
     report = UpdateReport(day=today, since=since)
-    store = Store(project.data_dir)
+    store = project.store()
 
     # 1. fetch: what was read or fetched before costs no request
     before = store.count()
@@ -86,14 +91,21 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     report.new_papers = store.count() - before
     report.lines.append(f"Fetch: {fetched.attrs.get('report', f'{len(fetched)} papers')}")
 
+    # 2. rank the store's papers once: the digest and the site list them in this order
+    ranking = project.ranking(store)
+    if ranking is not None and store.count():
+        ranking.fit(store.papers())
     window = window_papers(store, since, today, announced=config.arxiv.update == "new")
+    digests = project.path(config.digests)
+    window, repeated = once(window, published_before(digests, today))
     report.window_papers = len(window)
 
     if not len(window):
         how = "announced" if config.arxiv.update == "new" else "submitted"
-        report.lines.append(f"Digest: none, no papers were {how} from {since} to {today}.")
+        seen = f" ({repeated} were in earlier digests)" if repeated else ""
+        report.lines.append(f"Digest: none, no new papers were {how} from {since} to {today}{seen}.")
     else:
-        # 2. summarise the window's papers; cached and imported summaries are kept
+        # 3. summarise the window's papers; cached and imported summaries are kept
         online = llm_client is not None or endpoint_configured(config.llm)
         llm = summarize(window, config.llm if online else None, store,
                         progress=progress is not False, client=llm_client).attrs["report"]
@@ -101,17 +113,21 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
         report.summaries_written = _summaries_written(window, summarized)
         report.lines.append(str(llm)[:1].upper() + str(llm)[1:])
 
-        # 3. score and write the day's digest of the window
-        scored, _ = score_papers(summarized, project.profile())
+        # 4. the day's digest of the window, in the review's ranking
+        summarized = summarized.merge(window[["id", *UPDATED_COLUMNS]], on="id", how="left")
+        scored, _ = score_papers(summarized, scorer=getattr(ranking, "scorer_", None))
         text = render_digest(scored, "daily", title=f"{config.title}: {since} to {today}")
-        report.digest = project.path(config.digests) / f"{today.isoformat()}.md"
+        report.digest = digests / f"{today.isoformat()}.md"
         report.digest_changed = write_if_changed(report.digest, text)
-        report.lines.append(f"Digest: {report.digest} ({len(window)} papers, "
-                            f"{'written' if report.digest_changed else 'unchanged'})")
+        updated = int(window["previous_version"].notna().sum())
+        report.lines.append(f"Digest: {report.digest} ({len(window)} papers"
+                            + (f", {updated} of them new versions" if updated else "")
+                            + (f"; {repeated} in earlier digests left out" if repeated else "")
+                            + f", {'written' if report.digest_changed else 'unchanged'})")
 
-    # 4. rewrite the website's pages from the whole store ('quarto render' renders them)
+    # 5. rewrite the website's pages from the whole store ('quarto render' renders them)
     if store.count():
-        site = publish_project(project, store=store)
+        site = publish_project(project, store=store, ranking=ranking)
         report.site, report.site_changed = site.out, site.changed
         report.lines.append(f"Site pages: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
     return report
@@ -129,6 +145,46 @@ def fetch_step(project: Project, store: Store, since: date, until: date, *, refr
     from .sources.arxiv_api import fetch
     return fetch(config.categories, query=config.query, since=since, until=until, refresh=refresh,
                  project=project, store=store, client=client, now=now)
+
+
+#: The columns `once` adds: the version and digest day of a paper's earlier listing.
+UPDATED_COLUMNS = ["previous_version", "previous_digest"]
+_DIGEST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+
+
+def published_before(folder: Path, day: date) -> pd.DataFrame:
+    """The papers the review's digests before `day` listed (``digests/YYYY-MM-DD.md``, read
+    back): id, the highest version listed (<NA> when unknown) and the day of that digest.
+    The digests are committed, so this survives a fresh clone."""
+    from .sources.digests import read_digest
+    rows = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        name = _DIGEST_NAME.match(path.name)
+        if name and date.fromisoformat(name[1]) < day:
+            listed = read_digest(path)
+            rows.append(pd.DataFrame({"id": listed["id"].astype(str), "version": listed["version"],
+                                      "day": name[1]}))
+    if not rows:
+        return pd.DataFrame({"id": pd.Series(dtype=str), "version": pd.Series(dtype="Int64"),
+                             "day": pd.Series(dtype=str)})
+    listed = pd.concat(rows, ignore_index=True).astype({"version": "Int64"})
+    return listed.sort_values(["version", "day"], na_position="first").drop_duplicates("id", keep="last")
+
+
+def once(papers: pd.DataFrame, listed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`papers` without those an earlier digest `listed` (see `published_before`), unless
+    arXiv has a newer version of them now: those stay, with the version and day of their
+    earlier listing (`UPDATED_COLUMNS`). Also returns how many were left out."""
+    earlier = listed.set_index("id")
+    before = earlier["version"].reindex(papers["id"]).to_numpy()
+    seen = papers["id"].isin(earlier.index).to_numpy()
+    version = papers["version"].astype("Int64").to_numpy()
+    newer = seen & ~pd.isna(before) & ~pd.isna(version)
+    newer[newer] = version[newer] > before[newer]
+    kept = ~seen | newer
+    out = papers.assign(previous_version=pd.array(np.where(newer, before, pd.NA), dtype="Int64"),
+                        previous_digest=np.where(newer, earlier["day"].reindex(papers["id"]).to_numpy(), None))
+    return out[kept].reset_index(drop=True), int((~kept).sum())
 
 
 def window_papers(store: Store, since: date, until: date, *,

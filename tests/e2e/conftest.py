@@ -84,6 +84,9 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         shutil.copy(REPO / name, root / name)
     for notebook in (REPO / "notebooks").glob("*.ipynb"):
         shutil.copy(notebook, root / "notebooks" / notebook.name)
+    from litscope.sample import load_sample
+    from litscope.store import Store
+    Store(data).add_papers(load_sample())     # the store 'make demo' fills; the notebooks only read it
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))

@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..errors import CurateError
-from ..schema import COLUMNS, normalize_text, papers_frame, validate_papers
+from ..schema import COLUMNS, missing, normalize_text, papers_frame, validate_papers
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -88,6 +88,8 @@ def find_duplicates(papers: pd.DataFrame, threshold: float = 0.6, *, certain_at:
         raise CurateError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     validate_papers(papers.drop_duplicates("id"))
     papers = papers.reset_index(drop=True)
+    if len(papers) < 2:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "certain" else object) for c in DUPLICATE_COLUMNS})
     titles, abstracts = _texts(papers)
     t_vec, a_vec = _vectors(titles, abstracts, method)
     pairs = {(i, j) for matrix in (t_vec, a_vec) for i, j, _ in _close_pairs(matrix, threshold)}
@@ -164,7 +166,7 @@ def _rank(paper: pd.Series) -> tuple[bool, int, int, str]:
     """Sort key, best copy first: an arXiv id, then the newest version, then the most
     fields, then the smallest id (so the choice never depends on row order)."""
     version = 0 if pd.isna(paper["version"]) else int(paper["version"])
-    filled = sum(not _missing(paper[c]) for c in COLUMNS)
+    filled = sum(not missing(paper[c]) for c in COLUMNS)
     return (not _is_arxiv(paper["id"]), -version, -filled, paper["id"])
 
 
@@ -174,7 +176,7 @@ def _merge_group(group: pd.DataFrame) -> dict:
     best = copies[0]
     record = {}
     for column in COLUMNS:
-        values = [c[column] for c in copies if not _missing(c[column])]
+        values = [c[column] for c in copies if not missing(c[column])]
         if column in _UNITED:
             record[column] = list(dict.fromkeys(v for value in values for v in value))
         else:
@@ -187,12 +189,6 @@ def _merge_group(group: pd.DataFrame) -> dict:
     record["merged_from"] = list(dict.fromkeys(c["id"] for c in copies[1:] if c["id"] != best["id"]))
     record["merged_sources"] = list(dict.fromkeys(c["source"] for c in copies))
     return record
-
-
-def _missing(value: object) -> bool:
-    if isinstance(value, list):
-        return not value
-    return value is None or value is pd.NA or value == "" or (np.isscalar(value) and pd.isna(value))
 
 
 def dedupe(papers: pd.DataFrame, threshold: float = 0.6, *,

@@ -24,7 +24,7 @@ import rispy
 from bibtexparser import model
 
 from ..errors import CurateError
-from ..schema import COLUMNS, LIST_COLUMNS, validate_papers
+from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
 __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "bibtex_entries", "to_bibtex", "to_ris", "to_csv",
            "neutralize_formulas", "write_csv"]
@@ -163,11 +163,6 @@ def _arxiv_id(paper: pd.Series) -> str | None:
     return None if paper["id"].startswith("h:") else paper["id"]
 
 
-def _present(value: object) -> bool:
-    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-                or value == "")
-
-
 def to_bibtex(papers: pd.DataFrame) -> str:
     """BibTeX entries: ``@article`` when a journal reference is known, else ``@misc`` with
     arXiv's eprint fields. Text is LaTeX-escaped; non-ASCII letters stay UTF-8 (biber and
@@ -193,13 +188,13 @@ def _bibtex_entries(papers: pd.DataFrame, *, abstracts: bool = True) -> list[mod
             "title": latex_escape(paper["title"]),
             "author": " and ".join(bibtex_author(a) for a in paper["authors"]),
             "year": _year(paper),
-            "journal": latex_escape(paper["journal_ref"]) if _present(paper["journal_ref"]) else None,
+            "journal": latex_escape(paper["journal_ref"]) if not missing(paper["journal_ref"]) else None,
             "eprint": arxiv,
             "archivePrefix": "arXiv" if arxiv else None,
-            "primaryClass": paper["primary_category"] if arxiv and _present(paper["primary_category"]) else None,
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
-            "url": paper["abs_url"] if _present(paper["abs_url"]) else None,
-            "abstract": latex_escape(paper["abstract"]) if abstracts and _present(paper["abstract"]) else None,
+            "primaryClass": paper["primary_category"] if arxiv and not missing(paper["primary_category"]) else None,
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
+            "url": paper["abs_url"] if not missing(paper["abs_url"]) else None,
+            "abstract": latex_escape(paper["abstract"]) if abstracts and not missing(paper["abstract"]) else None,
             "keywords": latex_escape(", ".join(paper["tags"])) if paper["tags"] else None,
         }
         entry_type = "article" if fields["journal"] else "misc"
@@ -227,22 +222,22 @@ def to_ris(papers: pd.DataFrame) -> str:
     records = []
     for _, paper in papers.iterrows():
         arxiv = _arxiv_id(paper)
-        journal = paper["journal_ref"] if _present(paper["journal_ref"]) else None
-        notes = [f"TL;DR: {paper['tldr']}" if _present(paper["tldr"]) else None,
-                 f"Comment: {paper['comment']}" if _present(paper["comment"]) else None,
-                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if _present(t)) or None]
+        journal = paper["journal_ref"] if not missing(paper["journal_ref"]) else None
+        notes = [f"TL;DR: {paper['tldr']}" if not missing(paper["tldr"]) else None,
+                 f"Comment: {paper['comment']}" if not missing(paper["comment"]) else None,
+                 " / ".join(t for t in (paper["topic"], paper["subtopic"]) if not missing(t)) or None]
         record = {
             "type_of_reference": "JOUR" if journal else "RPRT",
             "authors": [_ris_author(a) for a in paper["authors"]],
             "title": paper["title"],
-            "abstract": paper["abstract"] if _present(paper["abstract"]) else None,
+            "abstract": paper["abstract"] if not missing(paper["abstract"]) else None,
             "year": _year(paper),
             "date": paper["published"].strftime("%Y/%m/%d") if not pd.isna(paper["published"]) else None,
             "secondary_title": journal,
             "publisher": None if journal or not arxiv else "arXiv",
             "issn": None if journal or not arxiv else f"arXiv:{arxiv}",
-            "urls": [paper["abs_url"]] if _present(paper["abs_url"]) else [],
-            "doi": paper["doi"] if _present(paper["doi"]) else None,
+            "urls": [paper["abs_url"]] if not missing(paper["abs_url"]) else [],
+            "doi": paper["doi"] if not missing(paper["doi"]) else None,
             "keywords": list(paper["tags"]),
             "notes": [n for n in notes if n],
         }
@@ -320,7 +315,7 @@ def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO
     is given. Select first with `select_papers` (or any DataFrame filter)."""
     if format not in _WRITERS:
         raise CurateError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    validate_papers(papers, where="papers to export")
+    papers = conform_papers(papers, where="papers to export")
     text = _WRITERS[format](papers)
     if path_or_buffer is None:
         return text

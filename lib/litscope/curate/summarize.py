@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from ..config import LLMSettings
 from ..errors import LLMError
 from .llm import LLMClient, RequestFailed, endpoint_configured
-from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, validate_papers
+from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, conform_papers
 from ..store import Store
 
 #: Part of every cache key: change it whenever a prompt changes, so answers are asked anew.
@@ -205,7 +205,7 @@ def summarize(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
     `client` replaces the one made from `settings` (e.g. with another clock). Returns a copy
     of `papers` with the fields filled and an `LLMReport` in ``attrs["report"]``.
     """
-    papers = validate_papers(papers, where="papers to summarise").reset_index(drop=True)
+    papers = conform_papers(papers, where="papers to summarise").reset_index(drop=True)
     settings = client.settings if client else settings
     has_text = papers["abstract"].fillna("").str.strip() != ""
     source = papers["summary_source"]
@@ -242,7 +242,7 @@ def translate(papers: pd.DataFrame, settings: LLMSettings | None = None, store: 
     Translations a paper has are kept unless `force`. Needs an endpoint: there is no
     offline translation.
     """
-    papers = validate_papers(papers, where="papers to translate").reset_index(drop=True)
+    papers = conform_papers(papers, where="papers to translate").reset_index(drop=True)
     settings = client.settings if client else settings
     if client is None and not endpoint_configured(settings):
         env = settings.api_key_env if settings else "OPENAI_API_KEY"
@@ -386,7 +386,7 @@ def _finish(papers: pd.DataFrame, updates: dict[str, dict[str, Any]], store: Sto
             if name in CURATED_FIELDS:
                 changed.setdefault(pid, {})[name] = value
     if store is not None and changed:
-        store.update_many(changed)
+        store.update_many(changed, by_hand=False)   # a program wrote them, not a person
     report.failed = len(report.failures)
     papers.attrs["report"] = report
     return papers

@@ -27,7 +27,7 @@ from sklearn.svm import LinearSVC
 
 from ..config import load_yaml_model
 from ..errors import CurateError
-from ..schema import SUMMARY_FIELDS, normalize_text, validate_papers
+from ..schema import SUMMARY_FIELDS, conform_papers, normalize_text
 
 __all__ = ["Taxonomy", "load_taxonomy", "assign_taxonomy", "TopicSuggester", "cluster_topics",
            "paper_documents"]
@@ -146,7 +146,7 @@ def assign_taxonomy(papers: pd.DataFrame, taxonomy: Taxonomy | str | Path, *,
     nearest example. The best subtopic wins if it scores at least ``min_score``. Papers that
     already have a topic keep it unless `overwrite`.
     """
-    validate_papers(papers)
+    papers = conform_papers(papers)
     if not isinstance(taxonomy, Taxonomy):
         taxonomy = load_taxonomy(taxonomy)
     leaves = taxonomy.leaves()
@@ -240,7 +240,7 @@ class TopicSuggester:
 
     def fit(self, papers: pd.DataFrame) -> "TopicSuggester":
         """Learn from the papers that have a topic; the others are ignored."""
-        validate_papers(papers)
+        papers = conform_papers(papers)
         known = papers[papers["topic"].notna()]
         keys = list(zip(known["topic"], known["subtopic"].astype(object).where(known["subtopic"].notna(), None)))
         counts = pd.Series(keys, dtype=object).value_counts()
@@ -288,7 +288,7 @@ def cluster_topics(papers: pd.DataFrame, k: int = 8, *, method: Literal["nmf", "
                    n_terms: int = 4, random_state: int = 0) -> pd.DataFrame:
     """Group papers into `k` clusters for a first look; adds `cluster` (0..k-1) and
     `cluster_label` (the cluster's top terms, e.g. ``"quantization, kv cache, ..."``)."""
-    validate_papers(papers)
+    papers = conform_papers(papers)
     if method not in ("nmf", "kmeans"):
         raise CurateError(f"method must be 'nmf' or 'kmeans', not {method!r}")
     if not 2 <= k <= len(papers):

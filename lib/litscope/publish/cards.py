@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import validate_papers
+from ..schema import conform_papers
 from .markdown import byline, html_text, one_line, paper_url, present
 
 _CARD = ('<div class="litscope-card" style="border:1px solid #ddd;border-radius:6px;'
@@ -65,5 +65,4 @@ def show(papers: pd.DataFrame, limit: int = 20) -> PaperCards:
     """Papers (the first `limit`) as cards: title linked to arXiv, authors, category, date,
     score when scored, TL;DR or abstract, tags. The last expression of a cell displays them,
     in JupyterLab and on a page of the review's website (e.g. ``review.qmd``)."""
-    validate_papers(papers, where="papers to show")
-    return PaperCards(papers, limit)
+    return PaperCards(conform_papers(papers, where="papers to show"), limit)

@@ -21,7 +21,8 @@ from markupsafe import Markup
 from ..config import parse_day
 from ..errors import PublishError
 from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
-from ..schema import SUMMARY_FIELDS, validate_papers
+from ..errors import LitscopeError
+from ..schema import SUMMARY_FIELDS, conform_papers, missing, split_arxiv_id
 
 DigestFormat = Literal["daily", "bot"]
 FORMATS: tuple[str, ...] = ("daily", "bot")
@@ -62,25 +63,32 @@ def _environment() -> Environment:
 
 def _value(value: Any) -> Any:
     """None for the missing values pandas uses (None, NaN, NA, NaT, "")."""
-    if isinstance(value, list):
-        return value
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return value if str(value).strip() else None
+    return value if isinstance(value, list) or not missing(value) else None
 
 
-def _url(paper: dict[str, Any]) -> Markup:
-    """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``."""
-    return paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
+def _url(paper: dict[str, Any], versioned: bool = False) -> Markup:
+    """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``; with
+    `versioned`, for an arXiv paper of a known version, a link to that version, so that a
+    daily digest records which version it listed (`litscope.update.once` reads it back)."""
+    url = paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
+    version = paper.get("version")
+    if versioned and version is not None and not str(paper["id"]).startswith("h:"):
+        try:
+            listed = split_arxiv_id(str(url))
+        except LitscopeError:
+            listed = None
+        if listed != (paper["id"], int(version)):
+            url = safe_url(f"https://arxiv.org/abs/{paper['id']}v{int(version)}") or url
+    return url
 
 
-def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
+def _record(row: dict[str, Any], number: int, versioned: bool = False) -> dict[str, Any]:
     paper = {k: _value(v) for k, v in row.items()}
     score = paper.get("score") if paper.get("score") is not None else paper.get("external_score")
     version = paper.get("version")
     source = paper.get("summary_source") or "litscope"
     return {
-        "number": number, "title": paper["title"], "url": _url(paper), "authors": paper["authors"],
+        "number": number, "title": paper["title"], "url": _url(paper, versioned), "authors": paper["authors"],
         "primary_category": paper["primary_category"], "tldr": paper["tldr"],
         "details": [(SUMMARY_LABELS.get(f, f.capitalize()), paper[f]) for f in _DETAILS if paper[f]],
         "published": paper["published"].strftime("%Y-%m-%d") if paper["published"] is not None else None,
@@ -89,7 +97,18 @@ def _record(row: dict[str, Any], number: int) -> dict[str, Any]:
         "abstract": paper["abstract"] or "(no abstract)",
         "summary": paper["summary"] or _structured_summary(paper),
         "summary_source": source.removeprefix("llm:"),
+        "updated": _updated(paper),
     }
+
+
+def _updated(paper: dict[str, Any]) -> str | None:
+    """"new version v3 (v2 was in the digest of 2025-12-04)" for a paper an earlier digest
+    listed (`litscope.update.once` adds the columns), else None."""
+    before, day = paper.get("previous_version"), paper.get("previous_digest")
+    if before is None or day is None:
+        return None
+    now = f"v{paper['version']}" if paper.get("version") is not None else "a new version"
+    return f"new version {now} (v{before} was in the digest of {day})"
 
 
 def _structured_summary(paper: dict[str, Any]) -> str | None:
@@ -99,7 +118,12 @@ def _structured_summary(paper: dict[str, Any]) -> str | None:
 
 
 def _order(papers: pd.DataFrame) -> pd.DataFrame:
-    """Best first when scored (by litscope, else by the digest imported), else newest first."""
+    """In the ranking's order when ranked (excluded papers last), best first when scored (by
+    litscope, else by the digest imported), else newest first."""
+    if "rank" in papers and "excluded" in papers and papers["score"].notna().any():
+        ranked = papers.assign(_excluded=papers["excluded"].fillna(True).astype(bool))
+        return ranked.sort_values(["_excluded", "rank", "score", "id"], ascending=[True, True, False, True],
+                                  na_position="last").drop(columns="_excluded")
     for column in ("score", "external_score"):
         if column in papers and papers[column].notna().any():
             return papers.sort_values([column, "id"], ascending=[False, True], na_position="last")
@@ -126,7 +150,7 @@ def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title
     """Digest markdown of `papers` in `format` (``daily`` or ``bot``), best first when scored."""
     if format not in FORMATS:
         raise PublishError(f"unknown digest format {format!r}; use one of {', '.join(FORMATS)}")
-    validate_papers(papers, where="papers for the digest")
+    papers = conform_papers(papers, where="papers for the digest")
     ordered = _order(papers).reset_index(drop=True)
     env = _environment()
     if format == "bot":
@@ -145,6 +169,6 @@ def render_digest(papers: pd.DataFrame, format: DigestFormat = "daily", *, title
         rows = []
         for row in ordered[ordered["_section"] == name].to_dict("records"):
             number += 1
-            rows.append(_record(row, number))
+            rows.append(_record(row, number, versioned=True))   # its link says the version
         groups.append({"name": Markup(name), "papers": rows})
     return env.get_template("digest/daily.md.j2").render(groups=groups)

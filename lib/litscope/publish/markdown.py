@@ -24,10 +24,11 @@ import unicodedata
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
-import pandas as pd
 import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from ..schema import missing
 
 #: How pages and digests label the structured summary fields.
 SUMMARY_LABELS = {"tldr": "TL;DR", "motivation": "Motivation", "problem": "Problem",
@@ -179,9 +180,7 @@ def paper_url(paper: Mapping[str, Any]) -> Markup | None:
 
 def present(value: Any) -> bool:
     """Whether a field holds something: not None, NA, NaN, NaT, blank or an empty list."""
-    if isinstance(value, (list, tuple)):
-        return bool(value)
-    return value is not None and value is not pd.NA and value == value and str(value).strip() != ""
+    return not missing(value)
 
 
 def byline(authors: Iterable[str], limit: int = 3) -> str:

@@ -37,7 +37,9 @@ from matplotlib.figure import Figure
 from ..config import Project, SiteSettings
 from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
-from ..schema import SUMMARY_FIELDS, validate_papers
+from ..schema import SUMMARY_FIELDS, conform_papers
+from ..score.engine import Scorer
+from ..score.ranking import describe_profile
 from ..store import Store
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
@@ -45,7 +47,9 @@ from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, f
 
 #: The file that marks a folder as litscope's pages and lists what it wrote.
 MANIFEST = ".litscope-pages.json"
-#: The front page's listing, for ``metadata-files:`` in the project's ``index.qmd``.
+#: The front page's listing, for ``metadata-files:`` in the project's ``index.qmd``; its
+#: ``description`` (shown under the front page's title) says what is listed, or that
+#: nothing is yet and how to get papers.
 LISTING_FILE = "_listing.yml"
 #: Custom listing fields every paper page carries (Quarto reads them from front matter).
 LISTING_FIELDS = ["date", "title", "subtitle", "byline", "categories", "description", "score"]
@@ -55,7 +59,7 @@ _STAGING_SUFFIX = re.compile(r"(\d+)-[0-9a-f]{8}(?:-old)?")
 QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (litscope[publish]) on a "
                "connected machine or from https://quarto.org/docs/get-started/, then run "
                "'litscope publish --render' in {root} (it runs 'quarto render' with this Python, "
-               "which the notebooks need)")
+               "which the pages' code needs)")
 _EXPLAIN_COLUMNS = {"term": "Term", "field": "Field", "matches": "Matches", "weight": "Weight",
                     "field_weight": "Field weight", "contribution": "Contribution"}
 _KIND_NAMES = {"papers": ("paper page", "paper pages"), "topics": ("topic page", "topic pages"),
@@ -163,14 +167,14 @@ def paper_categories(papers: pd.DataFrame, most: int = 40) -> list[list[str]]:
 def score_papers(papers: pd.DataFrame, profile: Any = None,
                  scorer: Any = None) -> tuple[pd.DataFrame, Any]:
     """`papers` with `score`, `rank` and `excluded` from `scorer` (fitted from `profile` if
-    needed), and the scorer; `papers` unchanged without either."""
+    needed), and the scorer; `papers` unchanged without either. A scorer fitted on more
+    papers (the review's ranking of its whole store) gives these papers their place in it."""
     if scorer is None and profile is not None and len(papers):
         from ..score.engine import Scorer
         scorer = Scorer(profile).fit(papers)
     if scorer is None:
         return papers, None
-    scores = scorer.score()
-    scores = scores[[c for c in ("id", "score", "rank", "excluded") if c in scores]]
+    scores = scorer.score(columns=["id"])
     merged = papers.drop(columns=[c for c in scores if c != "id" and c in papers])
     return merged.merge(scores, on="id", how="left"), scorer
 
@@ -265,9 +269,10 @@ class _SiteWriter:
 
     def __init__(self, root: Path, papers: pd.DataFrame, *, settings: SiteSettings, feed: bool,
                  listing_prefix: str, scorer: Any, notes: Mapping[str, str], corpus: pd.DataFrame,
-                 how: str, profile: Any):
+                 how: str, profile: Any, described: Any):
         self.root, self.settings, self.feed, self.listing_prefix = root, settings, feed, listing_prefix
         self.scorer, self.notes, self.corpus, self.how, self.profile = scorer, notes, corpus, how, profile
+        self.described = described
         self.env = _environment()
         self.scored = "score" in papers and papers["score"].notna().any()
         self.pages: dict[str, list[str]] = {"papers": [], "topics": [], "days": [], "methods": []}
@@ -320,12 +325,23 @@ class _SiteWriter:
         self.write_methods()
 
     def write_listing(self) -> None:
-        """The front page's listing of every paper page (``index.qmd`` reads it); without
-        papers, no listing (Quarto warns of one that lists nothing)."""
-        meta = {"listing": _listing(f"{self.listing_prefix}papers/*.qmd", scored=self.scored,
-                                    feed=self.feed, categories=True, listing_id="papers")
-                } if len(self.papers) else {}
-        (self.root / LISTING_FILE).write_text(metadata_yaml(meta), encoding="utf-8")
+        """The front page's listing of every paper page (``index.qmd`` reads it) and a line
+        saying what it lists; without papers, no listing (Quarto warns of one that lists
+        nothing) but a line saying how to get some."""
+        if len(self.papers):
+            status = (f"{len(self.papers)} of the {len(self.corpus)} papers in the review's store, "
+                      f"{'in the ranking the Methods page describes' if self.scored else 'newest first'}.")
+        elif len(self.corpus):
+            status = (f"None of the {len(self.corpus)} papers in the review's store is published yet: "
+                      f"the Methods page says how papers are chosen (site.curate in litscope.yml).")
+        else:
+            status = ("No papers yet: the review's store is empty. Import digests (litscope import FILE) "
+                      "or fetch from arXiv (litscope fetch), then render the site again.")
+        meta: dict[str, Any] = {"description": status}
+        if len(self.papers):
+            meta["listing"] = _listing(f"{self.listing_prefix}papers/*.qmd", scored=self.scored,
+                                       feed=self.feed, categories=True, listing_id="papers")
+        (self.root / LISTING_FILE).write_text(metadata_yaml(trusted(meta)), encoding="utf-8")
 
     def _paper_meta(self, row: dict[str, Any]) -> dict[str, Any]:
         meta: dict[str, Any] = {"title": row["title"]}
@@ -479,7 +495,7 @@ class _SiteWriter:
         self.write("methods", "methods.qmd", "methods.qmd.j2",
                    front_matter=front_matter({"title": Markup("Methods"), "toc": True}),
                    n_papers=len(self.corpus), selection=selection, scored=self.scored,
-                   profile=profile_settings(self.profile),
+                   profile=self.described.lines() if self.described is not None else [],
                    terms=markdown_table(terms.to_dict("records"), {c: c.capitalize() for c in terms})
                    if terms is not None and len(terms) else None,
                    figures=figures)
@@ -499,23 +515,6 @@ def _plot_categories(papers: pd.DataFrame, top: int = 15) -> Axes:
     ax.set_ylabel("papers")
     ax.tick_params(axis="x", labelrotation=60 if len(counts) > 6 else 0)
     return ax
-
-
-def profile_settings(profile: Any) -> list[str]:
-    """Sentences on the profile's settings besides its terms (field weights, decay, blend)."""
-    if profile is None:
-        return []
-    weights = ", ".join(f"{k} {v:g}" for k, v in profile.field_weights.model_dump().items())
-    lines = [f"Profile: {one_line(profile.name or 'unnamed')}. Field weights: {weights}; term "
-             f"frequency: {profile.tf}."]
-    if profile.half_life_days:
-        lines.append(f"Scores halve every {profile.half_life_days:g} days after submission.")
-    if profile.alpha:
-        lines.append(f"A model learned from the include/exclude labels gives {profile.alpha:.0%} of "
-                     f"the score.")
-    if profile.min_score is not None:
-        lines.append(f"Papers scoring below {profile.min_score:g} are not among the highest-scoring ones.")
-    return lines
 
 
 def profile_table(profile: Any) -> pd.DataFrame | None:
@@ -626,13 +625,16 @@ def _put_in_place(staging: Path, out: Path, old: list[str]) -> int:
 
 
 def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings | None = None,
-               profile: Any = None, scorer: Any = None, labels: pd.DataFrame | None = None,
+               profile: Any = None, scorer: Any = None, ranking: Any = None,
+               labels: pd.DataFrame | None = None,
                notes: pd.DataFrame | Mapping[str, str] | None = None, site_url: str | None = None,
                listing_prefix: str | None = None, check: bool = True) -> SiteReport:
     """Write the pages of the curated `papers` into the folder `out` of a Quarto website.
 
-    Papers are scored with `scorer` (or a `Scorer` fitted from `profile`), or by a `score`
-    column they carry; `settings.curate` picks the published ones. The folder gets a page
+    Papers are ranked by `ranking` (a fitted `litscope.score.ranking.Ranking`: the review's
+    profile, learned model and similarity, which the methods page describes), or scored with
+    `scorer` or `profile` alone, or by a `score` column they carry; `settings.curate` picks
+    the published ones. The folder gets a page
     per paper, per topic and per day, a methods page with figures, and the front page's
     listing (`LISTING_FILE`, whose paths start with `listing_prefix`: the folder's name and
     a slash, for an ``index.qmd`` beside it). The listing has an RSS feed when the website
@@ -640,8 +642,17 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     schema. The folder is replaced whole, atomically where the system allows it.
     """
     started = time.perf_counter()
-    validate_papers(papers, where="papers to publish")
+    papers = conform_papers(papers, where="papers to publish")
     settings = settings or SiteSettings()
+    if ranking is None and scorer is None and profile is not None and len(papers):
+        from ..score.ranking import Ranking
+        ranking = Ranking(profile).fit(papers)
+    described = None
+    if ranking is not None:
+        scorer, profile, described = ranking.scorer_, ranking.profile, ranking.describe()
+    elif isinstance(scorer, Scorer):        # a scorer alone: what it was given is all we know
+        described = describe_profile(scorer.profile, scorer.n_papers_, learned_error=None
+                                     if scorer._learned is not None else "no labels were given to learn from")
     frame, scorer = score_papers(papers, profile, scorer)
     chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     if isinstance(notes, pd.DataFrame):
@@ -660,7 +671,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     try:
         writer = _SiteWriter(staging, chosen, settings=settings, feed=bool(settings.feed and site_url),
                              listing_prefix=prefix, scorer=scorer, notes=notes or {}, corpus=frame,
-                             how=how, profile=profile)
+                             how=how, profile=profile, described=described)
         writer.build()
         if check:
             from .quarto_schema import check_site
@@ -688,18 +699,24 @@ def quarto_config(root: Path, section: str) -> dict[str, Any]:
 
 
 def publish_project(project: Project, *, out: str | Path | None = None, store: Store | None = None,
-                    allow_empty: bool = False) -> SiteReport:
-    """Write the review project's pages from its store, profile and ``site:`` settings into
-    its pages folder (``site.out``), or into `out`. An empty store is an error unless
+                    ranking: Any = None, allow_empty: bool = False) -> SiteReport:
+    """Write the review project's pages from its store, in its ranking (`ranking`, fitted
+    on the store's papers, or ``project.ranking()``), with its ``site:`` settings into its
+    pages folder (``site.out``), or into `out`. An empty store is an error unless
     `allow_empty` (Quarto's pre-render step), which writes the pages of no papers."""
-    store = store or Store(project.data_dir)
+    store = store or project.store()
     papers = store.papers()
     if papers.empty and not allow_empty:
         raise PublishError(f"the store {store.path} holds no papers: import a digest ('litscope "
                            f"import') or fetch ('litscope fetch') first")
     settings = project.config.site
     target = Path(out) if out is not None else project.path(settings.out)
+    if ranking is None and len(papers):
+        ranking = project.ranking(store)
+        if ranking is not None:
+            ranking.fit(papers)
     report = build_site(papers, target, settings=settings, profile=project.profile(),
+                        ranking=ranking if len(papers) else None,
                         labels=store.labels(), notes=store.notes(),
                         site_url=quarto_config(project.root, "website").get("site-url"),
                         listing_prefix=None if out is not None else f"{Path(settings.out).as_posix()}/")
@@ -722,7 +739,7 @@ def find_quarto() -> str | None:
 
 def render_project(root: str | Path, quarto: str | None = None) -> Path:
     """Run ``quarto render`` in the review project `root` (its pre-render step writes the
-    pages; its notebooks run on this Python unless $QUARTO_PYTHON says otherwise); returns
+    pages; the code of its .qmd pages runs on this Python unless $QUARTO_PYTHON says otherwise); returns
     the rendered ``_site`` folder."""
     root = Path(root)
     quarto = quarto or find_quarto()

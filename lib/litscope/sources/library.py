@@ -345,6 +345,7 @@ class LibraryImport:
     fetched: int = 0
     not_fetched: list[str] = field(default_factory=list)
     fetch_error: str | None = None
+    kept: Path | None = None   # where the review project keeps the library
 
     def summary(self) -> str:
         c, m = self.counts, self.matched
@@ -359,6 +360,9 @@ class LibraryImport:
             lines.append(f"  {len(self.not_fetched)} arXiv id(s) not in the store{why}: "
                          f"{', '.join(self.not_fetched[:5])}{' ...' if len(self.not_fetched) > 5 else ''}"
                          " -- their own title and abstract count")
+        if self.kept is not None:
+            lines.append(f"  kept in the review project as {self.kept.parent.name}/{self.kept.name} "
+                         f"(commit it: a clone of the review gets the library back)")
         return "\n".join(lines)
 
 
@@ -392,10 +396,21 @@ def import_library(store: Any, path: str | Path, *, name: str | None = None,
     """Import a library export into the store's collection `name` (default: the file's
     stem): items matched to the store's papers, arXiv papers the store lacks fetched with
     `fetch` (ids -> papers; e.g. `litscope.sources.arxiv_api.fetch_ids`), and the collection
-    made to hold exactly these items. The file is read completely before the store changes."""
+    made to hold exactly these items. The file is read completely before the store changes.
+    When the store belongs to a review project, the items are also kept in the project
+    (``library/<name>.jsonl``, see `save_library`), so that a clone of the review has them."""
     path = Path(path)
     items = read_library(path, format, collection=zotero_collection)
-    collection = name or path.stem
+    result = add_library(store, items, name or path.stem, fetch=fetch)
+    result.format = items.attrs.get("format", format or "")
+    result.kept = save_library(store, result.collection)
+    return result
+
+
+def add_library(store: Any, items: pd.DataFrame, collection: str, *,
+                fetch: Fetcher | None = None) -> LibraryImport:
+    """Make the store's `collection` hold exactly `items` (as `read_library` gives them),
+    matched to the store's papers, the arXiv papers it lacks fetched with `fetch`."""
     papers = store.papers()
     missing = sorted({i for i in items["arxiv_id"].dropna() if i not in set(papers["id"])})
     fetched, not_fetched, fetch_error = 0, missing, None
@@ -418,9 +433,75 @@ def import_library(store: Any, path: str | Path, *, name: str | None = None,
     items["added"] = [a if isinstance(a, str) else b if isinstance(b, str) else now
                       for a, b in zip(items["added"], items["item_key"].map(before))]
     counts = store.replace_library(collection, items)
-    return LibraryImport(collection=collection, format=items.attrs.get("format", format or ""),
-                         counts=counts, matched=how.value_counts().to_dict(), fetched=fetched,
+    return LibraryImport(collection=collection, format="", counts=counts,
+                         matched=how.value_counts().to_dict(), fetched=fetched,
                          not_fetched=not_fetched, fetch_error=fetch_error)
+
+
+# -- the library in the review project -------------------------------------------------------
+#: The project folder that keeps the imported libraries, one JSON Lines file each.
+LIBRARY_FOLDER = "library"
+
+
+def _library_file(root: Path, collection: str) -> Path:
+    from ..decisions import reviewer_slug     # the same safe file names
+    return root / LIBRARY_FOLDER / f"{reviewer_slug(collection)}.jsonl"
+
+
+def save_library(store: Any, collection: str) -> Path | None:
+    """Keep the store's `collection` in its review project as ``library/<name>.jsonl`` (one
+    item a line, sorted by key: diff-friendly); None for a store outside a project."""
+    root = getattr(store.decisions, "root", None)
+    if root is None:
+        return None
+    items = store.library(collection)
+    lines = [json.dumps({"collection": collection, **{c: _plain(item[c]) for c in ITEM_COLUMNS}},
+                        ensure_ascii=False) for item in items.to_dict("records")]
+    path = _library_file(root, collection)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in sorted(lines)), encoding="utf-8")
+    return path
+
+
+def drop_library(store: Any, collection: str) -> int:
+    """Remove a library from the store and from its review project; how many items went."""
+    removed = store.remove_library(collection)
+    root = getattr(store.decisions, "root", None)
+    if root is not None:
+        _library_file(root, collection).unlink(missing_ok=True)
+    return removed
+
+
+def restore_libraries(store: Any, *, fetch: Fetcher | None = None) -> list[LibraryImport]:
+    """Import again every library the store's review project keeps (``library/*.jsonl``):
+    a fresh clone's store gets the libraries the review was made with."""
+    root = getattr(store.decisions, "root", None)
+    folder = None if root is None else root / LIBRARY_FOLDER
+    if folder is None or not folder.is_dir():
+        return []
+    results = []
+    for path in sorted(folder.glob("*.jsonl")):
+        try:
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ImportFormatError(f"{path}: not a library kept by litscope ({exc})") from None
+        for collection, group in pd.DataFrame(rows).groupby("collection", sort=True):
+            items = group.reindex(columns=list(ITEM_COLUMNS)).astype(object).where(group.notna(), None)
+            items["authors"] = [a if isinstance(a, list) else [] for a in items["authors"]]
+            items["year"] = items["year"].astype("Int64")
+            result = add_library(store, items.reset_index(drop=True), str(collection), fetch=fetch)
+            result.format, result.kept = "kept", path
+            results.append(result)
+    return results
+
+
+def _plain(value: Any) -> Any:
+    """A library value as JSON holds it (None for missing, ints for years)."""
+    if isinstance(value, list):
+        return value
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return int(value) if pd.api.types.is_integer(value) else value
 
 
 # -- the library as labels and as papers -----------------------------------------------------

@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
-from ..errors import LearnError, LitscopeError
+from ..errors import LitscopeError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..score.profile import FIELDS, Profile, Term, load_profile, save_profile
-from ..score.engine import Scorer
+from ..score.ranking import Ranking
 from ..schema import take_rows
 from ..store import LABELS, Store
 from .debounce import Debouncer
@@ -105,17 +105,20 @@ class Explorer:
             profile_path = profile_path or profile
             profile = load_profile(profile)
         self.profile_path = Path(profile_path) if profile_path else None
-        if isinstance(store_or_papers, pd.DataFrame):
+        store = store_or_papers if isinstance(store_or_papers, Store) else None
+        if store is None:
             self.papers = store_or_papers.reset_index(drop=True).copy()
             self.store: Store | _Memory = _Memory(self.papers)
             self._table: pa.Table | None = None
-            self.scorer = Scorer(profile).fit(self.papers)
         else:       # a store's papers as Arrow data, shared by the scorer and the table
             self._table = store_or_papers.table()
             self.papers = self._table.to_pandas(types_mapper=pd.ArrowDtype)
             self.papers["tags"] = pd.Series(self._table["tags"].to_pylist(), dtype=object)
             self.store = store_or_papers
-            self.scorer = Scorer(profile).fit(self._table)
+        # the review's ranking: the order the site and the digest have, until you change it
+        self.ranking = Ranking(profile, store=store, now=now).fit(
+            self.papers if self._table is None else self._table, frame=self.papers)
+        self.scorer = self.ranking.scorer_
         self._now = now
         self._lock = threading.RLock()
         self._quiet = False                      # True while widgets are set from code
@@ -135,7 +138,7 @@ class Explorer:
         self._summary, self._message = "", ("", False)
         self._learned: Learned | None = None     # the latest fit of the learned model
         self._want_suggestions = False           # show suggestions when the next fit lands
-        self._similarity_note = self._add_similarity(store_or_papers)
+        self._similarity_note = self._describe_similarity()
         self._build(top_n, plots)
         self._rerank = Debouncer(self._refresh, debounce, self._report)
         self.relearner = self._relearner(store_or_papers, background=debounce > 0)
@@ -314,18 +317,13 @@ class Explorer:
         self._rerank()
 
     # -- learning ----------------------------------------------------------------------------
-    def _add_similarity(self, source: Store | pd.DataFrame) -> str:
-        """Give the scorer the profile's similarity to the library (a store's); say how it went."""
+    def _describe_similarity(self) -> str:
+        """What the ranking's similarity to the library does, for the slider's tooltip."""
         settings = self.scorer.profile.similarity
         if settings is None:
             return "add 'similarity:' to the profile to score by similarity to your library"
-        if not isinstance(source, Store):
-            return "similarity to the library needs an Explorer over a store"
-        from ..score.similarity import store_similarity
-        try:
-            self.scorer.set_similarity(store_similarity(source, self.papers, settings, now=self._now))
-        except LitscopeError as exc:
-            return f"similarity: {exc}"
+        if self.ranking.similarity_error_:
+            return f"similarity: {self.ranking.similarity_error_}"
         return f"similarity to your library ({settings.representation}, top {settings.top_k})"
 
     def _relearner(self, source: Store | pd.DataFrame, background: bool) -> Relearner:
