@@ -53,7 +53,8 @@ def yaml_scalar(value: Any) -> str:
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("litscope", "templates/project"), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      comment_start_string="{##", comment_end_string="##}")  # Pandoc writes {#id}
     env.filters["yaml"] = yaml_scalar
     return env
 
