@@ -199,9 +199,9 @@ def shown_papers(papers: pd.DataFrame, chosen: pd.DataFrame, record: pd.DataFram
     scored_on = [str(record.at[i, "at"])[:10] or None if done else None for i, done in zip(shown["id"], recorded)]
     shown = shown.assign(day=days, score=score, why=pd.Series(why, index=shown.index, dtype=object),
                          scored_on=scored_on, recorded=recorded)
-    undated = shown["day"] == UNDATED
-    ordered = pd.concat([shown[~undated].sort_values(["day", "score"], ascending=[False, False],
-                                                     na_position="last", kind="stable"), shown[undated]])
+    ordered = shown.assign(undated=shown["day"] == UNDATED).sort_values(
+        ["undated", "day", "score"], ascending=[True, False, False], na_position="last", kind="stable")
+    ordered = ordered.drop(columns="undated")
     return ordered.reset_index(drop=True)
 
 
