@@ -43,10 +43,11 @@ def test_anchors_are_stable_valid_ids():
     assert re.fullmatch(r"paper-[a-z0-9-]+", paper_anchor("h:00ab12cd34ef5678"))
 
 
-def test_a_paper_without_a_date_goes_to_the_page_of_undated_papers():
+def test_a_paper_without_a_date_goes_to_the_day_it_was_stored_else_to_the_undated_page():
     papers = _papers(1, 2)
     papers.loc[1, "published"] = pd.NaT
     assert archive_days(papers).tolist() == ["2025-01-01", "undated"]
+    assert archive_days(papers, {papers["id"][1]: "2025-03-04T05:06:07+00:00"}).tolist() == ["2025-01-01", "2025-03-04"]
 
 
 def test_a_new_day_adds_its_page_and_rewrites_no_other_day(tmp_path):

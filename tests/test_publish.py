@@ -256,7 +256,7 @@ def test_front_page_lists_the_newest_days_a_bounded_number(site):
     listing = meta["listing"]
     assert listing["contents"] == "curated/days/????-??-??.qmd"   # relative to index.qmd beside the folder
     assert listing["sort"] == "date desc" and listing["max-items"] == 14 and "feed" not in listing
-    assert meta["description"] == "4 papers chosen from the 6 the review screened; the newest were submitted on 2025-12-02."
+    assert meta["description"] == "4 papers chosen from the 6 the review screened; the newest are of 2025-12-02."
 
 
 def test_a_day_page_holds_its_papers_best_first_as_sections(site):

@@ -73,3 +73,13 @@ def test_the_website_shows_recorded_papers_as_recorded_and_todays_picks_as_they_
     assert shown_papers(papers, chosen, record, labels)["id"].tolist() == ["2512.00001", "2512.00000"]
     included = shown_papers(papers, chosen, record, labels, settings=SiteSettings(curate="include"))
     assert included["id"].tolist() == ["2512.00000"]
+
+
+def test_a_paper_without_a_date_is_shown_on_the_day_the_review_first_saw_it_after_that_days_dated_ones():
+    papers = _papers()
+    papers.loc[0, "published"] = pd.NaT                        # the best paper has no date
+    chosen, _ = select_papers(papers, SiteSettings(top_n=5, per_day=0))
+    shown = shown_papers(papers, chosen, first_seen={"2512.00000": "2025-12-02T23:00:00+00:00"})
+    assert shown["id"].tolist() == ["2512.00001", "2512.00003", "2512.00000", "2512.00002", "2512.00004"]
+    assert shown.set_index("id").at["2512.00000", "day"] == "2025-12-02"
+    assert shown_papers(papers, chosen)["id"].tolist()[-1] == "2512.00000"   # unknown: the undated page, last

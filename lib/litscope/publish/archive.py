@@ -18,6 +18,7 @@ sections, and what a render needs around them (see benchmarks/PUBLISH-DESIGN.md)
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from collections import Counter
@@ -65,10 +66,15 @@ def paper_anchor(paper_id: str) -> str:
     return "paper-" + re.sub(r"[^A-Za-z0-9]+", "-", paper_id).strip("-")
 
 
-def archive_days(papers: pd.DataFrame) -> pd.Series:
-    """Each paper's day in the archive (``YYYY-MM-DD``): its first submission day, else
-    `UNDATED` (a page of its own, last in the archive: an undated paper is never news)."""
-    return papers["published"].dt.strftime("%Y-%m-%d").fillna(UNDATED).astype(object)
+def archive_days(papers: pd.DataFrame, first_seen: Mapping[str, Any] | None = None) -> pd.Series:
+    """Each paper's day in the archive (``YYYY-MM-DD``): its first submission day, else the
+    day litscope first stored it (`first_seen`: id -> timestamp; such papers come after
+    the day's dated ones), else `UNDATED` (a page of its own, last in the archive)."""
+    day = papers["published"].dt.strftime("%Y-%m-%d")
+    if first_seen:
+        seen = pd.to_datetime(papers["id"].map(first_seen), utc=True, errors="coerce")
+        day = day.fillna(seen.dt.strftime("%Y-%m-%d"))
+    return day.fillna(UNDATED).astype(object)
 
 
 def section_href(paper_id: str, day: str) -> str:
@@ -101,6 +107,8 @@ def _details(paper: Mapping[str, Any], topics: list[tuple[str, str]]) -> str:
         links.append(html_text(paper["primary_category"]))
     if present(paper["published"]):
         links.append("submitted " + paper["published"].strftime("%Y-%m-%d"))
+    elif paper.get("day", UNDATED) != UNDATED:
+        links.append(f"no submission date (first seen {paper['day']})")
     if present(paper["doi"]):
         links.append("DOI " + html_text(paper["doi"]))
     if links:
@@ -244,17 +252,28 @@ def _day_page(day: str, members: list[dict[str, Any]], cites: Mapping[str, tuple
                               topics=topics.get(paper["id"], []), note=notes.get(paper["id"], ""),
                               methods=methods)
                 for paper in members]
-    n = f"{len(members)} paper{'s' if len(members) != 1 else ''}"
+    dated = sum(present(p["published"]) for p in members)
     categories = Counter(p["primary_category"] for p in members if present(p["primary_category"]))
     about = f" ({', '.join(f'{c}: {k}' for c, k in categories.most_common(4))})" if categories else ""
     titles = "; ".join(_shorten(p["shown"], 90) for p in members[:3]) + ("; …" if len(members) > 3 else "")
-    said = (f"{n} submitted to arXiv on {day}{about}, best first: " if day != UNDATED
-            else f"{n} whose source gave no submission date{about}, best first: ")
+    said = (f"{_n(len(members))} submitted to arXiv on {day}" if dated == len(members) and day != UNDATED
+            else f"{_n(len(members))} without a submission date" if day == UNDATED
+            else f"{_n(dated)} submitted to arXiv on {day} and {_n(len(members) - dated)} without a date that "
+                 f"the review first saw then" if dated else f"{_n(len(members))} without a submission date that "
+                 f"the review first saw on {day}")
     meta = {"title": Markup(f"Papers of {day}" if day != UNDATED else "Papers without a date"),
-            "description": said + titles, "toc": True, "toc-depth": 2, "toc-title": Markup("Papers")}
+            "description": f"{said}{about}, best first: {titles}", "toc": True, "toc-depth": 2,
+            "toc-title": Markup("Papers")}
     if day != UNDATED:
         meta["date"] = Markup(day)
-    return f"{front_matter(meta)}\n\n" + "\n\n".join(sections) + "\n"
+    how = f" ([how they were chosen](../{methods}#how-papers-were-chosen))" if methods else ""
+    intro = f"{escape_markdown(f'The papers of {day}' if day != UNDATED else 'The papers without a date')} " \
+            f"the review chose, best first{how}."
+    return f"{front_matter(meta)}\n\n{intro}\n\n" + "\n\n".join(sections) + "\n"
+
+
+def _n(count: int) -> str:
+    return f"{count} paper{'s' if count != 1 else ''}"
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -338,8 +357,9 @@ def write_feed(papers: pd.DataFrame, site_url: str, path: str | Path, *, title: 
                limit: int = FEED_ITEMS) -> bool:
     """Write the RSS 2.0 feed of the newest `limit` published `papers` (their ``day``, else
     `archive_days`) to `path`: an item per paper whose link and guid are its section on its
-    day page (in the pages `folder`) under `site_url`; text is escaped by the XML writer.
-    Returns whether the file changed."""
+    day page (in the pages `folder`) under `site_url`; text is escaped by the XML writer
+    (and, in the description, which readers take as HTML, for HTML first). Returns whether
+    the file changed."""
     base = site_url.rstrip("/") + "/"
     if "day" not in papers:
         papers = papers.assign(day=archive_days(papers).to_numpy())
@@ -360,8 +380,8 @@ def write_feed(papers: pd.DataFrame, site_url: str, path: str | Path, *, title: 
         ET.SubElement(item, "pubDate").text = _rfc822(paper["day"])
         summarised = present(paper["tldr"]) and one_line(paper["summary_source"]) != "extractive"
         text = paper["tldr"] if summarised else paper["abstract"]
-        if present(text):
-            ET.SubElement(item, "description").text = one_line(tex_to_text(text))
+        if present(text):   # an RSS description is HTML: the text's own < and & stay text
+            ET.SubElement(item, "description").text = html.escape(one_line(tex_to_text(text)), quote=False)
         if paper["authors"]:
             ET.SubElement(item, "{http://purl.org/dc/elements/1.1/}creator").text = \
                 ", ".join(one_line(tex_to_text(a)) for a in paper["authors"])

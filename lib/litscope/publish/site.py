@@ -173,13 +173,14 @@ def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataF
 # -- the papers on the pages ------------------------------------------------------------------
 def shown_papers(papers: pd.DataFrame, chosen: pd.DataFrame, record: pd.DataFrame | None = None,
                  labels: pd.DataFrame | None = None, *, settings: SiteSettings | None = None,
-                 scorer: Any = None) -> pd.DataFrame:
+                 scorer: Any = None, first_seen: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The papers the website shows, newest day first and best first within a day: those
     the `record` says were published (`litscope.publish.record`), as recorded, and the
     `chosen` ones not recorded yet, with today's score. Each gets ``day``, ``score``,
     ``why`` (the score's terms) and ``scored_on`` (the day it was recorded, or None). A
     paper labelled exclude is not shown; with ``curate: include``, only papers labelled
-    include are. `papers` are all the candidates (scored), recorded ones among them."""
+    include are. `papers` are all the candidates (scored), recorded ones among them; a
+    paper's day is as recorded, else `archive_days` (with `first_seen`)."""
     settings = settings or SiteSettings()
     record = record if record is not None else pd.DataFrame(columns=RECORD_COLUMNS)
     record = record[record["id"].isin(papers["id"])].set_index("id")
@@ -189,7 +190,7 @@ def shown_papers(papers: pd.DataFrame, chosen: pd.DataFrame, record: pd.DataFram
     decided = pd.Series([label.get(i, "") for i in shown["id"]], index=shown.index, dtype=object)
     shown = shown[decided.eq("include") if settings.curate == "include" else decided.ne("exclude")]
     recorded = shown["id"].isin(record.index).to_numpy()
-    days = archive_days(shown).to_numpy(copy=True)
+    days = archive_days(shown, first_seen).to_numpy(copy=True)
     days[recorded] = record.loc[shown["id"][recorded], "day"].to_numpy()
     score = (shown["score"].astype(float) if "score" in shown
              else pd.Series(float("nan"), index=shown.index)).copy()
@@ -199,17 +200,26 @@ def shown_papers(papers: pd.DataFrame, chosen: pd.DataFrame, record: pd.DataFram
     scored_on = [str(record.at[i, "at"])[:10] or None if done else None for i, done in zip(shown["id"], recorded)]
     shown = shown.assign(day=days, score=score, why=pd.Series(why, index=shown.index, dtype=object),
                          scored_on=scored_on, recorded=recorded)
-    ordered = shown.assign(undated=shown["day"] == UNDATED).sort_values(
-        ["undated", "day", "score"], ascending=[True, False, False], na_position="last", kind="stable")
-    ordered = ordered.drop(columns="undated")
+    ordered = shown.assign(undated=shown["day"] == UNDATED, dated=shown["published"].notna()).sort_values(
+        ["undated", "day", "dated", "score"], ascending=[True, False, False, False], na_position="last",
+        kind="stable")
+    ordered = ordered.drop(columns=["undated", "dated"])
     return ordered.reset_index(drop=True)
+
+
+def _first_seen(store: Store | None) -> dict[str, Any]:
+    """Each stored paper's first arrival in the store (its earliest source), by id."""
+    if store is None:
+        return {}
+    sources = store.sources()
+    return sources.groupby("id")["first_seen"].min().to_dict() if len(sources) else {}
 
 
 def _status(shown: pd.DataFrame, n_candidates: int) -> str:
     """The front page's line under its title: what the review holds, for a reader."""
     if len(shown):
         dated = shown.loc[shown["day"] != UNDATED, "day"]
-        newest = f"; the newest were submitted on {dated.max()}" if len(dated) else ""
+        newest = f"; the newest are of {dated.max()}" if len(dated) else ""
         return (f"{len(shown):,} papers chosen from the {n_candidates:,} the review screened{newest}.")
     if n_candidates:
         return (f"None of the {n_candidates:,} papers in the review's store is published yet: the "
@@ -437,7 +447,8 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     settings = settings or SiteSettings()
     frame, scorer, profile, described = _rank(papers, profile, scorer, ranking)
     chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
-    shown = shown_papers(frame, chosen, record, labels, settings=settings, scorer=scorer)
+    shown = shown_papers(frame, chosen, record, labels, settings=settings, scorer=scorer,
+                         first_seen=_first_seen(store))
     if isinstance(notes, pd.DataFrame):
         notes = dict(zip(notes["id"], notes["note"]))
     warnings = []
@@ -513,7 +524,8 @@ def record_published(project: Project, *, store: Store | None = None, ranking: A
     labels = store.labels()
     settings = project.config.site
     chosen, _ = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
-    shown = shown_papers(frame, chosen, read_record(project.root), labels, settings=settings, scorer=scorer)
+    shown = shown_papers(frame, chosen, read_record(project.root), labels, settings=settings, scorer=scorer,
+                         first_seen=_first_seen(store))
     return record_papers(project.root, shown[~shown["recorded"]], now=now)
 
 
