@@ -1,14 +1,18 @@
-"""A year of daily publishing: the design of benchmarks/PUBLISH-DESIGN.md on a synthetic
-review of 365 days x 10 curated papers (3,650 papers, from a store of 36,500), rendered by
-real Quarto.
+"""A year of daily publishing: a review made by `litscope init` whose store holds 365 days x 100
+synthetic papers (36,500), of which the daily update published 10 a day (3,650, recorded in
+``published/``), rendered by real Quarto (design: benchmarks/PUBLISH-DESIGN.md).
 
-Measured, in one run: writing the pages (`litscope.publish.archive`); the cold `quarto
-render` of the whole project (wall and CPU time, peak summed RSS of its process tree);
-one more day as `litscope update` would publish it (add the day's 100 papers to the
-store, write what changed, `quarto render` of the changed pages only, post-render); and
-the floor: a bare Quarto website of one-paragraph pages, as many as the design renders.
-Quarto runs at nice 10 (the machine is shared); CPU seconds compare better than wall
-seconds when other work runs. Set LITSCOPE_BENCH_DAYS to measure fewer days.
+Measured, in one run: recording the year's picks and writing the pages (`record_published`,
+`publish_project`: what `litscope update` does after fetching and summarising); the cold
+render of the whole project (`quarto render`: wall and CPU time, peak summed RSS of its
+process tree); one more day as `litscope update --render` publishes it (the day's 100
+papers into the store, its picks recorded, the pages written, then `render_project`: only
+the pages that changed); and the floor: a bare Quarto website of one-paragraph pages, as
+many as the review's. The project is the one `litscope init` writes — front page, review
+page (its code runs at every render; it cites two papers), methods page with the PRISMA
+flow, the five notebooks (not executed), archive, month and day pages. Quarto runs at
+nice 10 (the machine is shared); CPU seconds compare better than wall seconds when other
+work runs. Set LITSCOPE_BENCH_DAYS to measure fewer days.
 """
 from __future__ import annotations
 
@@ -25,10 +29,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from litscope.publish import find_quarto
-from litscope.publish.archive import (FEED_FILE, finish_site, paper_anchor, write_archive, write_feed)
-from litscope.publish.citations import write_bibliography
-from litscope.publish.prisma import prisma_counts, prisma_mermaid
+from litscope.config import open_project
+from litscope.project import init_project
+from litscope.publish import find_quarto, publish_project
+from litscope.publish.archive import paper_anchor
+from litscope.publish.render import ENV_PAGES_CURRENT
+from litscope.publish.site import record_published
 from litscope.schema import papers_frame
 from litscope.store import Store
 from peak import run_measured
@@ -37,19 +43,31 @@ from synth import corpus
 DAYS = int(os.environ.get("LITSCOPE_BENCH_DAYS", 365))
 PER_DAY, STORE_PER_DAY = 10, 100
 #: The year's first day: the day after the year is 2025-12-31, a day like any other (a
-#: new year's first day also renders the archive page and the new year's page).
+#: new year's first day also renders the archive page and the new year's month page).
 FIRST_DAY = pd.Timestamp("2024-12-31", tz="UTC")
 TOPICS = ["Efficient inference", "Alignment", "Agents", "Reasoning", "Multimodal models",
           "Pretraining", "Evaluation", "Retrieval", "Safety", "Theory", "Speech", "Robotics"]
-#: A word only the score tables hold: search must not find it.
-SCORE_WORD = "scoretableterm"
 SITE_URL = "https://example.org/year/"
 TARGETS = {"cold_minutes": 15, "cold_peak_gib": 2, "day_seconds": 60}
+#: The review's profile: terms the synthetic text (a Markov chain of the sample's abstracts)
+#: holds, no minimum score, so that every day has its 10 best.
+PROFILE = """name: A year of papers
+terms:
+  - language model: 2
+  - inference: 1.5
+  - agent: 1.5
+  - reasoning: 1
+  - quantization: 2
+  - /\\befficien(t|tly|cy)\\b/: 1
+field_weights: {title: 2, abstract: 1}
+min_score: null
+top_n: 50
+"""
 
 
 def _papers(days: int) -> pd.DataFrame:
-    """`days` x 100 synthetic papers, a day each, the first 10 of a day its curated ones
-    (with topics, tags, a generated TL;DR on half of them)."""
+    """`days` + 1 days x 100 synthetic papers, a day each, with topics, tags and a generated
+    TL;DR on half of them."""
     n = (days + 1) * STORE_PER_DAY
     frame = pq.read_table(corpus(n)).to_pandas()
     frame["published"] = FIRST_DAY + pd.to_timedelta(np.arange(n) // STORE_PER_DAY, unit="D")
@@ -64,56 +82,30 @@ def _papers(days: int) -> pd.DataFrame:
     return papers_frame(frame)
 
 
-def _curated(store_papers: pd.DataFrame, days: int) -> pd.DataFrame:
-    day = (store_papers["published"] - FIRST_DAY).dt.days
-    return store_papers[(day < days) & (np.arange(len(store_papers)) % STORE_PER_DAY < PER_DAY)]
+def _of_days(papers: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    day = (papers["published"] - FIRST_DAY).dt.days
+    return papers[(day >= first) & (day < last)]
 
 
-def _explain(paper_id: str) -> str:
-    return ("Why it was chosen: the profile's terms it matches.\n\n| Term | Field | Matches | Contribution |\n"
-            f"|---|---|---|---|\n| {SCORE_WORD} | abstract | 2 | 1.20 |\n| inference | title | 1 | 0.80 |")
+def _publish(root: Path, day: pd.Timestamp) -> tuple[float, float]:
+    """What the daily update does after fetching: record the picks, write the pages."""
+    project = open_project(root)
+    store = project.store()
+    start = time.perf_counter()
+    ranking = project.ranking(store).fit(store.papers())
+    record_published(project, store=store, ranking=ranking, now=day.to_pydatetime())
+    recorded = time.perf_counter() - start
+    publish_project(project, store=store, ranking=ranking)
+    return recorded, time.perf_counter() - start - recorded
 
 
-def _project(root: Path, store: Store, curated: pd.DataFrame) -> dict:
-    """The review project around the pages: config with a post-render step, front page,
-    methods page with the PRISMA diagram, a review page that cites two papers."""
-    config = {
-        "project": {"type": "website", "output-dir": "_site", "post-render": "finish.py",
-                    "render": ["/*.qmd", "/curated/**/*.qmd"]},
-        "website": {"title": "A year of papers", "site-url": SITE_URL,
-                    "navbar": {"left": [{"href": "index.qmd", "text": "Papers"},
-                                        {"href": "curated/archive.qmd", "text": "Archive"},
-                                        {"href": "review.qmd", "text": "Review"},
-                                        {"href": "methods.qmd", "text": "Methods"}]}},
-        "format": {"html": {"theme": "cosmo", "toc": True}}}
-    (root / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "finish.py").write_text(
-        "from litscope.publish.archive import finish_site\n"
-        f"finish_site('_site', 'curated/{FEED_FILE}')\n", encoding="utf-8")
-    (root / "index.qmd").write_text("---\ntitle: A year of papers\nmetadata-files:\n  - curated/_listing.yml\n---\n\n"
-                                    "What this review covers, and the newest days.\n", encoding="utf-8")
-    chart = prisma_mermaid(prisma_counts(store, included=curated["id"]))
-    latest = {"id": "latest", "contents": "curated/days/????-??-??.qmd", "type": "table", "sort": "date desc",
-              "max-items": 1, "fields": ["date", "title", "description"], "sort-ui": False, "filter-ui": False}
-    meta = yaml.safe_dump({"title": "Methods", "listing": latest}, sort_keys=False)
-    (root / "methods.qmd").write_text(f"---\n{meta}---\n\nThe newest day:\n\n::: {{#latest}}\n:::\n\n"
-                                      f"## Flow of records\n\n```{{mermaid}}\n{chart}```\n", encoding="utf-8")
-    return config
-
-
-def _write(root: Path, store: Store, curated: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
-    pages = root / "curated"
-    citations = write_bibliography(curated, pages / "references.bib")
-    written = write_archive(curated, pages, listing_prefix="curated/", citations=citations, explain=_explain)
-    write_feed(curated, SITE_URL, pages / FEED_FILE, title="A year of papers")
-    return [f"curated/{w}" for w in written], citations
-
-
-def _review(root: Path, citations: pd.DataFrame) -> None:
-    keys = citations["key"].tolist()
-    (root / "review.qmd").write_text(
-        f"---\ntitle: Review\nbibliography: curated/references.bib\n---\n\nAs [@{keys[0]}] and @{keys[1]} "
-        "show, the field moves fast.\n", encoding="utf-8")
+def _cite_two(root: Path) -> list[str]:
+    """Two keys of the bibliography, cited in the review page."""
+    keys = re.findall(r"^@\w+\{([^,]+),", (root / "curated" / "references.bib").read_text(encoding="utf-8"), re.M)
+    review = root / "review.qmd"
+    review.write_text(review.read_text(encoding="utf-8") + f"\n## Two papers\n\nAs [@{keys[0]}] and "
+                      f"[@{keys[1]}] show, the field moves fast.\n", encoding="utf-8")
+    return keys[:2]
 
 
 def _plain(output: str) -> str:
@@ -126,73 +118,72 @@ def _problems(output: str) -> list[str]:
             if re.match(r"^(?:WARN|WARNING|ERROR)\b|^\[(?:WARNING|ERROR)\]", line)]
 
 
-def _checks(site: Path, curated: pd.DataFrame) -> dict:
+def _checks(root: Path, newest: pd.DataFrame, keys: list[str]) -> dict:
     """What a reader relies on: search finds papers by their abstracts and not by score
-    tables; every feed item links to a section that exists; the sitemap lists the days."""
-    import re
+    tables; every feed item links to a section that exists; the sitemap lists the days;
+    the review page has its two references; the methods page draws the PRISMA flow."""
+    site = root / "_site"
     docs = json.loads((site / "search.json").read_text(encoding="utf-8"))
-    sections = {d["href"] for d in docs if "#paper-" in d["href"]}
-    word = curated["abstract"].iloc[-1].split()[5].lower()
+    sections = json.loads((root / "curated" / "sections.json").read_text(encoding="utf-8"))
+    paper = next(i for i in newest["id"] if i in sections)
+    word = newest.set_index("id").at[paper, "abstract"].split()[5].lower()
     feed = (site / "index.xml").read_text(encoding="utf-8")
     links = re.findall(r"<link>([^<]+#paper-[^<]+)</link>", feed)
     broken = [l for l in links if not (site / l.removeprefix(SITE_URL).split("#")[0]).is_file()
               or f'id="{l.split("#")[1]}"' not in (site / l.removeprefix(SITE_URL).split("#")[0]).read_text(encoding="utf-8")]
-    return {"paper_sections_in_search": len(sections),
+    review = (site / "review.html").read_text(encoding="utf-8")
+    return {"papers_shown": len(sections),
+            "paper_sections_in_search": sum("#paper-" in d["href"] for d in docs),
             "search_finds_abstract_word": any(word in d["text"].lower() for d in docs
-                                              if d["href"].endswith(paper_anchor(curated["id"].iloc[-1]))),
-            "search_hits_score_word": sum(SCORE_WORD in d["text"] for d in docs),
+                                              if d["href"].endswith(paper_anchor(paper))),
+            "search_hits_score_table": sum("Why it is here" in d["text"] for d in docs),
             "feed_items": len(links), "feed_links_broken": len(broken),
-            "sitemap_days": (site / "sitemap.xml").read_text(encoding="utf-8").count("/curated/days/2")}
+            "sitemap_days": (site / "sitemap.xml").read_text(encoding="utf-8").count("/curated/days/2"),
+            "review_references": sum(f'id="ref-{k}"' in review for k in keys),
+            "methods_prisma": 'class="mermaid' in (site / "curated" / "methods.html").read_text(encoding="utf-8")}
 
 
 def run() -> str:
     quarto = find_quarto()
     if quarto is None:
         return "### A year of daily publishing\n\nQuarto is not installed: nothing measured."
-    env = {"QUARTO_PYTHON": sys.executable}
+    env = {"QUARTO_PYTHON": sys.executable, ENV_PAGES_CURRENT: "1"}
     figures: dict = {"days": DAYS}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = os.environ.get("LITSCOPE_BENCH_KEEP", tmp)   # a folder to keep the projects in
         root = Path(tmp) / "review"
-        root.mkdir()
+        init_project(root, title="A year of papers", site_url=SITE_URL, git=False)
+        (root / "profile.yml").write_text(PROFILE, encoding="utf-8")
         papers = _papers(DAYS)
         store = Store(root / "data")
         start = time.perf_counter()
-        store.add_papers(papers[(papers["published"] - FIRST_DAY).dt.days < DAYS])
+        store.add_papers(_of_days(papers, 0, DAYS))
         figures["store_fill"] = time.perf_counter() - start
         figures["store_papers"] = store.count()
-        curated = _curated(papers, DAYS)
-        start = time.perf_counter()
-        written, citations = _write(root, store, curated)
-        figures["write_pages"] = time.perf_counter() - start
-        figures["pages_written"] = len(written)
-        _project(root, store, curated)
-        _review(root, citations)
+        figures["record"], figures["write_pages"] = _publish(root, FIRST_DAY + pd.Timedelta(days=DAYS - 1))
+        keys = _cite_two(root)
+        figures["pages_written"] = sum(1 for _ in (root / "curated").rglob("*.qmd"))
         cold = run_measured([quarto, "render"], root, env)
         assert cold.returncode == 0, cold.output[-3000:]
         site = root / "_site"
         figures["pages"] = len([p for p in site.rglob("*.html") if "site_libs" not in p.parts])
         figures["cold"], figures["cold_problems"] = cold, _problems(cold.output)
-        figures["checks_cold"] = _checks(site, curated)
+        figures["checks_cold"] = _checks(root, _of_days(papers, DAYS - 1, DAYS), keys)
 
-        # one more day, as `litscope update` publishes it
-        day = papers[(papers["published"] - FIRST_DAY).dt.days == DAYS]
+        # one more day, as `litscope update --render` publishes it
+        day = _of_days(papers, DAYS, DAYS + 1)
         start = time.perf_counter()
         store.add_papers(day)
-        curated = _curated(papers, DAYS + 1)
-        written, citations = _write(root, store, curated)
-        _project(root, store, curated)   # the methods page's counts change with the store
-        prepared = time.perf_counter() - start
-        # the listing pages over the days that Quarto rendered before (front page, the
-        # month's page, methods) it adds by itself to the render of a new day's page
-        changed = sorted(w for w in written if w.endswith(".qmd") and not (
-            re.search(r"^curated/\d{4}-\d{2}\.qmd$", w) and (site / w).with_suffix(".html").is_file()))
-        more = run_measured([quarto, "render", *(str(root / c) for c in changed), "--to", "html"], root, env)
+        added = time.perf_counter() - start
+        recorded, written = _publish(root, FIRST_DAY + pd.Timedelta(days=DAYS))
+        render = ("from litscope.publish import render_project\n"
+                  "print(render_project('.', pages_current=True).summary())")
+        more = run_measured([sys.executable, "-c", render], root, env)
         assert more.returncode == 0, more.output[-3000:]
-        figures["day"] = {"prepare": prepared, "render": more, "files": changed,
+        figures["day"] = {"store": added, "record": recorded, "pages": written, "render": more,
                           "rendered": re.findall(r"^\[\s*\d+/\d+\] (\S+)", _plain(more.output), re.M),
                           "problems": _problems(more.output)}
-        figures["checks_day"] = _checks(site, curated)
+        figures["checks_day"] = _checks(root, day, keys)
 
         floor_root = Path(tmp) / "floor"
         (floor_root / "pages").mkdir(parents=True)
@@ -204,34 +195,42 @@ def run() -> str:
             (floor_root / "pages" / f"p{i:05d}.qmd").write_text(
                 f"---\ntitle: Page {i}\n---\n\nOne paragraph of text, page {i}.\n", encoding="utf-8")
         figures["floor"] = run_measured([quarto, "render"], floor_root, env)
-    (Path(__file__).parent / ".cache").mkdir(exist_ok=True)
     return _report(figures)
 
 
 def _report(f: dict) -> str:
     cold, floor, day = f["cold"], f["floor"], f["day"]
     per_page = floor.seconds / f["pages"]
-    one_more = day["prepare"] + day["render"].seconds
+    prepare = day["store"] + day["record"] + day["pages"]
+    one_more = prepare + day["render"].seconds
     held = (cold.seconds / 60 <= TARGETS["cold_minutes"] and cold.peak_mib / 1024 <= TARGETS["cold_peak_gib"]
             and one_more <= TARGETS["day_seconds"])
     return "\n".join([
         "### A year of daily publishing (`benchmarks/publish_year.py`, design in `PUBLISH-DESIGN.md`)",
         "",
-        f"A synthetic review of {f['days']} days x {PER_DAY} curated papers ({f['days'] * PER_DAY:,} papers) from a "
-        f"store of {f['store_papers']:,} papers: a page per day with its papers as sections, "
-        f"a page per month (its days and topics), an archive page, a front page listing the newest {14} days, a methods page "
-        f"with the PRISMA diagram, a review page citing two papers; Quarto {f['pages']} pages in all. Quarto "
-        "ran at nice 10 on a machine shared with other work: CPU seconds are the figure to compare.",
+        f"A review made by `litscope init` whose store holds {f['store_papers']:,} synthetic papers of {f['days']} "
+        f"days; the daily update published the best {PER_DAY} of each day and the 50 best of all "
+        f"({f['checks_cold']['papers_shown']:,} papers, recorded in `published/`): a page per day with its papers "
+        f"as sections, a page per month, the archive, the front page listing the newest 14 days, the methods page "
+        f"with the PRISMA flow, the review page (its code runs; it cites two papers), the five notebooks; "
+        f"Quarto {f['pages']} pages in all. Quarto ran at nice 10 on a machine shared with other work: CPU "
+        "seconds are the figure to compare.",
         "",
         "| step | wall | CPU | peak RSS (process tree) |",
         "|---|---|---|---|",
         f"| fill the store ({f['store_papers']:,} papers) | {f['store_fill']:.1f} s | | |",
-        f"| write the pages, bibliography and feed ({f['pages_written']} files) | {f['write_pages']:.1f} s | | |",
-        f"| cold `quarto render` of the year ({f['pages']} pages) | {cold.seconds / 60:.1f} min | {cold.cpu / 60:.1f} min | {cold.peak_mib:,.0f} MiB |",
-        f"| floor: bare website of {f['pages']} one-paragraph pages | {floor.seconds / 60:.1f} min | {floor.cpu / 60:.1f} min | {floor.peak_mib:,.0f} MiB |",
-        f"| one more day: store, pages, bibliography, feed | {day['prepare']:.1f} s | | |",
-        f"| one more day: `quarto render` of {len(day['files'])} changed page(s); Quarto adds the listing pages: {', '.join(day['rendered'])}; post-render | "
-        f"{day['render'].seconds:.1f} s | {day['render'].cpu:.1f} s | {day['render'].peak_mib:,.0f} MiB |",
+        f"| record the year's picks (`published/`) | {f['record']:.1f} s | | |",
+        f"| write the pages, bibliography, feed and methods page ({f['pages_written']} pages) | "
+        f"{f['write_pages']:.1f} s | | |",
+        f"| cold `quarto render` of the year ({f['pages']} pages) | {cold.seconds / 60:.1f} min | "
+        f"{cold.cpu / 60:.1f} min | {cold.peak_mib:,.0f} MiB |",
+        f"| floor: bare website of {f['pages']} one-paragraph pages | {floor.seconds / 60:.1f} min | "
+        f"{floor.cpu / 60:.1f} min | {floor.peak_mib:,.0f} MiB |",
+        f"| one more day: its {STORE_PER_DAY} papers into the store | {day['store']:.1f} s | | |",
+        f"| one more day: record its picks, write the pages | {day['record'] + day['pages']:.1f} s | | |",
+        f"| one more day: `render_project` (what `litscope update --render` runs): Quarto renders "
+        f"{', '.join(day['rendered'])}; post-render | {day['render'].seconds:.1f} s | {day['render'].cpu:.1f} s | "
+        f"{day['render'].peak_mib:,.0f} MiB |",
         "",
         f"Cold render / floor: {cold.seconds / floor.seconds:.2f} (wall), {cold.cpu / floor.cpu:.2f} (CPU). "
         f"The floor's {per_page:.2f} s a page means a page per paper ({f['days'] * PER_DAY:,} pages) would take "
@@ -242,8 +241,7 @@ def _report(f: dict) -> str:
         f"The cold render peaked {cold.peak_at / 60:.1f} min in, after Quarto printed "
         f"`{_plain(cold.peak_line)[:80]}`. "
         f"Quarto's warnings: cold {len(f['cold_problems'])}, one more day {len(day['problems'])}"
-        + (f" (first: {(f['cold_problems'] + day['problems'])[0]})" if f["cold_problems"] + day["problems"] else "") + ". "
-        f"Checks after the cold render: {json.dumps(f['checks_cold'])}; after one more day: "
-        f"{json.dumps(f['checks_day'])}. Pages one more day rendered: {', '.join(day['files'][:8])}"
-        + (" ..." if len(day["files"]) > 8 else "") + ".",
+        + (f" (first: {(f['cold_problems'] + day['problems'])[0]})" if f["cold_problems"] + day["problems"] else "")
+        + f". Checks after the cold render: {json.dumps(f['checks_cold'])}; after one more day: "
+        f"{json.dumps(f['checks_day'])}.",
     ])
