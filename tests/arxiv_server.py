@@ -130,11 +130,12 @@ _TEXT: dict[str, Callable[[Entry], str]] = {
 @dataclass
 class Fault:
     """A scripted answer: an HTTP error, broken content, or a slow reply."""
-    kind: str   # "status", "rejected", "malformed", "no_total", "no_entries", "slow", "oai_error", "die"
+    kind: str   # "status", "rejected", "malformed", "no_total", "no_entries", "slow", "oai_error", "die", "answer"
     status: int = 503
     retry_after: str | None = None
     seconds: float = 0.0
     message: str = ""
+    answer: Callable | None = None   # "answer": writes the whole response (see hostile_http.py)
 
 
 @dataclass
@@ -237,6 +238,10 @@ class ArxivServer:
         """Wait `seconds` before answering."""
         self._script(Fault("slow", seconds=seconds), times, after)
 
+    def hostile(self, answer: Callable, times: int = 1, after: int = 0) -> None:
+        """Answer with `answer` (hostile_http.py: a dribble, a huge answer, a bomb, ...)."""
+        self._script(Fault("answer", answer=answer), times, after)
+
     # -- answering --------------------------------------------------------------------------
     def select(self, search_query: str, id_list: str = "") -> list[Entry]:
         """The entries a query (and an id list) matches, oldest submission first."""
@@ -303,6 +308,9 @@ class ArxivServer:
         with self._lock:
             self.requests.append(Request(parts.path, params, self.clock()))
             fault = self.faults.pop(0) if self.faults else None
+        if fault is not None and fault.kind == "answer":
+            fault.answer(handler)
+            return
         status, headers, body = HTTPStatus.OK, {"Content-Type": "application/atom+xml; charset=utf-8"}, ""
         if fault is None or fault.kind == "slow":
             if fault:

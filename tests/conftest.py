@@ -1,12 +1,15 @@
 """Shared fixtures: the real seed digests (when ../shared is beside the repo) and temp stores."""
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+#: ../shared beside the repository (or beside the folder of worktrees the repository is in)
+SEEDS = next((p / "shared" / "seeds" for p in (REPO.parent, REPO.parent.parent)
+              if (p / "shared" / "seeds").is_dir()), REPO.parent / "shared" / "seeds")
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +101,23 @@ def sample_store(tmp_path, _sample_store_file):
     (tmp_path / "data").mkdir()
     shutil.copy(_sample_store_file, tmp_path / "data" / _sample_store_file.name)
     return Store(tmp_path / "data")
+
+
+@pytest.fixture
+def review(tmp_path, arxiv_server, openai_server):
+    """A review project made by 'litscope init' whose arXiv and LLM settings point at the
+    fixture servers: no delay, one retry, answers due within 3 s, one LLM request at a time."""
+    from cli import KEY_ENV
+    from litscope.cli import main
+    folder = tmp_path / "review"
+    assert main(["init", str(folder)]) == 0
+    root = arxiv_server.url.removesuffix("/api/query")
+    with (folder / "litscope.yml").open("a", encoding="utf-8") as config:
+        config.write(f"\ncategories: [cs.CL]\ndays_back: 3\n"
+                     f"arxiv: {{base_url: '{arxiv_server.url}', feed_url: '{root}/rss/', oai_url: '{root}/oai', "
+                     f"delay_seconds: 0, backoff_seconds: 0, retries: 1, page_size: 5, deadline_seconds: 3}}\n"
+                     f"llm: {{base_url: '{openai_server.url}', model: fake-model, api_key_env: {KEY_ENV}, "
+                     f"backoff_seconds: 0, retries: 1, concurrency: 1, deadline_seconds: 3}}\n")
+    arxiv_server.feed_day = datetime.date(2025, 12, 5)
+    return folder
+

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Reply:
     """One scripted answer: an assistant `content` (None: the default answer), or an HTTP
     error `status` with `content` as its message; extra `headers`; sent after `delay` s.
     `body` replaces the whole HTTP body (sent as `content_type`); `echo_key` puts the key
-    the request came with into the summary."""
+    the request came with into the summary; `answer` writes the whole response itself."""
     content: str | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -38,6 +38,7 @@ class Reply:
     body: str | None = None
     content_type: str = "application/json"
     echo_key: bool = False
+    answer: Callable | None = None   # writes the whole response instead (see hostile_http.py)
 
 
 HTML = Reply(body="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
@@ -190,6 +191,9 @@ class FakeOpenAI:
                     with server._lock:
                         server._in_flight -= 1
                         entry["done"] = time.monotonic()
+                if reply.answer is not None:
+                    reply.answer(self)
+                    return
                 data = payload.encode()
                 try:
                     self.send_response(reply.status)

@@ -2,11 +2,15 @@
 one feed request, announce types stored, metadata filled by id, no request between rebuilds."""
 from dataclasses import replace
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
+import hostile_http
+from cli import run_in
 from litscope.errors import FetchError
+from litscope.store import Store
 from litscope.sources.announcements import fetch_new, parse_listing, split_authors
 
 TUESDAY = date(2025, 12, 2)          # lists what was submitted on Monday 2025-12-01
@@ -126,3 +130,16 @@ def test_a_malformed_feed_is_retried(arxiv_server, client, store):
 ])
 def test_split_authors(text, names):
     assert split_authors(text) == names
+
+
+def test_an_item_without_an_arxiv_id_is_skipped_by_name(review, arxiv_server):
+    """One bad id used to refuse the whole listing without naming the URL."""
+    rss = (Path(__file__).parent / "fixtures" / "real" / "rss-2024-11-28-all-archives-150items.xml").read_bytes()
+    rss = rss.replace(b"<guid isPermaLink=\"false\">oai:arXiv.org:2411.17701v1</guid>",
+                      b"<guid isPermaLink=\"false\">oai:arXiv.org:../../x</guid>", 1)
+    arxiv_server.hostile(hostile_http.body(rss))
+    done = run_in(review, "fetch", "--new")
+    assert done.returncode == 0, done.stderr
+    assert done.warnings == [f"litscope: warning: arXiv feed: skipped an item of {arxiv_server.feed_url}cs.CL: "
+                             f"not an arXiv id: '../../x'"]
+    assert "149 papers" in done.stdout and Store(review / "data").count() == 149

@@ -1,21 +1,10 @@
 """`litscope import` through the real console script, on real seed digests and a bogus file."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+from cli import litscope
 from litscope.store import Store
 
-SCRIPT = Path(sys.executable).with_name("litscope")
 DAILY, BILINGUAL = "000_ecb2433472e73668.txt", "003_ff23a70d5ce3452c.txt"
-
-
-def litscope(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LITSCOPE_")}
-    return subprocess.run([str(SCRIPT), *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
 
 
 def test_import_two_digests_then_a_bogus_file(seeds_dir, tmp_path):
@@ -74,3 +63,74 @@ def test_a_cut_off_copy_of_a_digest_degrades_nothing(seeds_dir, tmp_path):
     failed = litscope("import", copy, "--data", data, cwd=tmp_path)
     assert failed.returncode == 2 and "no complete papers found" in failed.stderr
     assert Store(data).papers().equals(before)
+
+
+STRUCTURED = """# cs.CL [[Back]](#toc)
+
+### [1] [A Trial of Structured Abstracts](https://arxiv.org/abs/2501.00010)
+*Ann Alpha,Bob Beta*
+
+Main category: cs.CL
+
+TL;DR: 摘要。
+
+
+<details>
+  <summary>Details</summary>
+Motivation: 动机。
+
+Method: 方法。
+
+Result: 结果。
+
+Conclusion: 结论。
+
+Abstract: Background: trials need structure.
+  Methods: We randomised 200 people.
+  Results: Half improved.
+  Conclusion: Structure helps.
+
+</details>
+"""
+
+
+def test_a_structured_abstract_is_kept_whole(tmp_path):
+    """Its indented 'Conclusion:' paragraph used to be read as the summary's label: the
+    abstract lost its last paragraph."""
+    (tmp_path / "digest.md").write_text(STRUCTURED, encoding="utf-8")
+    done = litscope("import", "digest.md", "--data", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    paper = Store(tmp_path / "data").papers().iloc[0]
+    assert paper["abstract"] == ("Background: trials need structure. Methods: We randomised 200 people. "
+                                 "Results: Half improved. Conclusion: Structure helps.")
+    assert paper["conclusion"] == "结论。"
+
+
+def test_a_gigabyte_without_newlines_is_refused_at_once(tmp_path):
+    """It took 5 min 21 s to say "not a digest" (the mojibake check read all of it)."""
+    with open(tmp_path / "blob.txt", "wb") as blob:
+        blob.truncate(1 << 30)                   # 1 GiB of zero bytes, no newline
+    done = litscope("import", "blob.txt", "--data", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 2 and done.seconds < 30 and done.peak_mib < 768
+    assert done.stderr.startswith("litscope: error: blob.txt: not a digest litscope can import")
+    with open(tmp_path / "blob.txt", "r+b") as blob:       # one that looks like a digest at its head
+        blob.write(STRUCTURED.encode())
+    done = litscope("import", "blob.txt", "--data", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 2 and done.seconds < 30 and done.peak_mib < 768
+    assert done.stderr == ("litscope: error: blob.txt: 1,024 MiB, more than the 256 MiB litscope reads from "
+                           "one file (is it the right file?)\n")
+    with open(tmp_path / "blob.txt", "r+b") as blob:
+        blob.truncate(100 << 20)
+    done = litscope("import", "blob.txt", "--data", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 2 and done.peak_mib < 768
+    assert done.stderr == ("litscope: error: blob.txt: line 27 is longer than 4 MiB, which litscope does not "
+                           "read (is it the right file?)\n")
+
+
+def test_a_field_of_a_million_characters_is_refused_with_its_line(tmp_path):
+    text = STRUCTURED.replace("Conclusion: Structure helps.", "Conclusion: " + "long " * 200_000)
+    (tmp_path / "digest.md").write_text(text, encoding="utf-8")
+    done = litscope("import", "digest.md", "--data", tmp_path / "data", cwd=tmp_path)
+    assert done.failed_cleanly()
+    assert done.error == ("litscope: error: digest.md: line 3: the entry 'A Trial of Structured Abstracts': "
+                          "its abstract has 1,000,105 characters, more than the 100,000 litscope keeps")

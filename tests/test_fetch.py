@@ -15,7 +15,9 @@ import arxiv
 import pandas as pd
 import pytest
 
+import hostile_http
 import litscope
+from cli import run_in
 from litscope.config import ArxivSettings
 from litscope.errors import FetchError
 from litscope.sources.arxiv_api import ArxivClient, fetch, fetch_ids, query_key
@@ -510,3 +512,44 @@ def test_cli_imports_the_snapshot_into_parquet(arxiv_server, project):
     bad = litscope_cli(project, arxiv_server.url, "arxiv-metadata-oai-snapshot.json", "--cat", "cs.XX",
                        command="import")
     assert bad.returncode == 2 and "unknown arXiv category 'cs.XX'" in bad.stderr
+
+
+# -- entries that cannot be read, arXiv's error entries: through the command line -----------
+
+DEC_1 = {"search_query": "cat:cs.CL AND submittedDate:[202512010000 TO 202512012359]", "start": "0",
+         "max_results": "10"}
+
+
+def test_entries_with_impossible_dates_or_ids_are_skipped_by_name(review, arxiv_server):
+    """9999-12-31 used to end the fetch in an OverflowError, 0001-01-01 in OutOfBoundsDatetime,
+    and one bad id refused the whole page without naming the URL."""
+    page = arxiv_server.page(DEC_1)
+    entries = re.findall(r"<entry>.*?</entry>", page, re.S)
+    late = re.sub(r"<published>[^<]*", "<published>9999-12-31T23:59:59-05:00", entries[0])
+    early = re.sub(r"<published>[^<]*", "<published>0001-01-01T00:00:00Z", entries[1])
+    bogus = re.sub(r"<id>[^<]*", "<id>http://arxiv.org/abs/bogus", entries[2])
+    for old, new in ((entries[0], late), (entries[1], early), (entries[2], bogus)):
+        page = page.replace(old, new)
+    arxiv_server.hostile(hostile_http.body(page.encode()))
+    done = run_in(review, "fetch", "--since", DAY, "--until", DAY)
+    assert done.returncode == 0, done.stderr
+    where = f"litscope: warning: arXiv API: skipped an entry of {arxiv_server.url}?search_query=cat%3Acs.CL"
+    assert len(done.warnings) == 3 and all(w.startswith(where) for w in done.warnings)
+    assert done.warnings[0].endswith(": entry 'http://arxiv.org/abs/2512.00001v1': published "
+                                     "'9999-12-31T23:59:59-05:00' is out of range (1900 to 2199)")
+    assert done.warnings[1].endswith(": entry 'http://arxiv.org/abs/2512.00002v1': published "
+                                     "'0001-01-01T00:00:00Z' is out of range (1900 to 2199)")
+    assert done.warnings[2].endswith(": not an arXiv id: 'bogus'")
+    assert sorted(litscope.Store(review / "data").papers()["id"]) == ["2512.00003", "2512.00004", "2512.00005"]
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_the_2026_apis_error_entries_give_arxivs_reason(review, arxiv_server, status):
+    error = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+             "<opensearch:totalResults>1</opensearch:totalResults><entry>"
+             "<id>https://arxiv.org/api/errors#incorrect_id_format_for_1234</id><title>Error</title>"
+             "<summary>incorrect id format for 1234</summary></entry></feed>")
+    arxiv_server.hostile(hostile_http.body(error.encode(), status=status))
+    done = run_in(review, "fetch", "--since", DAY, "--until", DAY)
+    assert done.failed_cleanly(), done.stderr
+    assert "incorrect id format for 1234" in done.error and arxiv_server.url in done.error

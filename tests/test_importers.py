@@ -205,7 +205,7 @@ def test_forced_format_that_does_not_fit(seeds_dir):
 
 
 @pytest.mark.parametrize("content, expected", [
-    (None, "cannot read it"),                   # missing file
+    (None, "cannot read the digest"),                   # missing file
     (b"\xff\xfe\x00binary\x00", "not UTF-8 text"),
 ])
 def test_unreadable_file_names_the_file(tmp_path, content, expected):

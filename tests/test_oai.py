@@ -1,15 +1,20 @@
 """litscope.sources.oai against the fixture's OAI-PMH interface (tests/arxiv_oai.py): pages
 and resumption tokens, 503 Retry-After, an interrupted harvest resumed, formats and sets."""
 import math
+import re
 
 import pytest
 from lxml import etree
 
+import arxiv_oai
+import hostile_http
 from arxiv_server import ArxivServer
+from cli import run_in
 from litscope.config import ArxivSettings
 from litscope.sources.arxiv_api import ArxivClient
 from litscope.errors import FetchError
 from litscope.sources.oai import harvest, oai_set
+from litscope.store import Store
 
 SINCE = "2025-12-01"
 
@@ -127,3 +132,92 @@ def test_malformed_pages_are_retried_and_oai_errors_refused(arxiv_server, client
                                             ("astro-ph.CO", "physics:astro-ph:CO"), ("stat.ML", "stat:stat:ML")])
 def test_oai_set(category, spec):
     assert oai_set(category) == spec
+
+
+# -- servers that never end, records that cannot be read: through the command line ---------
+
+
+
+def oai_page(records: list[str], token: str = "", size: int | None = None, doctype: str = "") -> bytes:
+    """A ListRecords answer holding `records`, ending with `token` (and `size` as its
+    completeListSize)."""
+    attrs = f' completeListSize="{size}"' if size is not None else ""
+    head = arxiv_oai.HEAD.replace("<OAI-PMH", doctype + "<OAI-PMH", 1)
+    return (head + "<ListRecords>\n" + "\n".join(records) + f"\n<resumptionToken{attrs}>{token}</resumptionToken>"
+            "\n</ListRecords>\n</OAI-PMH>\n").encode()
+
+
+def raw_records(server, n: int) -> list[str]:
+    """The arXivRaw records of the first `n` cs.CL papers of the fixture corpus."""
+    papers = sorted({e.id: e for e in server.entries if "cs.CL" in e.categories}.values(), key=lambda e: e.id)
+    return [arxiv_oai.record(e, "arXivRaw") for e in papers[:n]]
+
+
+def test_a_server_repeating_its_resumption_token_ends_the_harvest(review, arxiv_server):
+    """It used to be asked for ever: 937 requests a minute at delay 0."""
+    arxiv_server.hostile(hostile_http.body(oai_page(raw_records(arxiv_server, 2), token="again")), times=50)
+    done = run_in(review, "fetch", "--bulk", "--since", SINCE)
+    assert done.failed_cleanly(), done.stderr
+    assert done.error == (f"litscope: error: arXiv OAI-PMH: {arxiv_server.oai_url} gave the resumption token "
+                          f"'again' a second time: the harvest of set cs:cs:CL stops here (2 pages stored)")
+    assert len(arxiv_server.requests) == 2 and Store(review / "data").count() == 2
+
+
+def test_a_server_listing_past_its_complete_list_size_ends_the_harvest(review, arxiv_server):
+    records = raw_records(arxiv_server, 6)
+    for n in range(3):
+        arxiv_server.hostile(hostile_http.body(oai_page(records[2 * n:2 * n + 2], token=f"t{n}", size=3)))
+    done = run_in(review, "fetch", "--bulk", "--since", SINCE)
+    assert done.failed_cleanly(), done.stderr
+    assert done.error == (f"litscope: error: arXiv OAI-PMH: {arxiv_server.oai_url} has listed 4 records, more "
+                          f"than its completeListSize of 3, and still gives a resumption token: the harvest "
+                          f"of set cs:cs:CL stops here (2 pages stored)")
+    assert len(arxiv_server.requests) == 2
+
+
+def test_records_with_impossible_dates_or_ids_are_skipped_by_name_and_the_harvest_goes_on(
+        review, arxiv_server):
+    """A date of 0001 used to be read as 2001, one of 9999 ended every run in a traceback (the
+    harvest could never pass that page), and '../../x' was stored as an id."""
+    good, early, late, bad_id = raw_records(arxiv_server, 4)
+    early = re.sub(r"<date>[^<]*</date>", "<date>Mon, 1 Jan 0001 00:00:00 GMT</date>", early, count=1)
+    late = re.sub(r"<date>[^<]*</date>", "<date>Fri, 31 Dec 9999 23:59:59 GMT</date>", late, count=1)
+    bad_id = re.sub(r"<id>[^<]*</id>", "<id>../../x</id>", bad_id)
+    arxiv_server.hostile(hostile_http.body(oai_page([good, early, late, bad_id])))
+    done = run_in(review, "fetch", "--bulk", "--since", SINCE)
+    assert done.returncode == 0, done.stderr
+    where = f"litscope: warning: arXiv OAI-PMH: skipped a record of {arxiv_server.oai_url}?verb=ListRecords"
+    assert len(done.warnings) == 3 and all(w.startswith(where) for w in done.warnings)
+    assert "record '2512.00002': the date of v1 'Mon, 1 Jan 0001 00:00:00 GMT' is out of range (1900 to 2199)" \
+        in done.warnings[0]
+    assert "record '2512.00003': the date of v1 'Fri, 31 Dec 9999 23:59:59 GMT' is out of range" in done.warnings[1]
+    assert done.warnings[2].endswith("not an arXiv id: '../../x'")
+    assert list(Store(review / "data").papers()["id"]) == ["2512.00001"]
+    assert "4 records in 1 page" in done.stdout
+
+
+def test_text_after_an_entity_reference_is_kept(review, arxiv_server):
+    """'Title &x; end' used to be stored as 'Title'; no entity is expanded (no XXE, no billion
+    laughs: that held, and holds), its reference stays as written."""
+    record = re.sub(r"<title>[^<]*</title>", "<title>Title &x; end &lol3;</title>", raw_records(arxiv_server, 1)[0])
+    record = re.sub(r"<abstract>[^<]*</abstract>", "<abstract>Secret: &xxe; end.</abstract>", record)
+    laughs = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 4))
+    doctype = (f'<!DOCTYPE OAI-PMH [<!ENTITY x "expanded"><!ENTITY lol0 "lol">{laughs}'
+               f'<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
+    arxiv_server.hostile(hostile_http.body(oai_page([record], doctype=doctype)))
+    assert run_in(review, "fetch", "--bulk", "--since", SINCE).returncode == 0
+    paper = Store(review / "data").papers().iloc[0]
+    assert (paper["title"], paper["abstract"]) == ("Title &x; end &lol3;", "Secret: &xxe; end.")
+
+
+def test_a_record_with_a_book_for_an_abstract_is_skipped_by_name(review, arxiv_server):
+    """Under the answer cap, a record may still carry an abstract no paper has: it used to be
+    stored (a 524-million-character one made 'litscope list' need 3.2 GB)."""
+    good, big = raw_records(arxiv_server, 2)
+    big = re.sub(r"<abstract>[^<]*</abstract>", "<abstract>" + "word " * 40_000 + "</abstract>", big)
+    arxiv_server.hostile(hostile_http.body(oai_page([good, big])))
+    done = run_in(review, "fetch", "--bulk", "--since", SINCE)
+    assert done.returncode == 0, done.stderr
+    assert done.warnings[0].endswith("record '2512.00002': its abstract has 199,999 characters, more than the "
+                                     "100,000 litscope keeps")
+    assert Store(review / "data").papers()["id"].tolist() == ["2512.00001"]

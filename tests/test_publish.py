@@ -312,7 +312,7 @@ def test_a_paper_section_shows_metadata_summary_score_and_citation(site):
     assert "Why it is here: score 3.00" in section
     assert 'href="../methods.qmd#how-papers-are-scored"' in section
     assert "Cite as <code>&#91;&#64;32025paper&#93;</code>" in text and "@misc{32025paper," in text
-    assert '<a href="../2025-12.html#topic-decoding">Decoding</a>' in html
+    assert '<a href="../2025-12.html#topic-decoding--475f3041">Decoding</a>' in html
     assert "中文标题" in _html(out / "days" / "2025-12-01.qmd")
 
 
@@ -805,3 +805,34 @@ def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatc
     assert main(["publish", "--render"]) == 2
     err = capsys.readouterr().err
     assert "'quarto render' in" in err and "failed with exit code 1" in err
+
+
+def test_topic_anchors_and_paper_sections_never_collide_and_stay_put(tmp_path):
+    """Ids Foo/foo/foo-2 and topics Topic/topic/topic 2/index used to get colliding names, so
+    one silently replaced another (seed 004's real topics already gave llm and llm-2)."""
+    from cli import litscope
+    ids = ["Foo", "foo", "foo-2", "index", "2512.00001", "h:0123456789abcdef", "2512.00002", "2512.00003"]
+    topics = ["Topic", "topic", "topic 2", "index", "LLM", "llm", "基础/前沿模型 (含LLM)", "methods"]
+    papers = papers_frame([{"id": i, "title": f"Paper {i}", "source": "test", "published": "2025-12-01",
+                            "topic": topics[n % len(topics)]} for n, i in enumerate(ids)]
+                          + [{"id": f"2512.1000{n}", "title": f"More {n}", "source": "test",
+                              "published": "2025-12-02", "topic": t, "subtopic": "Other"}
+                             for n, t in enumerate(topics[:2])])
+    Store(tmp_path / "data").add_papers(papers)
+    (tmp_path / "litscope.yml").write_text("site: {top_n: 100}\n", encoding="utf-8")
+    done = litscope("publish", "--allow-empty", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sections = lambda: json.loads((tmp_path / "curated" / "sections.json").read_text(encoding="utf-8"))
+    before = sections()
+    assert len(set(before.values())) == len(before) == len(papers)       # a section per paper
+    month = (tmp_path / "curated" / "2025-12.qmd").read_text(encoding="utf-8")
+    anchors = re.findall(r"\{#(topic-[^ }]+)", month)
+    assert len(anchors) == len(set(anchors)) == len(topics) + 2          # + the two 'Other's
+    assert "Other (Topic)" in month and "Other (topic)" in month
+    Store(tmp_path / "data").add_papers(papers_frame([{"id": "FOO", "title": "Later", "source": "test",
+                                                       "published": "2025-12-03", "topic": "TOPIC"}]))
+    assert litscope("publish", "--allow-empty", cwd=tmp_path).returncode == 0
+    after = sections()
+    assert {i: after[i] for i in before} == before and "FOO" in after
+    month = (tmp_path / "curated" / "2025-12.qmd").read_text(encoding="utf-8")
+    assert set(anchors) < set(re.findall(r"\{#(topic-[^ }]+)", month))  # the old anchors stay

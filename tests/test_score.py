@@ -503,7 +503,7 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     assert len(written) == len(papers) and {"score", "rank", "excluded"} <= set(written.columns)
     assert written["id"].tolist() == Scorer(parse_profile(PROFILE + "min_score: 0\n")).score(papers)["id"].tolist()
     assert main(["score", "--out", "scored.csv"]) == 0
-    assert pd.read_csv(tmp_path / "scored.csv", dtype={"id": str})["id"].tolist() == written["id"].tolist()
+    assert pd.read_csv(tmp_path / "scored.csv")["id"].tolist() == ["arXiv:" + i for i in written["id"]]
     capsys.readouterr()
     assert main(["score", "--explain", "nope"]) == 2
     assert "no paper with id 'nope'" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import arxiv_snapshot
+from cli import litscope
 from litscope.errors import ImportFormatError
 from litscope.schema import from_arrow, validate_papers
 from litscope.score.engine import read_papers
@@ -72,7 +73,7 @@ def test_a_bad_line_names_the_line_and_keeps_the_old_parts(tmp_path):
     import_snapshot(tmp_path / "snap.json", tmp_path / "parts")
     before = {p.name: p.read_bytes() for p in (tmp_path / "parts").iterdir()}
     with open(tmp_path / "snap.json", "a") as out:
-        out.write('{"id": "2301.99999", "versions": [{"created": "not a date"}], "categories": "cs.CL"}\n')
+        out.write('{"id": "2301.99999", "versions": [{"created": "Mon, 2 Jan 2023\n')   # cut off
     with pytest.raises(ImportFormatError, match=r"snap\.json: line 21 is not a snapshot record"):
         import_snapshot(tmp_path / "snap.json", tmp_path / "parts")
     assert {p.name: p.read_bytes() for p in (tmp_path / "parts").iterdir()} == before
@@ -95,3 +96,38 @@ def test_100k_lines_import_within_2_gib(tmp_path):
     assert kept == 100_000
     assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
     assert len(from_arrow(read_papers(tmp_path / "parts", columns=None))) == 100_000
+
+
+def test_records_with_impossible_dates_or_ids_are_skipped_by_line(tmp_path):
+    records = [arxiv_snapshot.record(i) for i in range(4)]
+    records[1]["versions"][0]["created"] = "Mon, 1 Jan 0001 00:00:00 GMT"     # used to be read as 2001
+    records[2]["versions"][-1]["created"] = "Fri, 31 Dec 9999 23:59:59 GMT"
+    records[3]["id"] = "../../x"
+    (tmp_path / "snap.json").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    done = litscope("import", "snap.json", "--format", "snapshot", "--out", "parts", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.warnings == [
+        f"litscope: warning: snap.json: line 2 skipped: {records[1]['id']}: the date of v1 "
+        f"'Mon, 1 Jan 0001 00:00:00 GMT' is out of range (1900 to 2199)",
+        f"litscope: warning: snap.json: line 3 skipped: {records[2]['id']}: the date of v3 "
+        f"'Fri, 31 Dec 9999 23:59:59 GMT' is out of range (1900 to 2199)",
+        "litscope: warning: snap.json: line 4 skipped: not an arXiv id: '../../x'"]
+    assert "1 papers kept, 3 skipped (named above)" in done.stdout
+    assert read_papers(tmp_path / "parts")["id"].to_pylist() == [records[0]["id"]]
+
+
+def test_a_gzipped_snapshot_with_a_2_gib_line_is_refused_in_bounded_memory(tmp_path):
+    """It used to peak at 5 GB (a MemoryError under a limit), though the README promises
+    bounded memory."""
+    with gzip.open(tmp_path / "snap.json.gz", "wb", compresslevel=1) as out:
+        out.write((json.dumps(arxiv_snapshot.record(0)) + "\n").encode())
+        out.write(b'{"id": "2301.00001", "abstract": "')
+        block = b"a" * (1 << 20)
+        for _ in range(2048):
+            out.write(block)
+        out.write(b'"}\n')
+    done = litscope("import", "snap.json.gz", "--format", "snapshot", "--out", "parts", cwd=tmp_path)
+    assert done.failed_cleanly(), done.stderr
+    assert done.error == ("litscope: error: snap.json.gz: line 2 is longer than 4 MiB, which no snapshot "
+                          "record is")
+    assert done.peak_mib < 768 and not (tmp_path / "parts").exists()

@@ -3,13 +3,17 @@ import subprocess
 import sys
 import textwrap
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from cli import litscope, namespaces_work, on_a_full_disk, read_only
 from cuts import TOPICS, cut_positions, last_sentence_cut, seed_texts
 
 from litscope.errors import ImportFormatError, SchemaError, StoreError
 from litscope.schema import content_id, papers_frame, validate_papers
 from litscope.sources.digests import parse_digest
+from litscope.store import Store
 
 
 def _paper(pid, version=1, **fields):
@@ -232,3 +236,84 @@ def test_parquet_mirror_is_rebuilt_when_the_change_log_is_gone(sample_store, mon
     assert store.papers().set_index("id").loc[paper, "tags"][-1] == "x"
     with pytest.raises(StoreError, match="no column 'nope'"):
         store.table(["id", "nope"])
+
+
+# -- new, damaged, full and read-only stores: through the command line ------------------------
+SAMPLE_DIGEST = "002_baecffce6b9bd657.txt"
+needs_namespaces = pytest.mark.skipif(not namespaces_work(), reason="unshare -Urm is not allowed here")
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_score_and_dedupe_on_a_new_store_give_an_empty_answer_with_a_hint(tmp_path):
+    """Both used to end in a traceback (pyarrow's 'Must pass at least one table', sklearn's
+    'Found array with 0 sample(s)')."""
+    (tmp_path / "profile.yml").write_text("terms:\n  - decoding: 1\n", encoding="utf-8")
+    score = litscope("score", "--data", "data", cwd=tmp_path)
+    assert score.returncode == 0 and score.stderr == "", score.stderr
+    assert "(no papers: import a digest with 'litscope import' or fetch with 'litscope fetch')" in score.stdout
+    dedupe = litscope("dedupe", "--data", "data", cwd=tmp_path)
+    assert dedupe.returncode == 0 and dedupe.stderr == ""
+    assert dedupe.stdout.startswith(f"No papers in {tmp_path / 'data' / 'litscope.sqlite'}: import a digest")
+
+
+def test_a_damaged_store_is_refused_for_reading_and_writing(seeds_dir, tmp_path):
+    """It used to print 'database disk image is malformed' as a traceback, and 'import'
+    wrote into it and exited 0."""
+    assert litscope("import", seeds_dir / SAMPLE_DIGEST, "--data", "data", cwd=tmp_path).returncode == 0
+    store = tmp_path / "data" / "litscope.sqlite"
+    with open(store, "r+b") as damage:
+        damage.seek(store.stat().st_size // 2)
+        damage.write(bytes(range(256)) * 96)
+    before = store.read_bytes()
+    for command in (["list"], ["import", seeds_dir / "000_ecb2433472e73668.txt"]):
+        done = litscope(*command, "--data", "data", cwd=tmp_path)
+        assert done.failed_cleanly(), done.stderr
+        assert done.error == (f"litscope: error: {store}: the store is damaged (database disk image is "
+                              f"malformed); see what is wrong with sqlite3 '{store}' 'PRAGMA integrity_check', "
+                              f"then restore it from a backup, or move it away and fetch and import again")
+    assert store.read_bytes() == before
+
+
+@needs_namespaces
+def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(seeds_dir, tmp_path):
+    """It used to end in OperationalError and OSError tracebacks and leave a 0-byte
+    temporary file in the mirror folder."""
+    folder, seed = tmp_path / "review", tmp_path / "review.before"
+    folder.mkdir()
+    assert litscope("import", seeds_dir / "000_ecb2433472e73668.txt", "--data", seed / "data",
+                    cwd=tmp_path).returncode == 0
+    (seed / "profile.yml").write_text("terms:\n  - language: 1\n", encoding="utf-8")
+    runs = {}
+    for name, command in (("import", ["import", seeds_dir / "004_a3708f861c8db2d6.txt"]),
+                          ("score", ["score"]), ("export", ["export", "--format", "csv", "--out", "all.csv"])):
+        runs[name] = litscope(*command, "--data", "data", cwd=tmp_path, prefix=on_a_full_disk(folder))
+        after = folder.with_name("review.after")
+        assert not [f for f in files_in(after) if f.endswith(".tmp") or "/." in f or f.startswith(".")], \
+            files_in(after)
+    assert runs["import"].failed_cleanly(), runs["import"].stderr
+    assert runs["import"].error == (f"litscope: error: {folder / 'data' / 'litscope.sqlite'}: the disk is full: "
+                                    f"nothing was written; free some space and run the command again")
+    assert runs["score"].returncode == 0 and "6 papers" in runs["score"].stdout, runs["score"].stderr
+    assert runs["export"].failed_cleanly() and "all.csv: cannot write the export (No space left" in \
+        runs["export"].error
+    assert not (folder.with_name("review.after") / "all.csv").exists()
+
+
+@needs_namespaces
+def test_a_read_only_store_can_be_read(seeds_dir, tmp_path):
+    """It used to say 'unable to open database file' for every command."""
+    assert litscope("import", seeds_dir / SAMPLE_DIGEST, "--data", "data", cwd=tmp_path).returncode == 0
+    (tmp_path / "profile.yml").write_text("terms:\n  - language: 1\n", encoding="utf-8")
+    data = tmp_path / "data"
+    listed = litscope("list", "--data", data, cwd=tmp_path, prefix=read_only(data))
+    assert listed.returncode == 0 and listed.stdout.count("\n") == 22, listed.stderr   # 20 and a note
+    scored = litscope("score", "--data", data, cwd=tmp_path, prefix=read_only(data))
+    assert scored.returncode == 0 and "of 30 papers listed" in scored.stdout, scored.stderr
+    paper = Store(data).papers()["id"].iloc[0]
+    tagged = litscope("tag", paper, "x", "--data", data, cwd=tmp_path, prefix=read_only(data))
+    assert tagged.failed_cleanly()
+    assert tagged.error == (f"litscope: error: {data / 'litscope.sqlite'}: the store is read-only here: it can "
+                            f"be read but not written")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ from openai_server import BROKEN_JSON, ECHO_KEY, EMPTY, HTML, NO_CHOICES, NO_CON
 from litscope.cli import main
 from litscope.config import LLMSettings
 from litscope.errors import LLMError, StoreError
-from litscope.curate.llm import LLMClient, parse_json, parse_retry_after
+from litscope.curate.llm import LLMClient, parse_json
 from litscope.sample import load_sample
 from litscope.schema import SUMMARY_FIELDS, papers_frame
 from litscope.curate.summarize import (LANGUAGES, PROMPT_VERSION, ExtractiveSummarizer, Summary,
@@ -313,13 +312,19 @@ def test_429_pauses_every_thread(openai_server, settings, store):
     assert len(later) >= 4 and min(later) >= 1.0
 
 
-def test_a_retry_after_longer_than_allowed_fails_the_paper(openai_server, settings, store):
-    store.add_papers(make_papers(1))
-    openai_server.plan("Paper Alpha", Reply(status=429, headers={"retry-after": "3600"}))
+def test_a_retry_after_longer_than_allowed_stops_the_runs_requests(openai_server, settings, store):
+    """A rate limit that asks for an hour holds for every paper: the run stops asking (the
+    answers it had are kept), where every remaining paper used to send its request."""
+    store.add_papers(make_papers(4))
+    openai_server.plan("Paper Bravo", Reply(status=429, headers={"retry-after": "3600"}))
     clock = FakeClock()
-    out = summarize(store.papers(), store=store, client=fake_client(settings, clock), progress=False)
-    assert clock.sleeps == []
-    assert "asks to wait 3600 s" in out.attrs["report"].failures["2501.00000"]
+    client = fake_client(settings.model_copy(update={"concurrency": 1}), clock)
+    with pytest.raises(LLMError, match=r"HTTP 429 from http://127\.0\.0\.1:\d+/v1/: fake error 429; the "
+                                       r"server asks to wait 3600 s, more than llm\.max_backoff_seconds "
+                                       r"\(120 s\): no more requests this run; try again later"):
+        summarize(store.papers(), store=store, client=client, progress=False)
+    assert clock.sleeps == [] and len(openai_server.requests) == 2   # Alpha's, then Bravo's
+    assert set(store.cached_results()["id"]) == {"2501.00000"}      # Alpha's answer is kept
 
 
 def test_server_errors_back_off_exponentially_then_succeed(openai_server, settings, store):
@@ -385,15 +390,6 @@ def test_a_wrong_key_or_model_stops_the_batch_with_a_clear_error(openai_server, 
                   progress=False)
     assert store.papers().equals(before)
     assert len(openai_server.requests) == 1
-
-
-def test_retry_after_parses_seconds_milliseconds_and_dates():
-    assert parse_retry_after({"retry-after": "3"}) == 3.0
-    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
-    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
-    assert 28 <= parse_retry_after({"retry-after": date}) <= 30
-    assert parse_retry_after({"retry-after": "soon"}) is None
-    assert parse_retry_after({}) is None
 
 
 # -- the key --------------------------------------------------------------------------------

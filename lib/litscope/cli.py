@@ -1,7 +1,8 @@
 """The `litscope` command: a thin shell over the library's functions.
 
-User errors (`LitscopeError`) print one line and exit 2; nothing else prints a traceback
-unless ``LITSCOPE_DEBUG=1``. The library's warnings print as ``litscope: warning: ...``.
+User errors (`LitscopeError`, and a file the system will not let it write: a full disk, a
+read-only folder) print one line and exit 2; nothing else prints a traceback unless
+``LITSCOPE_DEBUG=1``. The library's warnings print as ``litscope: warning: ...``.
 Output into a closed pipe (``litscope list | head -1``) ends quietly with status 0.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .config import open_project
+from .config import open_project, write_text
 from .errors import LitscopeError
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -247,7 +248,7 @@ def cmd_digest(args: argparse.Namespace) -> None:
     scorer = ranking.fit(store.papers()).scorer_ if ranking is not None else None
     text = render_digest(score_papers(papers, scorer=scorer)[0], args.format, title=project.config.title)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_text(args.out, text)
         print(f"Wrote a {args.format} digest of {len(papers)} papers to {args.out}")
     else:
         sys.stdout.write(text)
@@ -360,6 +361,10 @@ def cmd_dedupe(args: argparse.Namespace) -> None:
     from .curate.dedupe import dedupe_store
     store = _store(args, required=False)
     before = store.count()
+    if not before:
+        print(f"No papers in {store.path}: import a digest with 'litscope import' or fetch with "
+              f"'litscope fetch', then look for duplicates.")
+        return
     certain, uncertain = dedupe_store(store, args.threshold, certain_at=args.certain, apply=args.apply)
     print(f"{len(certain) + len(uncertain)} duplicate pair(s) among {before} papers: "
           f"{len(certain)} certain, {len(uncertain)} to review.")
@@ -517,7 +522,7 @@ def cmd_profile_import_bot(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise ProfileError(f"{out} exists already (use --force to overwrite it)")
-    out.write_text(text, encoding="utf-8")
+    write_text(out, text)
     print(f"Wrote {out}. Score with: litscope score --profile {out}")
 
 
@@ -1023,6 +1028,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("LITSCOPE_DEBUG"):
             raise
         print(f"litscope: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:          # a full disk, a read-only folder, a file it may not write
+        if os.environ.get("LITSCOPE_DEBUG") or exc.filename is None:
+            raise
+        print(f"litscope: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("litscope: interrupted", file=sys.stderr)

@@ -82,8 +82,11 @@ class ArxivSettings(_Section):
     delay_seconds: float = Field(3.0, ge=0)   # >= 3 s for arXiv's hosts: check_polite_delay
     retries: int = Field(4, ge=0, le=20)
     backoff_seconds: float = Field(5.0, ge=0)  # first back-off; doubles on each retry
-    max_backoff_seconds: float = Field(120.0, ge=0)
-    timeout_seconds: float = Field(30.0, gt=0)
+    max_backoff_seconds: float = Field(120.0, ge=0)   # a longer Retry-After ends the run's requests
+    timeout_seconds: float = Field(30.0, gt=0)       # the longest silence within an answer
+    deadline_seconds: float = Field(180.0, gt=0)     # one whole answer, however it trickles in
+    # the biggest answer read (decompressed); arXiv's largest pages are a few MiB
+    max_answer_mb: float = Field(64.0, gt=0)
     # arXiv announces a Friday's submissions on Monday evening (US Eastern), so a day's
     # window counts as complete only this many whole days after it ended.
     settle_days: int = Field(4, ge=0, le=60)
@@ -101,10 +104,13 @@ class LLMSettings(_Section):
     api_key_env: str = "OPENAI_API_KEY"
     language: str = "en"
     concurrency: int = Field(4, ge=1, le=64)
-    timeout_seconds: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(60.0, gt=0)      # the longest silence within an answer
+    deadline_seconds: float = Field(300.0, gt=0)    # one whole answer, however it trickles in
+    # the biggest answer read (decompressed): a chat completion is KBs, 128 embeddings a few MiB
+    max_answer_mb: float = Field(32.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
     backoff_seconds: float = Field(2.0, ge=0)   # first back-off; doubles on each retry
-    max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After fails the paper
+    max_backoff_seconds: float = Field(120.0, ge=0)  # a longer Retry-After ends the run's requests
     json_mode: bool = True   # send response_format=json_object; off for servers that reject it
     #: The model of the endpoint's /embeddings (representation "endpoint" in a profile).
     embedding_model: str = "text-embedding-3-small"
@@ -250,17 +256,71 @@ def format_validation(exc: ValidationError, file: Path) -> str:
     return f"{file}: field '{field}': {message}{more}"
 
 
+#: What litscope reads of a file it imports (a digest, a library export, a profile): its
+#: size, and the length of one line (a digest's longest line is 2 KB, a snapshot's ~300 KB).
+MAX_FILE_BYTES = 256 << 20
+MAX_LINE_BYTES = 4 << 20
+#: How much of a file's start format detection reads.
+HEAD_BYTES = 64 << 10
+
+
 def read_text(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it",
               hint: str = "", cut_ok: bool = False) -> str:
     """The text of a UTF-8 file (a byte-order mark dropped); otherwise one `error` naming the
-    file and why: it cannot be read (then `hint`, what to do), or where its first byte that
-    is not UTF-8 sits. With `cut_ok`, a file that ends inside a character (a download or a
-    copy cut short) reads as the text before it: the caller finds the cut entry."""
+    file and why: it cannot be read (then `hint`, what to do), it is bigger than
+    `MAX_FILE_BYTES` or has a line longer than `MAX_LINE_BYTES` (found while reading, so
+    memory stays bounded), or where its first byte that is not UTF-8 sits. With `cut_ok`,
+    a file that ends inside a character (a download or a copy cut short) reads as the text
+    before it: the caller finds the cut entry."""
     file = Path(file)
+    lines = []
     try:
-        data = file.read_bytes()
+        with file.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise error(f"{file}: {size / 2**20:,.0f} MiB, more than the {MAX_FILE_BYTES >> 20} MiB "
+                            f"litscope reads from one file (is it the right file?)")
+            while line := stream.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise error(f"{file}: line {len(lines) + 1} is longer than {MAX_LINE_BYTES >> 20} MiB, "
+                                f"which litscope does not read (is it the right file?)")
+                lines.append(line)
     except OSError as exc:
         raise error(f"{file}: cannot read {what} ({exc.strerror or exc}){hint}") from None
+    return _decode(b"".join(lines), file, error, cut_ok)
+
+
+def write_text(file: str | Path, text: str, *, newline: str | None = None) -> Path:
+    """Write `text` to `file` whole or not at all: into a temporary file beside it, then
+    renamed over it; on a failure (a full disk) the temporary file is removed and `file`
+    is as it was."""
+    file = Path(file)
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline=newline) as out:
+            out.write(text)
+        tmp.replace(file)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return file
+
+
+def read_head(file: str | Path, error: type[Exception] = ConfigError, *, what: str = "it") -> str:
+    """The first `HEAD_BYTES` of a UTF-8 file, ending with its last whole line there: enough
+    to tell a file's format without reading all of it."""
+    file = Path(file)
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(HEAD_BYTES)
+    except OSError as exc:
+        raise error(f"{file}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(data) == HEAD_BYTES and b"\n" in data:
+        data = data[:data.rindex(b"\n") + 1]
+    return _decode(data, file, error, cut_ok=True)
+
+
+def _decode(data: bytes, file: Path, error: type[Exception], cut_ok: bool) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -279,6 +339,8 @@ def load_yaml_model(file: str | Path, model: type[M], error: type[Exception] = C
     text = read_text(file, error)
     try:
         raw = yaml.safe_load(text) or {}
+    except RecursionError:
+        raise error(f"{file}: YAML nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark else ""

@@ -11,6 +11,8 @@ import os
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -97,6 +99,53 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
         raise SchemaError(f"not an arXiv id: {text!r}")
     version = match.group("v")
     return match.group("id"), int(version) if version else None
+
+
+#: The dates a paper may carry: arXiv opened in 1991, and pandas' timestamps end in 2262.
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
+_RFC2822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\s+(\d+)\s")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def paper_date(value: str | datetime, field: str = "date", *, utc: bool = True) -> datetime:
+    """A paper's date (a datetime, ISO 8601 text or an RFC 2822 date as arXiv writes them; in
+    UTC, or in its own time zone without `utc`) checked to lie in 1900–2199; `SchemaError`
+    naming `field` otherwise. An RFC 2822 year must have four digits: ``0001`` is not 2001."""
+    try:
+        if isinstance(value, datetime):
+            when = value
+        elif _ISO_DAY.match(value.strip()):
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        else:
+            year = _RFC2822_YEAR.search(value)
+            if year is None or len(year.group(1)) != 4:
+                raise ValueError("no four-digit year")
+            if not EARLIEST.year <= int(year.group(1)) < LATEST.year:
+                raise ValueError("out of range")
+            when = parsedate_to_datetime(value)
+        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        if not EARLIEST <= when <= LATEST:
+            raise ValueError("out of range")
+        return when.astimezone(timezone.utc) if utc else when
+    except (ValueError, TypeError, OverflowError, IndexError) as exc:
+        why = "is out of range (1900 to 2199)" if str(exc) == "out of range" else "is not a date"
+        raise SchemaError(f"{field} {str(value)[:40]!r} {why}") from None
+
+
+#: The longest text one field of a paper may hold (arXiv's abstracts stop at 1,920 characters):
+#: sources refuse an entry with a longer one, so no store ever holds a book in a field.
+MAX_TEXT = 100_000
+
+
+def check_text(record: Mapping[str, Any], name: str = "") -> None:
+    """`SchemaError` naming `name` (when the caller does not) and the field when a text
+    field of `record` (or a name in one of its lists) is longer than `MAX_TEXT` characters."""
+    for field, value in record.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if longest > MAX_TEXT:
+            raise SchemaError(f"{name}: " * bool(name) + f"its {field} has {longest:,} characters, more "
+                              f"than the {MAX_TEXT:,} litscope keeps")
 
 
 def normalize_text(text: str | None) -> str:

@@ -12,17 +12,26 @@ mirror, ``litscope.papers/``). Triggers log the id of every paper any write inse
 changes or deletes; a read that finds papers changed since the mirror was written folds
 those rows in (or rebuilds it from SQLite when the log does not reach back) and writes a
 new mirror, so the mirror is never stale whichever code path or process wrote.
+
+A store that cannot be trusted is refused: before its first write, a `Store` runs SQLite's
+``PRAGMA quick_check``, and every SQLite error becomes one `StoreError` line: a damaged
+file (with the command that shows the damage), a full disk (nothing written, no temporary
+file left), a read-only store (opened read-only: it can be read, not written).
 """
 from __future__ import annotations
 
 import bisect
+import errno
 import json
 import os
+import shutil
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -129,6 +138,48 @@ CREATE TABLE IF NOT EXISTS summaries (
     PRIMARY KEY (paper_id, version, model, prompt_version, kind, language)
 );
 """
+
+
+#: Kept in ``PRAGMA user_version``: a store whose tables match needs no schema write on open.
+SCHEMA_VERSION = zlib.crc32(_TABLES.encode()) & 0x7FFFFFFF
+#: Errors the operating system reports for a file that cannot be written where it is.
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _store_error(path: Path, exc: sqlite3.Error | OSError) -> StoreError:
+    """One line for a user: what is wrong with the store at `path`, and what to do."""
+    name, text = getattr(exc, "sqlite_errorname", ""), str(exc)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return StoreError(f"{path}: the store is damaged ({text}); see what is wrong with "
+                          f"sqlite3 '{path}' 'PRAGMA integrity_check', then restore it from a backup, "
+                          f"or move it away and fetch and import again")
+    if name.startswith("SQLITE_FULL") or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) \
+            or "disk is full" in text or (name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN"))
+                                          and _no_room(path)):
+        return StoreError(f"{path}: the disk is full: nothing was written; free some space and run "
+                          f"the command again")
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return StoreError(f"{path}: the store is read-only here: it can be read but not written")
+    if "locked" in text:
+        return StoreError(f"{path}: another process has held the store for over a minute; try again")
+    return StoreError(f"{path}: {text}")
+
+
+def _no_room(path: Path) -> bool:
+    """Whether the disk under `path` is (all but) full: SQLite reports that as an I/O error
+    when even its WAL index cannot grow."""
+    try:
+        return shutil.disk_usage(path.parent).free < (1 << 20)
+    except OSError:
+        return False
+
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _store_error(path, exc) from None
 
 
 def _now() -> str:
@@ -254,55 +305,84 @@ class Store:
         path = Path(path)
         self.path = path / STORE_FILE if path.suffix != ".sqlite" else path
         self.decisions = decisions if decisions is not None else _project_log(self.path.parent)
+        self._checked = False
+        # a store in a folder this process cannot write is opened read-only (WAL mode needs
+        # its -shm file beside it, which could not be made there)
+        self.read_only = self.path.is_file() and not all(os.access(p, os.W_OK) for p in (self.path.parent, self.path))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.executescript(_TABLES)
-                have = {row[1] for row in con.execute("PRAGMA table_info(papers)")}
-                for column in COLUMNS:
-                    if column not in have:   # a store made by an older litscope
-                        con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
-                                    f"{_SQL_TYPES.get(column, 'TEXT')}")
-                if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
-                    con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
-                if "reason" not in {row[1] for row in con.execute("PRAGMA table_info(labels)")}:
-                    con.execute("ALTER TABLE labels ADD COLUMN reason TEXT")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
-        if self.decisions is not None:
+                if con.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION and not self.read_only:
+                    self._check(con)
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.executescript(_TABLES)
+                    have = {row[1] for row in con.execute("PRAGMA table_info(papers)")}
+                    for column in COLUMNS:
+                        if column not in have:   # a store made by an older litscope
+                            con.execute(f"ALTER TABLE papers ADD COLUMN {column} "
+                                        f"{_SQL_TYPES.get(column, 'TEXT')}")
+                    if "complete" not in {row[1] for row in con.execute("PRAGMA table_info(fetch_windows)")}:
+                        con.execute("ALTER TABLE fetch_windows ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                    if "reason" not in {row[1] for row in con.execute("PRAGMA table_info(labels)")}:
+                        con.execute("ALTER TABLE labels ADD COLUMN reason TEXT")
+                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            if self.read_only or not self.path.is_file() or not _no_room(self.path):
+                raise _store_error(self.path, exc) from None
+            self.read_only = True   # a full disk: WAL mode cannot even make its index; read as it is
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        if self.decisions is not None and not self.read_only:
             self._follow_decisions()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        if self.read_only:   # with its WAL if one is left, else as a file that cannot change
+            wal = self.path.with_name(self.path.name + "-wal")
+            mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
+            con = sqlite3.connect(f"file:{quote(str(self.path))}?{mode}", uri=True, timeout=60,
+                                  isolation_level=None)
+        else:
+            con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         con.execute("PRAGMA busy_timeout = 60000")
         con.execute("PRAGMA synchronous = FULL")
         return con
 
+    def _check(self, con: sqlite3.Connection) -> None:
+        """Refuse to write into a damaged store (once per `Store`: SQLite's quick check
+        reads every page, ~1 s a GB)."""
+        if not self._checked:
+            if con.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            self._checked = True
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all."""
-        con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        """One atomic write: everything inside commits together or not at all. An SQLite
+        error becomes a `StoreError` line (a damaged store, a full disk, a read-only store)."""
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                self._check(con)
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        con = self._connect()
-        try:
-            return con.execute(sql, tuple(params)).fetchall()
-        finally:
-            con.close()
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                return con.execute(sql, tuple(params)).fetchall()
+            finally:
+                con.close()
 
     # -- papers ---------------------------------------------------------------------------
     def add_papers(self, df: pd.DataFrame, *, windows: Iterable[tuple[str, str, int]] = (),
@@ -399,7 +479,8 @@ class Store:
             raise StoreError(f"no column {unknown[0]!r} in the paper schema")
         for _ in range(3):                  # another process may replace the mirror meanwhile
             try:
-                return read_parquet([self._mirror()], columns)
+                mirror = self._mirror()
+                return read_parquet([mirror], columns) if mirror else self._table(columns)
             except FileNotFoundError:
                 continue
         raise StoreError(f"{self._mirror_dir}: the Parquet mirror keeps changing; try again")
@@ -414,24 +495,39 @@ class Store:
                  for p in self._mirror_dir.glob("papers-*.parquet") if p.stem[7:].isdigit()]
         return sorted(found)
 
-    def _mirror(self) -> Path:
-        """The mirror file, written anew first when papers changed since the newest one."""
+    def _table(self, columns: Sequence[str] | None) -> pa.Table:
+        """The papers read from SQLite itself, when no mirror can be written beside the
+        store (a read-only folder, a full disk)."""
+        table = to_arrow(_frame(self._query(f"SELECT {', '.join(COLUMNS)} FROM papers" + _ORDER)))
+        return table if columns is None else table.select(list(columns))
+
+    def _mirror(self) -> Path | None:
+        """The mirror file, written anew first when papers changed since the newest one;
+        None when it is stale and cannot be written."""
         mirrors = self._mirrors()
-        con = self._connect()
-        try:
-            con.execute("BEGIN")              # one consistent snapshot of the store
-            (seq,) = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE "
-                                 "name = 'papers_changes'), 0)").fetchone()
-            if mirrors and mirrors[-1][0] == seq:
-                return mirrors[-1][1]
-            base = mirrors[-1] if mirrors else None
-            if base is not None and con.execute("SELECT 1 FROM papers_changes WHERE seq = ?",
-                                                (base[0] + 1,)).fetchone() is None:
-                base = None                   # the log no longer reaches back to it
-            path = self._write_mirror(con, seq, base)
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        with _translated(self.path):
+            con = self._connect()
+            try:
+                con.execute("BEGIN")              # one consistent snapshot of the store
+                (seq,) = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE "
+                                     "name = 'papers_changes'), 0)").fetchone()
+                if mirrors and mirrors[-1][0] == seq:
+                    return mirrors[-1][1]
+                base = mirrors[-1] if mirrors else None
+                if base is not None and con.execute("SELECT 1 FROM papers_changes WHERE seq = ?",
+                                                    (base[0] + 1,)).fetchone() is None:
+                    base = None                   # the log no longer reaches back to it
+                if self.read_only:
+                    return None
+                try:
+                    path = self._write_mirror(con, seq, base)
+                except OSError as exc:
+                    if exc.errno in _NO_ROOM:
+                        return None
+                    raise
+                con.execute("COMMIT")
+            finally:
+                con.close()
         with self.transaction() as con:      # the log before the mirror is not needed
             con.execute("DELETE FROM papers_changes WHERE seq <= ?", (seq,))
         for _, old in self._mirrors():
@@ -446,6 +542,16 @@ class Store:
         self._mirror_dir.mkdir(parents=True, exist_ok=True)
         path = self._mirror_dir / f"papers-{seq:012d}.parquet"
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            self._write_parquet(con, tmp, base)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)   # a full disk leaves no temporary file behind
+            raise
+        return path
+
+    def _write_parquet(self, con: sqlite3.Connection, tmp: Path, base: tuple[int, Path] | None) -> None:
+        """The mirror's rows into `tmp`, in the store's order."""
         select = f"SELECT {', '.join(COLUMNS)} FROM papers"
         with pq.ParquetWriter(tmp, PAPER_SCHEMA) as writer:
             if base is None:
@@ -468,8 +574,6 @@ class Store:
                                                 ("id", "ascending", "at_end")]).to_numpy()
                 for start in range(0, len(order), self.MIRROR_BATCH):
                     writer.write_table(take_rows(table, order[start:start + self.MIRROR_BATCH]))
-        tmp.replace(path)
-        return path
 
     def count(self) -> int:
         return self._query("SELECT count(*) FROM papers")[0][0]
@@ -827,10 +931,11 @@ class Store:
         frame["year"] = frame["year"].astype("Int64")
         return frame
 
-    def replace_library(self, collection: str, items: pd.DataFrame) -> dict[str, int]:
+    def replace_library(self, collection: str, items: pd.DataFrame, *, remove: bool = True) -> dict[str, int]:
         """Make `collection` hold exactly `items` (one transaction): items new to it are
-        added, those gone from it removed, changed ones updated. Returns the counts of
-        ``added``, ``removed``, ``updated`` and ``unchanged`` items."""
+        added, those gone from it removed (unless not `remove`: then counted as ``kept``),
+        changed ones updated. Returns the counts of ``added``, ``removed``, ``updated`` and
+        ``unchanged`` items (and ``kept``)."""
         fields = self._LIBRARY[2:-1]
         new = {row["item_key"]: tuple(_library_value(f, row.get(f)) for f in fields)
                for row in items.to_dict("records")}
@@ -840,7 +945,10 @@ class Store:
             old = {key: tuple(rest) for key, *rest in con.execute(
                 f"SELECT item_key, {', '.join(fields)} FROM library WHERE collection = ?",
                 (collection,))}
-            for key in old.keys() - new.keys():
+            gone = old.keys() - new.keys()
+            if not remove:
+                counts["kept"] = len(gone)
+            for key in gone if remove else ():
                 con.execute("DELETE FROM library WHERE collection = ? AND item_key = ?",
                             (collection, key))
                 counts["removed"] += 1
@@ -851,8 +959,9 @@ class Store:
                     con.execute(f"INSERT OR REPLACE INTO library VALUES ({', '.join('?' * 11)})",
                                 (collection, key, *values, now))
             # vectors of items only in the library (id lib:<collection>/<key>) follow their text
-            gone = [f"lib:{collection}/{key}" for key in old if key not in new or new[key] != old[key]]
-            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in gone])
+            stale = [f"lib:{collection}/{key}" for key in old
+                     if (key not in new and remove) or (key in new and new[key] != old[key])]
+            con.executemany("DELETE FROM vectors WHERE paper_id = ?", [(i,) for i in stale])
         return counts
 
     def remove_library(self, collection: str) -> int:

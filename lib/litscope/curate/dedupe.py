@@ -56,6 +56,8 @@ def _texts(papers: pd.DataFrame) -> tuple[list[str], list[str]]:
 def _vectors(titles: list[str], abstracts: list[str],
              method: str) -> tuple[csr_matrix, csr_matrix]:
     """Unit tf-idf vectors of the titles and abstracts, fitted on both."""
+    if not titles:   # no papers (a new store): no pairs
+        return csr_matrix((0, 1), dtype=np.float32), csr_matrix((0, 1), dtype=np.float32)
     vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **METHODS[method])
     vectorizer.fit([t for t in (*titles, *abstracts) if t] or ["empty"])
     return vectorizer.transform(titles).tocsr(), vectorizer.transform(abstracts).tocsr()

@@ -9,7 +9,10 @@ the person's ``[@key]`` citations do not break as papers arrive.
 
 CSV is safe to open in a spreadsheet: a text cell that would start a formula (``=``, ``+``,
 ``-``, ``@``, tab, carriage return) gets a leading ``'`` as OWASP recommends; numbers stay
-numbers. An author written in braces (``{Eve and Frank}``, a group) stays one author.
+numbers; an arXiv id is written ``arXiv:2501.00010``, as arXiv cites it, so that no
+spreadsheet or ``pandas.read_csv`` takes it for the number 2501.0001. An author written in
+braces (``{Eve and Frank}``, a group) stays one author. BibTeX reads back through
+`litscope library import` as it was written: text, authors, arXiv ids.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import pandas as pd
 import rispy
 from bibtexparser import model
 
+from ..config import write_text
 from ..errors import CurateError
 from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
@@ -48,6 +52,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 #: " and " at the top level of a name: BibTeX splits authors there.
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}$")
+#: arXiv ids since 2007 look like numbers to spreadsheets and CSV readers.
+_NUMERIC_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 
 
 # -- selection ----------------------------------------------------------------------------------
@@ -153,10 +159,13 @@ def latex_escape(text: str) -> str:
 
 
 def bibtex_author(author: str) -> str:
-    """One author for BibTeX's ``author`` field, escaped; a group in braces, so that BibTeX
-    neither splits it at " and " nor reads it as first and last names."""
+    """One author for BibTeX's ``author`` field, escaped; a group, or a name with a comma in
+    it, in braces, so that BibTeX neither splits it at " and " nor turns it around at the
+    comma: it reads back as written."""
     group = _group(author)
-    return latex_escape(author) if group is None else "{" + latex_escape(group) + "}"
+    if group is not None:
+        return "{" + latex_escape(group) + "}"
+    return "{" + latex_escape(author) + "}" if "," in author else latex_escape(author)
 
 
 def _arxiv_id(paper: pd.Series) -> str | None:
@@ -285,9 +294,13 @@ def _neutral(value: object) -> object:
 
 def write_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None:
     """`frame` as CSV for spreadsheets, to `path` or returned: formulas neutralised
-    (`neutralize_formulas`), records ended by CRLF (RFC 4180) so that a field holding a lone
+    (`neutralize_formulas`), new-style arXiv ids in the ``id`` column as ``arXiv:YYMM.NNNNN``
+    (text, not a number), records ended by CRLF (RFC 4180) so that a field holding a lone
     carriage return is quoted too."""
-    return neutralize_formulas(frame).to_csv(path, index=False, lineterminator="\r\n")
+    safe = neutralize_formulas(frame)
+    if "id" in safe:
+        safe["id"] = [f"arXiv:{v}" if isinstance(v, str) and _NUMERIC_ID.match(v) else v for v in safe["id"]]
+    return safe.to_csv(path, index=False, lineterminator="\r\n")
 
 
 def to_csv(papers: pd.DataFrame) -> str:
@@ -322,7 +335,7 @@ def export(papers: pd.DataFrame, format: Format, path_or_buffer: str | Path | IO
     if isinstance(path_or_buffer, (str, Path)):
         path = Path(path_or_buffer)
         try:
-            path.write_text(text, encoding="utf-8", newline="")
+            write_text(path, text, newline="")
         except OSError as exc:
             raise CurateError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
     else:

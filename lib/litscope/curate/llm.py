@@ -1,30 +1,34 @@
 """Talking to any OpenAI-compatible chat endpoint: one client, its retry policy, JSON answers.
 
 The `openai` package's own retries are switched off (``max_retries=0``) so that the policy
-lives in one object here: back-off on 429, 408/409, 5xx, timeouts and dropped connections,
-honouring ``Retry-After`` (a 429 pauses every thread, since the limit is per key), with an
-injectable clock and sleep. An answer that is not the chat completion promised (an HTML
-page, broken JSON, no choices, no content) is a failure of the endpoint like a 5xx: retried,
-and retried again on the next run. The API key is read from the environment variable named
-in `LLMSettings.api_key_env`, handed only to the `openai` client, and masked in every
-message and answer (an endpoint may echo it), so it is never printed or stored.
+is litscope's one `RetryPolicy` (`litscope.net`, which the arXiv client follows too): back-off
+on 429, 408/409, 5xx, timeouts and dropped connections, honouring ``Retry-After`` (a 429
+pauses every thread, since the limit is per key; one that asks for a longer wait than
+``llm.max_backoff_seconds`` stops the run's requests), with an injectable clock and sleep.
+Every answer is read through `litscope.net`'s transport: one deadline for the whole answer
+and a size cap, decompression included. An answer that is not the chat completion promised
+(an HTML page, broken JSON, no choices, no content) is a failure of the endpoint like a
+5xx: retried, and retried again on the next run. The API key is read from the environment
+variable named in `LLMSettings.api_key_env`, handed only to the `openai` client, and masked
+in every message and answer (an endpoint may echo it), so it is never printed or stored.
 """
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import os
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import openai
 from pydantic import BaseModel, ValidationError
 
 from ..config import LLMSettings
 from ..errors import LLMError
+from ..net import (MiB, AnswerTooLarge, AnswerTooSlow, GaveUp, Limits, RedirectRefused, Retry,
+                   RetryPolicy, WaitTooLong, http_client, parse_retry_after)
 
 if TYPE_CHECKING:
     import httpx   # the openai client's transport
@@ -64,26 +68,6 @@ def endpoint_configured(settings: LLMSettings | None) -> bool:
     return settings is not None and bool(settings.base_url or os.environ.get(settings.api_key_env))
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``Retry-After-Ms`` / ``Retry-After`` (seconds or an HTTP date)."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(float(ms) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(when.timestamp() - time.time(), 0.0)
-
-
 def parse_json(text: str, schema: type[Answer]) -> Answer:
     """Validate a model's answer against `schema`, tolerating code fences and chatter around
     the object; raises ValueError saying what is wrong."""
@@ -94,6 +78,8 @@ def parse_json(text: str, schema: type[Answer]) -> Answer:
         return schema.model_validate(json.loads(text[start:end + 1]))
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(object)"
@@ -111,9 +97,12 @@ class LLMClient:
                            f"API key in ${settings.api_key_env}")
         self.settings = settings
         self._key = os.environ.get(settings.api_key_env) or ""
+        self.policy = RetryPolicy(settings.retries, settings.backoff_seconds, settings.max_backoff_seconds)
+        limits = Limits(settings.deadline_seconds, int(settings.max_answer_mb * MiB), settings.timeout_seconds)
         # Local servers (Ollama, vLLM) need no key, but the client insists on one.
-        self._client = openai.OpenAI(api_key=self._key or "none", base_url=settings.base_url,
-                                     timeout=settings.timeout_seconds, max_retries=0)
+        self._client = openai.OpenAI(
+            api_key=self._key or "none", base_url=settings.base_url, timeout=settings.timeout_seconds,
+            max_retries=0, http_client=http_client(limits, [settings.base_url or "https://api.openai.com/v1"]))
         self.endpoint = self.redact(str(self._client.base_url))
         self._sleep, self._clock = sleep, clock
         self._lock = threading.Lock()
@@ -145,54 +134,69 @@ class LLMClient:
     def _request(self, model: str, send: Callable[[], Answered]) -> Answered:
         """`send()`'s result, retrying transient failures per the settings."""
         s = self.settings
-        attempts, attempt = s.retries + 1, 0
-        while True:
-            attempt += 1
+
+        def attempt(n: int) -> Answered:
             self._wait_if_paused()
             if self._fatal:
                 raise LLMError(str(self._fatal))
-            retry_after = None
             try:
                 return send()
             except _BadAnswer as exc:
-                problem = f"the answer from {self.endpoint} {exc}"
+                raise Retry(f"the answer from {self.endpoint} {exc}") from None
             except openai.APIStatusError as exc:
                 self._count()
                 problem = f"HTTP {exc.status_code} from {self.endpoint}: {self._message(exc)}"
                 if exc.status_code in ABORT_STATUS:
-                    self._fatal = LLMError(f"{problem} -- check llm.base_url, the model "
-                                           f"({model!r}) and the key in ${s.api_key_env}")
-                    raise self._fatal from None
+                    raise self._stop(f"{problem} -- check llm.base_url, the model ({model!r}) and the "
+                                     f"key in ${s.api_key_env}") from None
                 if exc.status_code not in RETRY_STATUS:
-                    raise RequestFailed(problem, attempt, retryable=False) from None
-                retry_after = parse_retry_after(exc.response.headers)
-            except openai.APITimeoutError:
+                    raise RequestFailed(problem, n, retryable=False) from None
+                raise Retry(problem, parse_retry_after(exc.response.headers)) from None
+            except openai.APITimeoutError as exc:
                 self._count()
-                problem = f"no answer from {self.endpoint} within {s.timeout_seconds:g} s"
+                if isinstance(exc.__cause__, AnswerTooSlow):
+                    raise Retry(f"no whole answer from {self.endpoint} within {s.deadline_seconds:g} s "
+                                f"(llm.deadline_seconds)") from None
+                raise Retry(f"no answer from {self.endpoint} within {s.timeout_seconds:g} s") from None
             except openai.APIConnectionError as exc:
                 self._count()
-                problem = f"cannot connect to {self.endpoint} ({self.redact(str(exc.__cause__ or exc))})"
-            if attempt == attempts:
-                raise RequestFailed(f"{problem} (gave up after {attempts} attempt"
-                                    f"{'s' if attempts > 1 else ''})", attempt,
-                                    retryable=True)
-            delay = retry_after if retry_after is not None else s.backoff_seconds * 2 ** (attempt - 1)
-            if delay > s.max_backoff_seconds:
-                if retry_after is not None:
-                    raise RequestFailed(f"{problem}; the server asks to wait {delay:.0f} s, more "
-                                        f"than llm.max_backoff_seconds", attempt, retryable=True)
-                delay = s.max_backoff_seconds
-            log.warning("%s; retrying in %.1f s (attempt %d of %d)", problem, delay, attempt + 1,
-                        attempts)
-            if retry_after is not None:
-                self._pause_all(delay)
+                cause = exc.__cause__
+                if isinstance(cause, AnswerTooLarge):
+                    raise RequestFailed(f"{self.endpoint} sent {cause} (llm.max_answer_mb)", n,
+                                        retryable=True) from None
+                if isinstance(cause, RedirectRefused):
+                    raise self._stop(self.redact(f"{cause} -- check llm.base_url")) from None
+                raise Retry(f"cannot connect to {self.endpoint} ({self.redact(str(cause or exc))})") from None
+
+        def wait(seconds: float, problem: Retry) -> None:
+            log.warning("%s; retrying in %.1f s", problem, seconds)
+            if problem.retry_after is not None:
+                self._pause_all(seconds)
             else:
-                self._sleep(delay)
+                self._sleep(seconds)
+
+        try:
+            return self.policy.run(attempt, wait)
+        except WaitTooLong as stop:
+            raise self._stop(f"{stop.problem}; the server asks to wait {stop.seconds:.0f} s, more than "
+                             f"llm.max_backoff_seconds ({s.max_backoff_seconds:g} s): no more requests "
+                             f"this run; try again later") from None
+        except GaveUp as stop:
+            raise RequestFailed(f"{stop.problem} (gave up after {stop.attempts} attempt"
+                                f"{'s' if stop.attempts > 1 else ''})", stop.attempts, retryable=True) from None
+
+    def _stop(self, message: str) -> LLMError:
+        """The error that ends the run: once set, no thread sends another request."""
+        self._fatal = LLMError(message)
+        return self._fatal
 
     def _body(self, response: httpx.Response) -> Any:
         """A response's JSON body, counting its tokens; `_BadAnswer` when it is not JSON."""
         try:
             body = response.json()
+        except RecursionError:
+            self._count()
+            raise _BadAnswer("is JSON nested too deeply") from None
         except ValueError as exc:
             kind = response.headers.get("content-type", "no content type").split(";")[0].strip()
             self._count()

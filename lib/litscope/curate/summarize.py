@@ -59,9 +59,14 @@ numbers and terms usually left in English as they are."""
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
+#: The longest section of a summary kept (the prompt asks for a sentence or three), and
+#: the longest translated title and abstract (arXiv's abstracts stop at 1,920 characters).
+MAX_SECTION, MAX_TITLE, MAX_ABSTRACT = 4_000, 2_000, 20_000
+
+
 class Summary(BaseModel):
     """The JSON object the model must return for a summary (empty sections are allowed)."""
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, str_max_length=MAX_SECTION)
     tldr: str = Field(min_length=1)
     motivation: str
     method: str
@@ -72,8 +77,8 @@ class Summary(BaseModel):
 class Translation(BaseModel):
     """The JSON object the model must return for a translation."""
     model_config = ConfigDict(str_strip_whitespace=True)
-    title: str = Field(min_length=1)
-    abstract: str = ""
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    abstract: str = Field("", max_length=MAX_ABSTRACT)
 
 
 @dataclass
@@ -336,7 +341,7 @@ def _request_all(task: _Task, todo: list[tuple[tuple, list[dict[str, str]]]], cl
     failure as it arrives (an interrupted run loses nothing it paid for)."""
     with ThreadPoolExecutor(max_workers=client.settings.concurrency) as pool, \
             tqdm(total=len(todo), desc=f"{task.kind} ({client.settings.model})", unit="paper",
-                 disable=not progress) as bar:
+                 disable=None if progress else True) as bar:
         futures = {pool.submit(client.ask_json, messages, task.schema): key for key, messages in todo}
         try:
             for future in as_completed(futures):
@@ -362,7 +367,7 @@ def _extractive(papers: pd.DataFrame, wanted: pd.Series, progress: bool) -> dict
     summarizer = ExtractiveSummarizer().fit(papers["abstract"].dropna())
     updates = {}
     for row in tqdm(papers[wanted].itertuples(index=False), total=int(wanted.sum()),
-                    desc="summary (extractive)", unit="paper", disable=not progress):
+                    desc="summary (extractive)", unit="paper", disable=None if progress else True):
         tldr, summary = summarizer.summarize(row.abstract)
         updates[row.id] = {"tldr": tldr, "summary": summary, "summary_source": "extractive"}
     return updates

@@ -17,7 +17,6 @@ sections, and what a render needs around them (see benchmarks/PUBLISH-DESIGN.md)
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -33,7 +32,7 @@ from markupsafe import Markup
 from ..schema import SUMMARY_FIELDS
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        html_text, markdown_table, markdown_to_html, metadata_yaml, one_line, paper_url,
-                       present, raw_html, safe_url, slugify, trusted)
+                       page_slugs, present, raw_html, safe_url, trusted)
 from .text import display_titles, summary_origin, tex_to_markdown, tex_to_text
 
 __all__ = ["paper_anchor", "archive_days", "section_href", "write_archive", "write_feed", "finish_site",
@@ -336,21 +335,23 @@ def _archive_page(months: list[str], topics: list[tuple[str, str, list[dict[str,
 
 
 def _topics(papers: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """(anchor, name, papers) per topic (a paper's subtopic, else its topic), by name. An
-    anchor is ``topic-`` and the name's slug, unless another name has that slug too: then
-    each of them gets a hash of its name after the slug, so no two share an anchor."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    """(anchor, name, papers) per topic (a paper's subtopic within its topic, else its
+    topic), by name. A subtopic whose name several topics use is named with its topic
+    ("Other (Agents)"). An anchor is ``topic-`` and `page_slugs` of the topic: the same on
+    every run and unique, whatever other topics arrive."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for paper in papers:
-        name = next((one_line(paper[f]) for f in ("subtopic", "topic") if present(paper[f])), "")
-        if name:
-            grouped.setdefault(name, []).append(paper)
-    names = sorted(grouped)
-    slugs = [slugify(name, "") for name in names]
-    taken = Counter(slugs)
-    anchors = [f"topic-{slug}" if slug and taken[slug] == 1
-               else f"topic-{slug + '-' if slug else ''}{hashlib.sha1(name.encode()).hexdigest()[:8]}"
-               for name, slug in zip(names, slugs)]
-    return [(anchor, name, grouped[name]) for anchor, name in zip(anchors, names)]
+        topic, sub = (one_line(paper[f]) if present(paper[f]) else "" for f in ("topic", "subtopic"))
+        key = (topic, sub) if topic and sub else ("", sub or topic)
+        if key[1]:
+            grouped.setdefault(key, []).append(paper)
+    shared = Counter(name for _, name in grouped)
+    named = sorted((f"{name} ({parent})" if parent and shared[name] > 1 else name, parent, name)
+                   for parent, name in grouped)
+    anchors = page_slugs([shown for shown, _, _ in named], "topic",
+                         keys=[f"{parent} / {name}" if parent else name for _, parent, name in named])
+    return [(f"topic-{anchor}", shown, grouped[(parent, name)])
+            for anchor, (shown, parent, name) in zip(anchors, named)]
 
 
 def write_feed(papers: pd.DataFrame, site_url: str, path: str | Path, *, title: str, folder: str = "curated/",

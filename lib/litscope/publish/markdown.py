@@ -18,9 +18,11 @@ field into the RSS feed unescaped, so the feed takes the page's first paragraph 
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
+from collections import Counter
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
@@ -190,10 +192,31 @@ def byline(authors: Iterable[str], limit: int = 3) -> str:
 
 
 def slugify(text: Any, fallback: str = "page") -> str:
-    """An ASCII file name stem for `text` (``"cs.CL"`` → ``"cs.cl"``)."""
+    """An ASCII file name stem for `text` (``"cs.CL"`` → ``"cs.cl"``); never holds ``--``."""
     text = unicodedata.normalize("NFKD", one_line(text)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:80].strip("-.")
     return slug or fallback
+
+
+#: Names of pages litscope writes itself (and ones some systems reserve): no paper, topic or
+#: day page may take them.
+FIXED_PAGES = frozenset({"index", "methods", "papers", "topics", "days", "listing", "search", "404",
+                         "con", "prn", "aux", "nul"})
+
+
+def page_slugs(names: Iterable[Any], fallback: str, keys: Iterable[str] | None = None) -> list[str]:
+    """A file name stem per name, the same on every run, unique among them and never one of
+    `FIXED_PAGES`: a name that is its own slug (an arXiv id, ``llm``) keeps it; any other
+    gets ``--`` and a hash of its key (the name, or `keys`), which no slug of its own holds,
+    so ``Foo``, ``foo`` and ``foo-2`` become ``foo--1a2b3c4d``, ``foo`` and ``foo-2``."""
+    names = [str(n) for n in names]
+    keys = names if keys is None else [str(k) for k in keys]
+    digest = lambda key, n=8: hashlib.sha1(key.encode()).hexdigest()[:n]
+    slugs = [slug if slug == name == key and slug not in FIXED_PAGES else f"{slug or fallback}--{digest(key)}"
+             for name, key in zip(names, keys) for slug in [slugify(name, "")]]
+    taken = Counter(slugs)      # two keys whose short hashes meet: their whole hashes
+    return [f"{slugify(name, fallback)}--{digest(key, 40)}" if taken[slug] > 1 and keys.count(key) == 1 else slug
+            for slug, name, key in zip(slugs, names, keys)]
 
 
 # Plain scalars YAML 1.2's core schema (Quarto's and Pandoc's parsers) reads as null, bool,

@@ -35,7 +35,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ..config import check_categories, read_text
+from ..config import check_categories, read_text, write_text
 from ..errors import ProfileError
 
 log = logging.getLogger(__name__)
@@ -469,10 +469,7 @@ def save_profile(profile: Profile, path: str | Path) -> Path:
     path = Path(path)
     original = path.read_text(encoding="utf-8") if path.is_file() else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dump_profile(profile, original), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, dump_profile(profile, original))
 
 
 # -- arxiv_rss_bot ---------------------------------------------------------------------------

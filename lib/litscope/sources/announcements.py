@@ -10,23 +10,24 @@ read since then, it costs no request.
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Iterable
 
 import pandas as pd
-import requests
+import httpx
 from lxml import etree
 
 from ..config import Project
-from ..errors import FetchError
-from ..schema import papers_frame, split_arxiv_id
+from ..errors import FetchError, SchemaError
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .arxiv_api import _check_categories, _client, _plural, fetch_ids
 from .schedule import FEED_UPDATES, changed_since, last_update
 
+log = logging.getLogger(__name__)
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
        "dc": "http://purl.org/dc/elements/1.1/"}
@@ -58,16 +59,19 @@ def split_authors(text: str | None) -> list[str]:
 
 
 def _text(node: etree._Element, path: str) -> str | None:
+    """The element's whole text, whitespace folded (an entity reference in it kept as written)."""
     found = node.find(path, _NS)
-    return " ".join(found.text.split()) if found is not None and found.text else None
+    text = " ".join("".join(found.itertext()).split()) if found is not None else ""
+    return text or None
 
 
-def parse_listing(content: bytes) -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
+def parse_listing(content: bytes, where: str = "the feed") -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
     """A listing feed (RSS 2.0 or Atom) as (its day, announcements, papers).
 
     Announcements have columns id, day, type, version, categories; papers are what the
     feed tells (title, authors, abstract, categories, DOI, journal reference). Raises
-    `Retry` for a document that is not a complete feed.
+    `Retry` for a document that is not a complete feed; an item without an arXiv id or
+    with a date that is none is skipped with a warning naming it and `where`.
     """
     try:
         root = etree.fromstring(content, XML_PARSER)
@@ -78,12 +82,10 @@ def parse_listing(content: bytes) -> tuple[date | None, pd.DataFrame, pd.DataFra
         items, day = (channel.iterfind("item") if channel is not None else ()), _text(root, "channel/pubDate")
         fields = {"guid": "guid", "title": "title", "text": "description", "date": "pubDate"}
         categories = lambda item: [c.text.strip() for c in item.iterfind("category") if c.text]
-        when = lambda text: parsedate_to_datetime(text).date() if text else None
     elif root.tag == f"{{{_NS['atom']}}}feed":
         items, day = root.iterfind("atom:entry", _NS), None
         fields = {"guid": "atom:id", "title": "atom:title", "text": "atom:summary", "date": "atom:published"}
         categories = lambda item: [c.get("term") for c in item.iterfind("atom:category", _NS) if c.get("term")]
-        when = lambda text: date.fromisoformat(text[:10]) if text else None
     else:
         raise Retry(f"not an RSS or Atom feed (root element <{etree.QName(root).localname}>)")
     announcements, papers = [], []
@@ -91,37 +93,52 @@ def parse_listing(content: bytes) -> tuple[date | None, pd.DataFrame, pd.DataFra
         text = _text(item, fields["text"]) or ""
         prefix = _PREFIX.match(text)
         guid = _text(item, fields["guid"]) or (prefix.group(1) if prefix else "")
-        paper_id, version = split_arxiv_id(guid.removeprefix("oai:arXiv.org:"))
-        kind = _text(item, "arxiv:announce_type") or (prefix.group(2) if prefix else None)
-        cats = categories(item)
-        announcements.append({"id": paper_id, "day": when(_text(item, fields["date"])), "type": kind,
+        try:
+            paper_id, version = split_arxiv_id(guid.removeprefix("oai:arXiv.org:"))
+            announced = _day(_text(item, fields["date"]), f"item {guid!r}: {fields['date']}")
+            kind = _text(item, "arxiv:announce_type") or (prefix.group(2) if prefix else None)
+            cats = categories(item)
+            paper = {
+                "id": paper_id, "version": version, "title": _text(item, fields["title"]) or paper_id,
+                "authors": split_authors(_text(item, "dc:creator")),
+                "abstract": text[prefix.end():] if prefix else text or None,
+                "primary_category": None, "categories": cats,
+                "abs_url": f"https://arxiv.org/abs/{paper_id}", "pdf_url": f"https://arxiv.org/pdf/{paper_id}",
+                "doi": _text(item, "arxiv:DOI"), "journal_ref": _text(item, "arxiv:journal_reference"),
+                "source": "arxiv:announcement",
+            }
+            check_text(paper, f"item {guid!r}")
+        except SchemaError as exc:
+            log.warning("arXiv feed: skipped an item of %s: %s", where, exc)
+            continue
+        announcements.append({"id": paper_id, "day": announced, "type": kind,
                               "version": version, "categories": cats})
-        papers.append({
-            "id": paper_id, "version": version, "title": _text(item, fields["title"]) or paper_id,
-            "authors": split_authors(_text(item, "dc:creator")),
-            "abstract": text[prefix.end():] if prefix else text or None,
-            "primary_category": None, "categories": cats,
-            "abs_url": f"https://arxiv.org/abs/{paper_id}", "pdf_url": f"https://arxiv.org/pdf/{paper_id}",
-            "doi": _text(item, "arxiv:DOI"), "journal_ref": _text(item, "arxiv:journal_reference"),
-            "source": "arxiv:announcement",
-        })
+        papers.append(paper)
     listed = pd.DataFrame(announcements, columns=["id", "day", "type", "version", "categories"]) \
         .drop_duplicates("id").reset_index(drop=True)
     unknown = sorted(set(listed["type"].dropna()) - set(ANNOUNCE_TYPES)) + \
         (["(none)"] if listed["type"].isna().any() else [])
     if unknown:
         raise Refused(f"arXiv feed: unknown announce type {unknown[0]!r}")
-    feed_day = when(day) if day else (listed["day"].iloc[0] if len(listed) else None)
+    try:
+        feed_day = _day(day, "the feed's pubDate") if day else (listed["day"].iloc[0] if len(listed) else None)
+    except SchemaError as exc:
+        raise Retry(str(exc)) from None
     listed["day"] = listed["day"].fillna(feed_day) if feed_day else listed["day"]
     return feed_day, listed.astype({"version": "Int64"}), papers_frame(papers).drop_duplicates("id")
 
 
-def _feed_page(response: requests.Response) -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
+def _day(text: str | None, field: str) -> date | None:
+    """The day of an RFC 2822 or ISO date as it is written (not moved to UTC)."""
+    return paper_date(text, field, utc=False).date() if text else None
+
+
+def _feed_page(response: httpx.Response) -> tuple[date | None, pd.DataFrame, pd.DataFrame]:
     if response.status_code == 404:
         raise Refused("arXiv feed: no such feed (HTTP 404): check the categories")
     if response.status_code != 200:
-        raise Refused(f"arXiv feed rejected the request with HTTP {response.status_code} ({response.reason})")
-    return parse_listing(response.content)
+        raise Refused(f"arXiv feed rejected the request with HTTP {response.status_code} ({response.reason_phrase})")
+    return parse_listing(response.content, str(response.url))
 
 
 def _to_fill(store: Store | None, announced: pd.DataFrame) -> list[str]:

@@ -11,6 +11,7 @@ has announced something since they were fetched (Sunday–Thursday, 20:00 US Eas
 from __future__ import annotations
 
 import difflib
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -20,14 +21,14 @@ from typing import Iterable
 
 import arxiv
 import pandas as pd
-import requests
-from arxiv._feed import ParsedFeed, parse as parse_feed
+import httpx
+from arxiv._feed import _build_result
 from lxml import etree
 from tqdm.auto import tqdm
 
 from ..config import Project, ProjectConfig, parse_day
-from ..errors import ConfigError, FetchError
-from ..schema import papers_frame, split_arxiv_id
+from ..errors import ConfigError, FetchError, SchemaError
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .schedule import changed_since
@@ -38,7 +39,9 @@ TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 #: arXiv's caps: results per request, results one query may page through
 PAGE_LIMIT, QUERY_LIMIT = 2000, 30_000
 _NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
-_ERROR_ID = "http://arxiv.org/api/errors"
+#: Where arXiv's error entries point (http:// in the 2016 API, https:// in the 2026 one).
+_ERROR_IDS = ("http://arxiv.org/api/errors", "https://arxiv.org/api/errors")
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -49,13 +52,24 @@ def arxiv_categories() -> dict[str, str]:
 
 
 # -- one page ---------------------------------------------------------------------------------
-def _api_page(response: requests.Response) -> ParsedFeed:
-    """Parse a page, refusing what the package's forgiving parser would read as 0 results."""
+@dataclass
+class ApiPage:
+    """One page of the search API: the usable results, arXiv's count of all results, and how
+    many entries the page had (paging counts the unusable ones too)."""
+    results: list[arxiv.Result]
+    total: int
+    entries: int
+
+
+def _api_page(response: httpx.Response) -> ApiPage:
+    """Parse a page strictly, refusing what the package's forgiving parser would read as 0
+    results; an entry that cannot be read (no arXiv id, a date out of range) is skipped
+    with a warning naming it and the URL."""
     if response.status_code != 200:
         try:
-            why = _api_error(etree.fromstring(response.content, XML_PARSER)) or response.reason
+            why = _api_error(etree.fromstring(response.content, XML_PARSER)) or response.reason_phrase
         except etree.XMLSyntaxError:
-            why = response.reason
+            why = response.reason_phrase
         raise Refused(f"arXiv API rejected the request with HTTP {response.status_code} ({why})")
     try:
         root = etree.fromstring(response.content, XML_PARSER)
@@ -69,21 +83,43 @@ def _api_page(response: requests.Response) -> ParsedFeed:
     total = (root.findtext("opensearch:totalResults", namespaces=_NS) or "").strip()
     if not total.isdigit():
         raise Retry("a page without opensearch:totalResults")
-    feed = parse_feed(response.content)
-    if not feed.results and int(total) > feed.header.start_index:
+    start = (root.findtext("opensearch:startIndex", namespaces=_NS) or "0").strip()
+    entries = root.findall("atom:entry", _NS)
+    if not entries and int(total) > (int(start) if start.isdigit() else 0):
         raise Retry(f"an empty page although arXiv counts {total} results")
-    return feed
+    results = []
+    for entry in entries:
+        try:
+            results.append(_result(entry))
+        except SchemaError as exc:
+            log.warning("arXiv API: skipped an entry of %s: %s", response.url, exc)
+    return ApiPage(results, int(total), len(entries))
+
+
+def _result(entry: etree._Element) -> arxiv.Result:
+    """An entry as an `arxiv.Result`; `SchemaError` saying what makes it unusable."""
+    name = (entry.findtext("atom:id", "", _NS) or "").strip() or "(no id)"
+    for field in ("published", "updated"):
+        paper_date((entry.findtext(f"atom:{field}", "", _NS) or "").strip(), f"entry {name!r}: {field}")
+    result = _build_result(entry)
+    if result is None:
+        raise SchemaError(f"entry {name!r} has no id")
+    split_arxiv_id(result.entry_id)
+    check_text({"title": result.title, "abstract": result.summary, "comment": result.comment,
+                "journal_ref": result.journal_ref, "authors": [a.name for a in result.authors]},
+               f"entry {name!r}")
+    return result
 
 
 def _api_error(root: etree._Element) -> str | None:
     """The message of an arXiv API error feed (an entry whose id is under /api/errors)."""
     for entry in root.iterfind("atom:entry", _NS):
-        if entry.findtext("atom:id", "", _NS).startswith(_ERROR_ID):
+        if entry.findtext("atom:id", "", _NS).startswith(_ERROR_IDS):
             return " ".join(entry.findtext("atom:summary", "", _NS).split()) or "error"
     return None
 
 
-def search_page(client: ArxivClient, search_query: str, start: int, size: int) -> ParsedFeed:
+def search_page(client: ArxivClient, search_query: str, start: int, size: int) -> ApiPage:
     """One page of a search, oldest submission first."""
     params = {"search_query": search_query, "start": start, "max_results": size,
               "sortBy": "submittedDate", "sortOrder": "ascending"}
@@ -100,9 +136,15 @@ def _record(result: arxiv.Result) -> dict:
         "primary_category": result.primary_category or None, "categories": result.categories,
         "published": result.published, "updated": result.updated,
         "abs_url": next((link.href for link in result.links if link.rel == "alternate"), result.entry_id),
-        "pdf_url": result.pdf_url, "comment": result.comment, "journal_ref": result.journal_ref,
+        "pdf_url": result.pdf_url, "comment": _one_line(result.comment),
+        "journal_ref": _one_line(result.journal_ref),
         "doi": result.doi, "source": "arxiv",
     }
+
+
+def _one_line(text: str | None) -> str | None:
+    """Text without the hard line breaks arXiv keeps in comments and journal references."""
+    return " ".join(text.split()) or None if text else None
 
 
 def papers_from_results(results: Iterable[arxiv.Result]) -> pd.DataFrame:
@@ -132,9 +174,9 @@ def fetch_ids(ids: Iterable[str], *, project: Project | None = None, store: Stor
         size = min(client.settings.page_size, len(chunk))
         for start in range(0, len(chunk), size):
             data = {"id_list": ",".join(chunk), "start": start, "max_results": size}
-            feed = client.request(client.base_url, _api_page, data=data)
-            results.extend(feed.results)
-            if start + size >= feed.header.total_results:
+            page = client.request(client.base_url, _api_page, data=data)
+            results.extend(page.results)
+            if start + size >= page.total:
                 break
     papers = papers_from_results(results)
     papers.attrs["missing"] = sorted(set(wanted) - set(papers["id"]))
@@ -255,17 +297,17 @@ def _search(client: ArxivClient, run: _Run, query: str | None, limit: int | None
         size = min(client.settings.page_size, PAGE_LIMIT, *(() if limit is None else (limit - len(results),)))
         if size <= 0:
             break
-        feed = search_page(client, search_query, start, size)
+        page = search_page(client, search_query, start, size)
         pages += 1
         if total is None:
-            total = feed.header.total_results
+            total = page.total
             if total > QUERY_LIMIT and len(run.days) > 1:
                 return [], pages, run.halves()
-        results.extend(feed.results)
-        papers_bar.update(len(feed.results))
-        if not feed.results:
+        results.extend(page.results)
+        papers_bar.update(len(page.results))
+        if not page.entries:
             break
-        start += len(feed.results)
+        start += page.entries
     _count(run, results, complete=start >= (total or 0))
     return results, pages, []
 

@@ -16,11 +16,17 @@ An item's arXiv id comes from wherever the export put it: ``eprint``, an arXiv D
 `import_library` matches the items to the store's papers (by arXiv id, then DOI, then
 title), has the missing arXiv papers fetched, and makes the store's collection hold
 exactly this export: re-importing an updated export adds and removes what changed.
+
+An entry that cannot be read (broken syntax, a field over `MAX_TEXT` characters, braces
+nested too deep) is skipped with a warning naming it and its line; the rest imports. An
+export cut off inside its last entry (an interrupted download or copy) brings its whole
+entries and removes nothing from the library: the cut entry is named.
 """
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import shutil
 import sqlite3
@@ -32,8 +38,12 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from ..config import read_head, read_text
 from ..errors import ImportFormatError, LitscopeError, SchemaError
-from ..schema import content_id, normalize_text, split_arxiv_id
+from ..schema import check_text, content_id, normalize_text, split_arxiv_id
+from .latex import NestingError, latex_to_text
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("bibtex", "ris", "csl-json", "ids", "zotero")
 ITEM_COLUMNS = ("item_key", "arxiv_id", "doi", "title", "abstract", "authors", "year", "added")
@@ -71,8 +81,9 @@ def _doi(*texts: Any) -> str | None:
 
 
 def _year(*texts: Any) -> int | None:
+    """The first year (1800 to 2999) in numbers or texts."""
     for text in texts:
-        if isinstance(text, int):
+        if isinstance(text, int) and not isinstance(text, bool) and 1800 <= text <= 2999:
             return text
         if isinstance(text, str) and (match := _YEAR.search(text)):
             return int(match.group(1))
@@ -95,48 +106,101 @@ def _item(key: str | None, *, title: str | None, abstract: str | None = None,
             "year": year, "added": added}
 
 
-def _frame(items: list[dict[str, Any]], path: Path) -> pd.DataFrame:
-    frame = pd.DataFrame(items, columns=list(ITEM_COLUMNS))
+@dataclass
+class _Reading:
+    """What reading an export found: its items, a line per entry skipped or read in part,
+    and the entry the file is cut off in (then nothing may be removed on import)."""
+    items: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    cut: str | None = None
+
+    def add(self, where: str, read: Callable[[], dict[str, Any]]) -> None:
+        """Add the item `read` gives; an entry it cannot read is a problem named by `where`."""
+        try:
+            self.items.append(read())
+        except (SchemaError, NestingError) as exc:
+            self.problems.append(f"{where}: {exc}; skipped")
+
+    def cut_in(self, where: str) -> None:
+        self.cut = where
+        self.problems.append(f"{where}: the file ends inside it (cut off); skipped, and nothing is "
+                             f"removed from the library")
+
+
+def _frame(reading: _Reading, path: Path) -> pd.DataFrame:
+    frame = pd.DataFrame(reading.items, columns=list(ITEM_COLUMNS))
     if frame.empty:
-        raise ImportFormatError(f"{path}: no library items found")
+        why = f" ({reading.problems[0]})" if reading.problems else ""
+        raise ImportFormatError(f"{path}: no library items found{why}")
     frame = frame.drop_duplicates("item_key", keep="last").reset_index(drop=True)
     frame["year"] = frame["year"].astype("Int64")
+    frame.attrs.update(problems=reading.problems, cut=reading.cut)
     return frame
 
 
 # -- BibTeX ----------------------------------------------------------------------------------
-def _latex(text: str) -> str:
-    from pylatexenc.latex2text import LatexNodes2Text
-    return LatexNodes2Text(math_mode="verbatim").latex_to_text(text)
+#: Fields read as text, LaTeX decoded; the others (eprint, DOI, URL, dates) as written.
+_LATEX_FIELDS = ("title", "abstract", "journal", "note", "howpublished", "booktitle")
+_ESCAPED = re.compile(r"\\([_%&#$])|[{}]")
+_ENTRY_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s]*)")
 
 
-def _bibtex(text: str, path: Path) -> list[dict[str, Any]]:
+def _bibtex(text: str, path: Path) -> _Reading:
     import bibtexparser
-    from bibtexparser import middlewares
 
-    logging.getLogger("bibtexparser").setLevel(logging.ERROR)
-    # Split the authors before decoding LaTeX, so that "{Eve and Frank}" stays one name.
-    library = bibtexparser.parse_string(text, append_middleware=[
-        middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
-    if library.failed_blocks:
-        block = library.failed_blocks[0]
-        why = " ".join(str(getattr(block, "error", "")).split()) or type(block).__name__
-        raise ImportFormatError(f"{path}: line {block.start_line + 1}: not valid BibTeX ({why})")
-    items = []
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    library = bibtexparser.parse_string(text)   # names are split per entry, below
+    reading = _Reading()
+    end = text.rstrip()
+    for block in library.failed_blocks:
+        key = _ENTRY_KEY.match(block.raw or "")
+        where = f"line {block.start_line + 1}: entry {key.group(1)!r}" if key else f"line {block.start_line + 1}"
+        if type(block).__name__ == "DuplicateBlockKeyBlock":
+            reading.problems.append(f"{where}: the same key as an entry above; skipped")
+        elif block.raw and end.endswith(block.raw.rstrip()) and block.raw.count("{") > block.raw.count("}"):
+            reading.cut_in(where)
+        else:
+            reading.problems.append(f"{where}: not valid BibTeX; skipped")
     for entry in library.entries:
-        fields = {f.key.lower(): f.value for f in entry.fields}
-        plain = {k: _latex(v) if isinstance(v, str) else v for k, v in fields.items()}
-        names = fields.get("author") or fields.get("editor") or []
-        authors = [_latex(" ".join([*n.first, *n.von, *n.last, *n.jr])) for n in names]
-        eprint = plain.get("eprint") if (plain.get("archiveprefix") or plain.get("eprinttype")
-                                         or "arxiv").lower() == "arxiv" else None
-        items.append(_item(
-            entry.key, title=plain.get("title"), abstract=plain.get("abstract"), authors=authors,
-            year=_year(plain.get("year"), plain.get("date")), doi=_doi(plain.get("doi")),
-            arxiv_id=_arxiv_id(eprint, plain.get("doi"), plain.get("url"), plain.get("journal"),
-                               plain.get("note"), plain.get("howpublished")),
-            added=plain.get("timestamp") or plain.get("added-at") or plain.get("urldate")))
-    return items
+        where = f"line {entry.start_line + 1}: entry {entry.key!r}"
+        reading.add(where, lambda: _bibtex_item(entry, where, reading.problems))
+    return reading
+
+
+def _bibtex_item(entry, where: str, problems: list[str]) -> dict[str, Any]:
+    """One entry as an item; field names in any case (``Author``, ``AUTHOR``)."""
+    fields = {}
+    for f in entry.fields:   # the first of two fields that differ only in case wins
+        fields.setdefault(f.key.lower(), f.value if isinstance(f.value, str) else str(f.value))
+    check_text(fields)
+    plain = {k: latex_to_text(v) if k in _LATEX_FIELDS else _ESCAPED.sub(r"\1", v) for k, v in fields.items()}
+    authors = _bibtex_names(fields.get("author") or fields.get("editor") or "", where, problems)
+    eprint = plain.get("eprint") if (plain.get("archiveprefix") or plain.get("eprinttype")
+                                     or "arxiv").lower() == "arxiv" else None
+    return _item(
+        entry.key, title=plain.get("title"), abstract=plain.get("abstract"), authors=authors,
+        year=_year(plain.get("year"), plain.get("date")), doi=_doi(plain.get("doi")),
+        arxiv_id=_arxiv_id(eprint, plain.get("arxivid"), plain.get("doi"), plain.get("url"),
+                           plain.get("journal"), plain.get("note"), plain.get("howpublished")),
+        added=plain.get("timestamp") or plain.get("added-at") or plain.get("urldate"))
+
+
+def _bibtex_names(text: str, where: str, problems: list[str]) -> list[str]:
+    """BibTeX's names as "First von Last Jr"; split before LaTeX is decoded, so that
+    "{Eve and Frank}" stays one name. A name BibTeX cannot split (too many commas) is kept
+    as written, with a warning."""
+    from bibtexparser.middlewares.names import (InvalidNameError, parse_single_name_into_parts,
+                                                split_multiple_persons_names)
+    names = []
+    for name in split_multiple_persons_names(text):
+        try:
+            parts = parse_single_name_into_parts(name)
+            name = " ".join([*parts.first, *parts.von, *parts.last, *parts.jr])
+        except InvalidNameError as exc:
+            problems.append(f"{where}: the name '{' '.join(name.split())}' cannot be split into first and "
+                            f"last names ({str(exc).split(': ')[-1]}); kept as written")
+        names.append(latex_to_text(name))
+    return names
 
 
 def _first_last(name: str) -> str:
@@ -146,72 +210,159 @@ def _first_last(name: str) -> str:
 
 
 # -- RIS -------------------------------------------------------------------------------------
-def _ris(text: str, path: Path) -> list[dict[str, Any]]:
+_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)(.*)", re.M)
+
+
+def _ris(text: str, path: Path) -> _Reading:
     import rispy
+
+    reading = _Reading()
+    tags = [(m.group(1), m.group(2).strip(), text.count("\n", 0, m.start()) + 1) for m in _RIS_TAG.finditer(text)]
+    starts = [line for tag, _, line in tags if tag == "TY"]
+    if starts and not any(tag == "ER" and line > starts[-1] for tag, _, line in tags):
+        title = next((value for tag, value, line in tags if tag in ("TI", "T1") and line > starts[-1]), None)
+        reading.cut_in(f"line {starts[-1]}: the entry {title!r}" if title else f"line {starts[-1]}")
     try:
         entries = rispy.loads(text, skip_unknown_tags=True)
     except (IOError, ValueError) as exc:
         raise ImportFormatError(f"{path}: not valid RIS ({exc})") from None
-    items = []
-    for e in entries:
-        urls = e.get("urls") or []
-        notes = [*(e.get("notes") or []), e.get("note") or ""]
-        items.append(_item(
-            e.get("id"), title=e.get("title") or e.get("primary_title"), abstract=e.get("abstract"),
-            authors=[_first_last(a) for a in e.get("authors") or e.get("first_authors") or []],
-            year=_year(e.get("year"), e.get("publication_year"), e.get("date")),
-            doi=_doi(e.get("doi")),
-            arxiv_id=_arxiv_id(e.get("doi"), *urls, e.get("issn"), e.get("journal_name"),
-                               e.get("number"), *notes),
-            added=e.get("access_date")))
-    return items
+    for number, entry in zip(starts, entries):
+        title = entry.get("title") or entry.get("primary_title")
+        reading.add(f"line {number}: the entry {title!r}", lambda: _ris_item(entry))
+    return reading
+
+
+def _ris_item(e: dict[str, Any]) -> dict[str, Any]:
+    check_text(e)
+    urls = e.get("urls") or []
+    notes = [*(e.get("notes") or []), e.get("note") or ""]
+    return _item(
+        e.get("id"), title=e.get("title") or e.get("primary_title"), abstract=e.get("abstract"),
+        authors=[_first_last(a) for a in e.get("authors") or e.get("first_authors") or []],
+        year=_year(e.get("year"), e.get("publication_year"), e.get("date")),
+        doi=_doi(e.get("doi")),
+        arxiv_id=_arxiv_id(e.get("doi"), *urls, e.get("issn"), e.get("journal_name"),
+                           e.get("number"), *notes),
+        added=e.get("access_date"))
 
 
 # -- CSL-JSON --------------------------------------------------------------------------------
 def _csl_name(person: dict[str, Any]) -> str:
-    if "literal" in person:
-        return str(person["literal"])
+    if isinstance(person.get("literal"), str):
+        return person["literal"]
     return " ".join(str(person[k]) for k in ("given", "non-dropping-particle", "family", "suffix")
-                    if person.get(k))
+                    if isinstance(person.get(k), (str, int)) and person.get(k) != "")
 
 
-def _csl(text: str, path: Path) -> list[dict[str, Any]]:
+_CSL_TEXT = ("id", "title", "abstract", "DOI", "URL", "number", "archive_location", "container-title", "note")
+_CSL_ID = re.compile(r'"id"\s*:\s*"?([^",}\s]*)')
+
+
+def _csl(text: str, path: Path) -> _Reading:
+    reading = _Reading()
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ImportFormatError(f"{path}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise ImportFormatError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+        data = _csl_whole_items(text, reading)
+        if data is None:
+            raise ImportFormatError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
     if isinstance(data, dict):
         data = data.get("items", [data])
-    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+    if not isinstance(data, list):
         raise ImportFormatError(f"{path}: expected a CSL-JSON list of items")
-    items = []
-    for d in data:
-        issued = (d.get("issued") or {}).get("date-parts") or [[None]]
-        year = issued[0][0] if issued and issued[0] else None
-        items.append(_item(
-            d.get("id"), title=d.get("title"), abstract=d.get("abstract"),
-            authors=[_csl_name(p) for p in d.get("author") or [] if isinstance(p, dict)],
-            year=_year(year if isinstance(year, int) else str(year or ""),
-                       (d.get("issued") or {}).get("raw")),
-            doi=_doi(d.get("DOI")),
-            arxiv_id=_arxiv_id(d.get("DOI"), d.get("URL"), d.get("number"), d.get("archive_location"),
-                               d.get("container-title"), d.get("note")),
-            added=None))
-    return items
+    for number, d in enumerate(data, 1):
+        key = d.get("id") if isinstance(d, dict) else None
+        where = f"item {number}" + (f" ({key!r})" if isinstance(key, (str, int)) and key != "" else "")
+        reading.add(where, lambda: _csl_item(d, where, reading.problems))
+    return reading
+
+
+def _csl_whole_items(text: str, reading: _Reading) -> list[Any] | None:
+    """The whole items of a CSL-JSON list cut off inside an item (the cut one named in
+    `reading`); None when the text is not such a list."""
+    decoder, items = json.JSONDecoder(), []
+    position = len(text) - len(text.lstrip())
+    if not text.startswith("[", position):
+        return None
+    position += 1
+    while True:
+        position += len(text[position:position + 64]) - len(text[position:position + 64].lstrip())
+        if text.startswith((",", "]"), position):
+            position += 1
+            continue
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except (json.JSONDecodeError, RecursionError):
+            rest = text[position:]
+            if rest.count("{") + rest.count("[") <= rest.count("}") + rest.count("]"):
+                return None   # broken inside, not cut off at the end
+            key = _CSL_ID.search(text, position)
+            reading.cut_in(f"item {len(items) + 1}" + (f" ({key.group(1)!r})" if key else ""))
+            return items
+        items.append(item)
+
+
+def _csl_text(value: Any, field: str) -> str | None:
+    """A CSL field as text: a string, or a number written as one; `SchemaError` otherwise."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return str(value)
+    raise SchemaError(f"its {field} is {json.dumps(value)[:40]}, not text")
+
+
+def _csl_year(issued: Any, where: str, problems: list[str]) -> int | None:
+    """The year of a CSL date: ``{"date-parts": [[2024, 5]]}`` (or ``[2024]``, ``["2024"]``),
+    its ``raw`` or ``literal`` text, or an EDTF string such as ``"2024-05"``."""
+    if issued is None:
+        return None
+    parts = issued.get("date-parts") if isinstance(issued, dict) else None
+    first = parts[0] if isinstance(parts, list) and parts else parts
+    first = first[0] if isinstance(first, list) and first else first
+    texts = [issued.get("raw"), issued.get("literal")] if isinstance(issued, dict) else [issued]
+    year = _year(first if isinstance(first, (int, str)) else None,
+                 *(t if isinstance(t, (int, str)) else None for t in texts))
+    if year is None:
+        problems.append(f"{where}: the date {json.dumps(issued)[:60]} holds no year from 1800 to 2999; "
+                        f"read without a year")
+    return year
+
+
+def _csl_item(d: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    """One CSL item, its types checked: a title that is a list, an abstract that is an
+    object, are `SchemaError`s naming the field."""
+    if not isinstance(d, dict):
+        raise SchemaError(f"{json.dumps(d)[:40]} is not a CSL item (an object)")
+    check_text(d)
+    text = {name: _csl_text(d.get(name), name) for name in _CSL_TEXT}
+    people = d.get("author") if isinstance(d.get("author"), list) else []
+    return _item(
+        text["id"], title=text["title"], abstract=text["abstract"],
+        authors=[_csl_name(p) if isinstance(p, dict) else p for p in people if isinstance(p, (dict, str))],
+        year=_csl_year(d.get("issued"), where, problems), doi=_doi(text["DOI"]),
+        arxiv_id=_arxiv_id(text["DOI"], text["URL"], text["number"], text["archive_location"],
+                           text["container-title"], text["note"]),
+        added=None)
 
 
 # -- a list of identifiers -------------------------------------------------------------------
-def _ids(text: str, path: Path) -> list[dict[str, Any]]:
-    items = []
-    for number, line in enumerate(text.splitlines(), 1):
+def _ids(text: str, path: Path) -> _Reading:
+    reading = _Reading()
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         arxiv_id, doi = _arxiv_id(line), _doi(line)
         if not arxiv_id and not doi:
+            if number == len(lines) and not text.endswith("\n"):   # the last line, cut short
+                reading.cut_in(f"line {number} ({line!r})")
+                continue
             raise ImportFormatError(f"{path}: line {number}: {line!r} is neither an arXiv id nor a DOI")
-        items.append(_item(None, title=None, arxiv_id=arxiv_id, doi=None if arxiv_id else doi))
-    return items
+        reading.items.append(_item(None, title=None, arxiv_id=arxiv_id, doi=None if arxiv_id else doi))
+    return reading
 
 
 # -- Zotero's database -----------------------------------------------------------------------
@@ -311,24 +462,31 @@ def detect_library_format(path: Path, text: str | None) -> str:
 def read_library(path: str | Path, format: str | None = None, *,
                  collection: str | None = None) -> pd.DataFrame:
     """The items of one library export (see the module docstring); `collection` picks one
-    Zotero collection from a ``zotero.sqlite``."""
+    Zotero collection from a ``zotero.sqlite``. ``attrs["problems"]`` lists the entries
+    skipped or read in part (each also logged as a warning), ``attrs["cut"]`` names the
+    entry a cut-off export ends in."""
     path = Path(path)
     if format is not None and format not in FORMATS:
         raise ImportFormatError(f"unknown library format {format!r}; use one of {', '.join(FORMATS)}")
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file")
-    raw = path.read_bytes()
-    text = None if raw.startswith(b"SQLite format 3\x00") else raw.decode("utf-8-sig", "replace")
-    format = format or detect_library_format(path, text)
+    with path.open("rb") as stream:
+        database = stream.read(16) == b"SQLite format 3\x00"
+    head = None if database else read_head(path, ImportFormatError, what="the library export")
+    format = format or detect_library_format(path, head)
     if format == "zotero":
-        items = _frame(_zotero(path, collection), path)
+        reading = _Reading(_zotero(path, collection))
     elif collection is not None:
         raise ImportFormatError(f"{path}: --collection applies to a zotero.sqlite only")
-    elif text is None:
+    elif database:
         raise ImportFormatError(f"{path}: a database file, not a {format} export")
     else:
         readers = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl, "ids": _ids}
-        items = _frame(readers[format](text, path), path)
+        reading = readers[format](read_text(path, ImportFormatError, what="the library export", cut_ok=True),
+                                  path)
+    for problem in reading.problems:
+        log.warning("%s: %s", path, problem)
+    items = _frame(reading, path)
     items.attrs["format"] = format
     return items
 
@@ -346,12 +504,18 @@ class LibraryImport:
     not_fetched: list[str] = field(default_factory=list)
     fetch_error: str | None = None
     kept: Path | None = None   # where the review project keeps the library
+    problems: list[str] = field(default_factory=list)   # entries skipped or read in part
+    cut: str | None = None    # the entry a cut-off export ends in: then nothing was removed
 
     def summary(self) -> str:
         c, m = self.counts, self.matched
         total = c["added"] + c["updated"] + c["unchanged"]
+        removed = (f"nothing removed ({c.get('kept', 0)} items not in this cut-off export kept)" if self.cut
+                   else f"{c['removed']} removed")
+        skipped = sum(p.endswith(("skipped", "removed from the library")) for p in self.problems)
         lines = [f"library {self.collection!r} ({self.format}): {total} items; {c['added']} added, "
-                 f"{c['updated']} updated, {c['removed']} removed, {c['unchanged']} unchanged.",
+                 f"{c['updated']} updated, {removed}, {c['unchanged']} unchanged"
+                 f"{f'; {skipped} entries skipped (see the warnings)' if skipped else ''}.",
                  f"  in the store: {m.get('arxiv', 0)} by arXiv id ({self.fetched} fetched now), "
                  f"{m.get('doi', 0)} by DOI, {m.get('title', 0)} by title; "
                  f"{m.get('none', 0)} only in the library (their title and abstract count)."]
@@ -396,7 +560,8 @@ def import_library(store: Any, path: str | Path, *, name: str | None = None,
     """Import a library export into the store's collection `name` (default: the file's
     stem): items matched to the store's papers, arXiv papers the store lacks fetched with
     `fetch` (ids -> papers; e.g. `litscope.sources.arxiv_api.fetch_ids`), and the collection
-    made to hold exactly these items. The file is read completely before the store changes.
+    made to hold exactly these items (but for an export cut off inside an entry, which adds
+    and updates and removes nothing). The file is read completely before the store changes.
     When the store belongs to a review project, the items are also kept in the project
     (``library/<name>.jsonl``, see `save_library`), so that a clone of the review has them."""
     path = Path(path)
@@ -432,10 +597,11 @@ def add_library(store: Any, items: pd.DataFrame, collection: str, *,
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     items["added"] = [a if isinstance(a, str) else b if isinstance(b, str) else now
                       for a, b in zip(items["added"], items["item_key"].map(before))]
-    counts = store.replace_library(collection, items)
+    counts = store.replace_library(collection, items, remove=items.attrs.get("cut") is None)
     return LibraryImport(collection=collection, format="", counts=counts,
                          matched=how.value_counts().to_dict(), fetched=fetched,
-                         not_fetched=not_fetched, fetch_error=fetch_error)
+                         not_fetched=not_fetched, fetch_error=fetch_error,
+                         problems=items.attrs.get("problems", []), cut=items.attrs.get("cut"))
 
 
 # -- the library in the review project -------------------------------------------------------

@@ -14,21 +14,21 @@ line up; this module uses litscope's client and lxml instead.
 """
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
-import requests
+import httpx
 from lxml import etree
 from tqdm.auto import tqdm
 
 from ..config import Project
-from ..errors import FetchError
-from ..schema import papers_frame
+from ..errors import FetchError, SchemaError
+from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .announcements import split_authors
@@ -36,6 +36,7 @@ from .arxiv_api import _check_categories, _client, _day, _plural
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 FORMAT_NS = {"arXivRaw": "http://arxiv.org/OAI/arXivRaw/", "arXiv": "http://arxiv.org/OAI/arXiv/"}
+log = logging.getLogger(__name__)
 _PHYSICS = {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin",
             "nucl-ex", "nucl-th", "physics", "quant-ph"}
 
@@ -50,28 +51,39 @@ def oai_set(category: str) -> str:
 
 @dataclass
 class Page:
-    """One ListRecords answer: its papers, the token to ask for the next, list size if given."""
+    """One ListRecords answer: its papers, the token to ask for the next, list size if given;
+    `skipped` records could not be read (each was named in a warning)."""
     records: list[dict]
     deleted: int
     token: str | None
     complete_size: int | None
+    skipped: int = 0
 
 
 def _text(node: etree._Element, tag: str, ns: str) -> str | None:
+    """The element's whole text, whitespace folded (an entity reference in it kept as written)."""
     found = node.find(f"{{{ns}}}{tag}")
-    return " ".join(found.text.split()) if found is not None and found.text and found.text.strip() else None
+    text = " ".join("".join(found.itertext()).split()) if found is not None else ""
+    return text or None
 
 
-def _raw(meta: etree._Element, ns: str) -> dict:
-    versions = sorted((int(v.get("version", "v0").lstrip("v")), parsedate_to_datetime(v.findtext(f"{{{ns}}}date")))
-                      for v in meta.iterfind(f"{{{ns}}}version"))
+def _raw(meta: etree._Element, ns: str, name: str) -> dict:
+    versions = []
+    for v in meta.iterfind(f"{{{ns}}}version"):
+        number = v.get("version", "")
+        if not (number[:1] == "v" and number[1:].isdigit()):
+            raise SchemaError(f"record {name!r}: version {number!r} is not like v1")
+        versions.append((int(number[1:]), paper_date(v.findtext(f"{{{ns}}}date") or "",
+                                                     f"record {name!r}: the date of {number}")))
+    versions.sort()
     return {"version": versions[-1][0] if versions else None,
             "published": versions[0][1] if versions else None, "updated": versions[-1][1] if versions else None,
             "authors": split_authors(_text(meta, "authors", ns))}
 
 
-def _arxiv(meta: etree._Element, ns: str) -> dict:
-    created, updated = _text(meta, "created", ns), _text(meta, "updated", ns)
+def _arxiv(meta: etree._Element, ns: str, name: str) -> dict:
+    created, updated = (paper_date(text, f"record {name!r}: {tag}") if (text := _text(meta, tag, ns)) else None
+                        for tag in ("created", "updated"))
     authors = []
     for author in meta.iterfind(f"{{{ns}}}authors/{{{ns}}}author"):
         parts = [_text(author, "forenames", ns), _text(author, "keyname", ns), _text(author, "suffix", ns)]
@@ -79,10 +91,28 @@ def _arxiv(meta: etree._Element, ns: str) -> dict:
     return {"version": None, "published": created, "updated": updated or created, "authors": authors}
 
 
-def parse_page(content: bytes, metadata_format: str) -> Page:
+def _record(meta: etree._Element, metadata_format: str) -> dict:
+    """One record's paper; `SchemaError` naming the record when its id or a date is unusable."""
+    ns = FORMAT_NS[metadata_format]
+    name = _text(meta, "id", ns) or "(no id)"
+    paper_id = split_arxiv_id(name)[0]
+    categories = (_text(meta, "categories", ns) or "").split()
+    record = {"id": paper_id, "title": _text(meta, "title", ns) or paper_id,
+              "abstract": _text(meta, "abstract", ns), "categories": categories,
+              "primary_category": categories[0] if categories else None,
+              "comment": _text(meta, "comments", ns), "journal_ref": _text(meta, "journal-ref", ns),
+              "doi": _text(meta, "doi", ns), "abs_url": f"https://arxiv.org/abs/{paper_id}",
+              "pdf_url": f"https://arxiv.org/pdf/{paper_id}", "source": "arxiv:oai",
+              **(_raw if metadata_format == "arXivRaw" else _arxiv)(meta, ns, name)}
+    check_text(record, f"record {name!r}")
+    return record
+
+
+def parse_page(content: bytes, metadata_format: str, where: str = "the OAI-PMH answer") -> Page:
     """A ListRecords answer as records of the paper schema. Raises `Retry` for a page that
     is not a complete OAI-PMH document and `Refused` for an OAI-PMH error (other than
-    noRecordsMatch, an empty list)."""
+    noRecordsMatch, an empty list); a record whose id or dates cannot be read is skipped
+    with a warning naming it and `where` the page came from."""
     try:
         root = etree.fromstring(content, XML_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -98,28 +128,25 @@ def parse_page(content: bytes, metadata_format: str) -> Page:
     listing = root.find(f"{{{OAI}}}ListRecords")
     if listing is None:
         raise Retry("an answer without ListRecords")
-    ns, read = FORMAT_NS[metadata_format], _raw if metadata_format == "arXivRaw" else _arxiv
-    records, deleted = [], 0
+    ns = FORMAT_NS[metadata_format]
+    records, deleted, skipped = [], 0, 0
     for record in listing.iterfind(f"{{{OAI}}}record"):
-        if record.find(f"{{{OAI}}}header").get("status") == "deleted":
+        header = record.find(f"{{{OAI}}}header")
+        if header is not None and header.get("status") == "deleted":
             deleted += 1
             continue
         meta = record.find(f"{{{OAI}}}metadata/{{{ns}}}{metadata_format}")
         if meta is None:
             raise Retry(f"a record without {metadata_format} metadata")
-        paper_id = _text(meta, "id", ns)
-        categories = (_text(meta, "categories", ns) or "").split()
-        records.append({
-            "id": paper_id, "title": _text(meta, "title", ns) or paper_id,
-            "abstract": _text(meta, "abstract", ns), "categories": categories,
-            "primary_category": categories[0] if categories else None,
-            "comment": _text(meta, "comments", ns), "journal_ref": _text(meta, "journal-ref", ns),
-            "doi": _text(meta, "doi", ns), "abs_url": f"https://arxiv.org/abs/{paper_id}",
-            "pdf_url": f"https://arxiv.org/pdf/{paper_id}", "source": "arxiv:oai", **read(meta, ns)})
+        try:
+            records.append(_record(meta, metadata_format))
+        except SchemaError as exc:
+            skipped += 1
+            log.warning("arXiv OAI-PMH: skipped a record of %s: %s", where, exc)
     token = listing.find(f"{{{OAI}}}resumptionToken")
     size = token.get("completeListSize") if token is not None else None
     return Page(records, deleted, (token.text or "").strip() or None if token is not None else None,
-                int(size) if size and size.isdigit() else None)
+                int(size) if size and size.isdigit() else None, skipped)
 
 
 @dataclass
@@ -145,10 +172,10 @@ def _keep(records: list[dict], categories: set[str], first: date, last: date | N
     return papers[keep].reset_index(drop=True)
 
 
-def _oai_answer(response: requests.Response, metadata_format: str) -> Page:
+def _oai_answer(response: httpx.Response, metadata_format: str) -> Page:
     if response.status_code != 200:
-        raise Refused(f"arXiv OAI-PMH rejected the request with HTTP {response.status_code} ({response.reason})")
-    return parse_page(response.content, metadata_format)
+        raise Refused(f"arXiv OAI-PMH rejected the request with HTTP {response.status_code} ({response.reason_phrase})")
+    return parse_page(response.content, metadata_format, str(response.url))
 
 
 def harvest(categories: str | Iterable[str], since: str | date, until: str | date | None = None, *,
@@ -190,6 +217,20 @@ def harvest(categories: str | Iterable[str], since: str | date, until: str | dat
     return report
 
 
+def _check_progress(client: ArxivClient, spec: str, page: Page, checkpoint: dict, tokens: set) -> None:
+    """End a harvest that would never end: a server that hands out a resumption token it
+    was already asked with, or more records than the list size it announced."""
+    stored = f"the harvest of set {spec} stops here ({_plural(checkpoint['pages'], 'page')} stored)"
+    if page.token in tokens:
+        raise FetchError(f"arXiv OAI-PMH: {client.oai_url} gave the resumption token {page.token!r} "
+                         f"a second time: {stored}", client.oai_url)
+    size = checkpoint.get("complete_size")
+    if size is not None and checkpoint["records"] > size:
+        raise FetchError(f"arXiv OAI-PMH: {client.oai_url} has listed {checkpoint['records']} records, more "
+                         f"than its completeListSize of {size}, and still gives a resumption token: "
+                         f"{stored}", client.oai_url)
+
+
 def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: str, wanted: set[str],
                  first: date, last: date | None, refresh: bool, report: HarvestReport) -> str:
     key = f"oai:{spec}:{metadata_format}:{first}:{last or ''}"
@@ -201,7 +242,7 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
     checkpoint = dict(saved) if saved else {"key": key, "token": None, "pages": 0, "records": 0}
     note = f"resumed after page {checkpoint['pages']}" if saved and saved["token"] else "from the start"
     params = {"verb": "ListRecords", "resumptionToken": saved["token"]} if saved and saved["token"] else start
-    kept = 0
+    kept, tokens = 0, {params.get("resumptionToken")}   # the tokens asked with in this run
     with client.progress(None, f"OAI-PMH {spec}") as bar, \
             tqdm(unit="record", desc="records", disable=None, initial=checkpoint["records"],
                  total=checkpoint.get("complete_size")) as records_bar:
@@ -218,7 +259,7 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
                                  f"command again to resume", exc.url, exc.attempts) from None
             papers = _keep(page.records, wanted, first, last)
             checkpoint.update(token=page.token, pages=checkpoint["pages"] + 1,
-                              records=checkpoint["records"] + len(page.records) + page.deleted,
+                              records=checkpoint["records"] + len(page.records) + page.deleted + page.skipped,
                               complete_size=page.complete_size or checkpoint.get("complete_size"),
                               done=page.token is None)
             store.add_papers(papers, harvest=checkpoint)
@@ -231,6 +272,8 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
                     (page.complete_size - checkpoint["records"]) / len(page.records))
             if page.token is None:
                 break
+            _check_progress(client, spec, page, checkpoint, tokens)
+            tokens.add(page.token)
             params = {"verb": "ListRecords", "resumptionToken": page.token}
     report.kept += kept
     return (f"set {spec}: {_plural(checkpoint['records'], 'record')} in {_plural(checkpoint['pages'], 'page')} "

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
 import shutil
 import zipfile
 from dataclasses import dataclass
-from datetime import date, timezone
-from email.utils import parsedate_to_datetime
+from datetime import date
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -24,9 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..errors import ImportFormatError
-from ..schema import PAPER_SCHEMA
-from .arxiv_api import _check_categories, _day
+from ..config import MAX_LINE_BYTES
+from ..errors import ImportFormatError, SchemaError
+from ..schema import PAPER_SCHEMA, check_text, paper_date, split_arxiv_id
+from .arxiv_api import _check_categories, _day, _one_line
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_FIELDS = ("id", "submitter", "authors", "title", "comments", "journal-ref", "doi", "report-no",
                    "categories", "license", "abstract", "versions", "update_date", "authors_parsed")
@@ -42,12 +45,14 @@ class SnapshotReport:
     lines: int = 0
     parsed: int = 0
     kept: int = 0
+    skipped: int = 0
     parts: int = 0
 
     def __str__(self) -> str:
+        skipped = f", {self.skipped} skipped (named above)" if self.skipped else ""
         return (f"{self.file}: {self.lines} lines, {self.parsed} parsed (the others ruled out by category or "
-                f"date unread), {self.kept} papers kept, written to {self.out} in {self.parts} Parquet part"
-                f"{'s' * (self.parts != 1)}.")
+                f"date unread), {self.kept} papers kept{skipped}, written to {self.out} in {self.parts} "
+                f"Parquet part{'s' * (self.parts != 1)}.")
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -82,26 +87,25 @@ def _author(parts: list[str]) -> str:
     return " ".join(p for p in (first, last, *suffix) if p)
 
 
-def _when(text: str):
-    return parsedate_to_datetime(text).astimezone(timezone.utc)
-
-
 def _record(line: bytes) -> dict:
     raw = json.loads(line)
     versions = raw.get("versions") or []
     categories = (raw.get("categories") or "").split()
-    paper_id = raw["id"]
-    return {
+    paper_id = split_arxiv_id(raw["id"])[0]
+    dates = [paper_date(v["created"], f"{paper_id}: the date of {v.get('version', 'a version')}")
+             for v in (versions[:1] + versions[-1:])]
+    record = {
         "id": paper_id, "version": len(versions) or None, "title": " ".join((raw.get("title") or paper_id).split()),
         "authors": [_author(a) for a in raw.get("authors_parsed") or []],
         "abstract": " ".join((raw.get("abstract") or "").split()) or None,
         "primary_category": categories[0] if categories else None, "categories": categories,
-        "published": _when(versions[0]["created"]) if versions else None,
-        "updated": _when(versions[-1]["created"]) if versions else None,
+        "published": dates[0] if dates else None, "updated": dates[-1] if dates else None,
         "abs_url": f"https://arxiv.org/abs/{paper_id}", "pdf_url": f"https://arxiv.org/pdf/{paper_id}",
-        "comment": raw.get("comments"), "journal_ref": raw.get("journal-ref"), "doi": raw.get("doi"),
-        "source": "arxiv:snapshot",
+        "comment": _one_line(raw.get("comments")), "journal_ref": _one_line(raw.get("journal-ref")),
+        "doi": raw.get("doi"), "source": "arxiv:snapshot",
     }
+    check_text(record, paper_id)
+    return record
 
 
 class _Parts:
@@ -154,7 +158,10 @@ def import_snapshot(path: str | Path, out: str | Path, *, categories: str | Iter
     try:
         with _open(path) as raw, tqdm(total=path.stat().st_size if path.suffix not in (".gz", ".zip") else None,
                                       unit="B", unit_scale=True, desc="snapshot", disable=None) as bar:
-            for number, line in enumerate(raw, 1):
+            for number, line in enumerate(iter(lambda: raw.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise ImportFormatError(f"{path}: line {number} is longer than {MAX_LINE_BYTES >> 20} MiB, "
+                                            f"which no snapshot record is")
                 bar.update(len(line))
                 report.lines += 1
                 if not line.strip():
@@ -169,7 +176,11 @@ def import_snapshot(path: str | Path, out: str | Path, *, categories: str | Iter
                         continue
                 try:
                     record = _record(line)
-                except (ValueError, KeyError, TypeError, IndexError) as exc:
+                except SchemaError as exc:
+                    report.skipped += 1
+                    log.warning("%s: line %d skipped: %s", path, number, exc)
+                    continue
+                except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
                     raise ImportFormatError(f"{path}: line {number} is not a snapshot record "
                                             f"({type(exc).__name__}: {exc})") from None
                 report.parsed += 1

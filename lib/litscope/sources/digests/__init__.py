@@ -15,9 +15,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from ...config import read_text
+from ...config import HEAD_BYTES, read_head, read_text
 from ...errors import ImportFormatError, SchemaError
-from ...schema import SUMMARY_FIELDS, content_id, papers_frame, validate_papers
+from ...schema import SUMMARY_FIELDS, check_text, content_id, papers_frame, validate_papers
 from . import bilingual, bot, daily, topics
 from ._common import CUT_OFF
 from ._mojibake import repair_mojibake
@@ -30,9 +30,11 @@ FORMATS = {module.NAME: module for module in (daily, bot, bilingual, topics)}
 
 
 def detect_format(text: str, *, where: str = "text") -> str:
-    """The name of the digest format `text` is in; `ImportFormatError` if none fits."""
+    """The name of the digest format `text` is in, told from its first `HEAD_BYTES`;
+    `ImportFormatError` if none fits."""
+    head = text[:HEAD_BYTES]
     for name, module in FORMATS.items():
-        if module.looks_like(text):
+        if module.looks_like(head):
             return name
     raise ImportFormatError(f"{where}: not a digest litscope can import (tried the formats "
                             f"{', '.join(FORMATS)}); pass --format to force one")
@@ -44,8 +46,11 @@ def read_digest(path: str | Path, format: str | None = None) -> pd.DataFrame:
     ``source`` is ``"<format>:<file name>"``)."""
     path = Path(path)
     _check_format(format)
-    return parse_digest(read_text(path, ImportFormatError, cut_ok=True), name=path.name, format=format,
-                        where=str(path))
+    if format is None:   # told from the head, before the whole file is read
+        format = detect_format(repair_mojibake(read_head(path, ImportFormatError, what="the digest")),
+                               where=str(path))
+    return parse_digest(read_text(path, ImportFormatError, what="the digest", cut_ok=True), name=path.name,
+                        format=format, where=str(path))
 
 
 def parse_digest(text: str, *, name: str = "digest", format: str | None = None,
@@ -58,6 +63,7 @@ def parse_digest(text: str, *, name: str = "digest", format: str | None = None,
     format = format or detect_format(text, where=where)
     try:
         parsed = FORMATS[format].parse(text)
+        _check_sizes(parsed, text, where)
         cut = [(_label(record), record[CUT_OFF]) for record in parsed if record.get(CUT_OFF)]
         records = _merge_duplicates(map(_identify, (r for r in parsed if not r.get(CUT_OFF))))
         if not records:
@@ -79,6 +85,16 @@ def describe_cut_off(cut: list[tuple[str, str]], most: int = 3) -> str:
     named = "; ".join(f"{title!r} ({why})" for title, why in cut[:most])
     more = f"; and {len(cut) - most} more" if len(cut) > most else ""
     return f"{len(cut)} {'entry' if len(cut) == 1 else 'entries'} cut off and skipped: {named}{more}"
+
+
+def _check_sizes(records: list[dict[str, Any]], text: str, where: str) -> None:
+    """Refuse a digest with a field longer than `MAX_TEXT`, naming the entry and its line."""
+    for record in records:
+        try:
+            check_text(record, f"the entry {_label(record)!r}")
+        except SchemaError as exc:
+            line = text.count("\n", 0, max(text.find(str(record.get("title") or "")), 0)) + 1
+            raise ImportFormatError(f"{where}: line {line}: {exc}") from None
 
 
 def _check_format(format: str | None) -> None:

@@ -32,11 +32,12 @@ class Fields(dict):
 
 
 def collect_fields(lines: Iterable[str], fields: Sequence[Label], *, joiner: str = "\n",
-                   skip: Callable[[str], bool] = lambda line: False) -> Fields:
+                   skip: Callable[[str], bool] = lambda line: False, last: str | None = None) -> Fields:
     """Read ``Label: value`` lines into a dict; unlabelled lines continue the field above.
 
     Blank and skipped lines end nothing (fields may span paragraphs); the first occurrence
-    of a label wins if a label repeats.
+    of a label wins if a label repeats. The field `last` runs to the end: lines in it that
+    look like labels (a structured abstract's ``Conclusion:`` paragraph) are its text.
     """
     parts: dict[str, list[str]] = {}
     repeated: set[str] = set()
@@ -44,7 +45,7 @@ def collect_fields(lines: Iterable[str], fields: Sequence[Label], *, joiner: str
     for line in lines:
         if skip(line):
             continue
-        for pattern, field in fields:
+        for pattern, field in fields if last is None or last not in parts else ():
             match = pattern.match(line)
             if match:
                 if field in parts:

@@ -63,7 +63,7 @@ def _record(heading: re.Match[str], lines: list[str], category: str | None, *,
         if opened is not None else None
     lines = lines[:closed]                 # what follows </details> belongs to no field
     authors = next((m["authors"] for m in map(_AUTHORS.match, lines) if m), None)
-    fields = collect_fields(lines, _FIELDS, joiner=" ",
+    fields = collect_fields(lines, _FIELDS, joiner=" ", last="abstract",
                             skip=lambda line: bool(_MARKUP.match(line) or _AUTHORS.match(line)))
     record = {"id": paper_id, "version": version, "title": heading["title"].strip(),
               "authors": split_authors(authors), "abs_url": heading["url"],
