@@ -136,7 +136,7 @@ def _checks(root: Path, newest: pd.DataFrame, keys: list[str]) -> dict:
             "paper_sections_in_search": sum("#paper-" in d["href"] for d in docs),
             "search_finds_abstract_word": any(word in d["text"].lower() for d in docs
                                               if d["href"].endswith(paper_anchor(paper))),
-            "search_hits_score_table": sum("Why it is here" in d["text"] for d in docs),
+            "search_hits_score_table": sum("Why it is here" in d["text"] for d in docs if "#paper-" in d["href"]),
             "feed_items": len(links), "feed_links_broken": len(broken),
             "sitemap_days": (site / "sitemap.xml").read_text(encoding="utf-8").count("/curated/days/2"),
             "review_references": sum(f'id="ref-{k}"' in review for k in keys),
