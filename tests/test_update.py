@@ -52,8 +52,13 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     review = tmp_path / "review"
     for name in ("litscope.yml", "profile.yml", "_quarto.yml", "_litscope.py", "index.qmd", "review.qmd",
                  ".gitignore", ".gitattributes", "requirements.txt", "notebooks/_metadata.yml",
-                 "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml"):
+                 "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml", "_environment",
+                 "_jupyter/kernels/python3/kernel.json"):
         assert (review / name).is_file(), name
+    # the pages' code runs on a kernel that does not warn at every start (tests/test_render.py)
+    assert "JUPYTER_PATH=_jupyter" in (review / "_environment").read_text(encoding="utf-8").splitlines()
+    assert "--IPKernelApp.log_level=ERROR" in json.loads(
+        (review / "_jupyter/kernels/python3/kernel.json").read_text(encoding="utf-8"))["argv"]
     assert load_config(review / "litscope.yml").site.out == "curated"
     site = yaml.safe_load((review / "_quarto.yml").read_text(encoding="utf-8"))
     assert "site-url" not in site["website"]     # the sample review's address is not copied
