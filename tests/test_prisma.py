@@ -1,15 +1,13 @@
-"""The PRISMA 2020 flow diagram: counts from the store that add up, and real Quarto drawing
-its Mermaid chart with its own mermaid.js (no outside service)."""
+"""The PRISMA 2020 flow diagram: counts from the store that add up, labels that stay text
+(tests/test_render.py checks the methods page Quarto draws it on, with its own mermaid.js)."""
 from __future__ import annotations
 
 import re
 
-import pandas as pd
 import pytest
 
 from litscope.publish.prisma import prisma_counts, prisma_mermaid
 from litscope.schema import papers_frame
-from sites import render_pages
 
 
 def _paper(pid: str, source: str) -> dict:
@@ -50,17 +48,3 @@ def test_mermaid_labels_keep_outside_text_inert(store):
     assert chart.startswith("flowchart TD\n")
     assert "{{<" not in chart and "<b>" not in chart and '"quoted"' not in chart
     assert re.search(r'excluded\["Records excluded by the reviewer \(n = 2\)<br/>.*#quot;quoted#quot;', chart)
-
-
-@pytest.mark.render
-def test_quarto_draws_the_diagram_with_its_own_mermaid(store, tmp_path):
-    chart = prisma_mermaid(prisma_counts(store, included=["2501.00000"]))
-    page = f"---\ntitle: Methods\n---\n\n## Flow of records\n\n```{{mermaid}}\n{chart}```\n"
-    rendered = render_pages(tmp_path / "site", {"methods.qmd": page})
-    assert rendered.problems() == []
-    html = (rendered.site / "methods.html").read_text(encoding="utf-8")
-    assert "Records screened (n = 7)" in html
-    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
-    mermaid = [s for s in scripts if "mermaid" in s]
-    assert mermaid and all(not s.startswith(("http:", "https:", "//")) for s in scripts)
-    assert all((rendered.site / s).is_file() for s in mermaid)

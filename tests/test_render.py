@@ -112,12 +112,31 @@ def test_front_page_speaks_to_a_reader_and_lists_the_newest_days(review):
     assert "yours" not in text and "on the right" not in text and "litscope import" not in text   # not the author's
     assert "(authors unknown)" not in page and "(no abstract)" not in page
     archive = (review.site / "curated" / "archive.html").read_text(encoding="utf-8")
-    assert "days/undated.html" in archive and archive.index("2025-12.html") < archive.index("days/undated.html")
+    months = list(dict.fromkeys(re.findall(r'href="(\d{4}-\d{2})\.html', archive)))
+    assert months and months == sorted(months, reverse=True)
+
+
+def _undated(review: Rendered) -> tuple[list[str], dict[str, str]]:
+    """The shown papers without a submission date (the demo's ICLR entries) and every section."""
+    from litscope.store import Store
+    published = Store(review.root / "data").papers().set_index("id")["published"]
+    sections = _sections(review.root)
+    return [i for i in sections if pd.isna(published[i])], sections
+
+
+def test_undated_papers_come_on_the_day_the_review_saw_them_after_its_dated_ones(review):
+    undated, sections = _undated(review)
+    assert undated and not [i for i in undated if sections[i].startswith("days/undated")]
+    day = sections[undated[0]].split("#")[0]
+    page = (review.site / "curated" / day).read_text(encoding="utf-8")
+    dated = [i for i, h in sections.items() if h.split("#")[0] == day and i not in undated]
+    position = lambda i: page.index(f'id="{paper_anchor(i)}"')
+    assert not dated or max(map(position, dated)) < min(position(i) for i in undated if sections[i].startswith(day))
 
 
 def test_a_paper_section_reads_as_text_labels_summaries_and_explains_its_score(review):
-    sections = _sections(review.root)
-    page = (review.site / "curated" / "days" / "undated.html").read_text(encoding="utf-8")
+    undated, sections = _undated(review)
+    page = (review.site / "curated" / sections[undated[0]].split("#")[0]).read_text(encoding="utf-8")
     assert re.search(r"<h2[^>]*>Untitled \(", page)                 # a label, not a cut sentence
     assert "(from the digest it was imported from)" in _text(page)
     day = next(h for h in sections.values() if not h.startswith("days/undated"))
@@ -158,6 +177,9 @@ def test_the_methods_page_draws_the_stores_prisma_counts(review):
     assert f"digests: {len(store.sources()):,}" in chart
     assert f"Papers included in the review (n = {counts.included:,})" in chart and counts.included == 60
     assert f"Records not chosen by the ranking (n = {counts.excluded_by_ranking:,})" in chart
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', (review.site / "curated" / "methods.html").read_text())
+    mermaid = [s for s in scripts if "mermaid" in s]     # Quarto's own mermaid.js draws it, no outside service
+    assert mermaid and all((review.site / "curated" / s).is_file() for s in mermaid)
 
 
 def test_review_feed_and_search(review):
