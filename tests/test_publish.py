@@ -836,3 +836,16 @@ def test_topic_anchors_and_paper_sections_never_collide_and_stay_put(tmp_path):
     assert {i: after[i] for i in before} == before and "FOO" in after
     month = (tmp_path / "curated" / "2025-12.qmd").read_text(encoding="utf-8")
     assert set(anchors) < set(re.findall(r"\{#(topic-[^ }]+)", month))  # the old anchors stay
+
+
+def test_papers_per_day_counts_a_long_span_per_week_or_month():
+    """A year of daily bars was unreadable on the methods page, and slow to draw."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from litscope.plots import plot_papers_per_day
+    for days, unit, bars in ((10, "day", 10), (200, "week", 29), (700, "month", 24)):
+        frame = pd.DataFrame({"published": pd.date_range("2025-01-01", periods=days, freq="D", tz="UTC"),
+                              "primary_category": "cs.LG"})
+        ax = plot_papers_per_day(frame)
+        assert ax.get_title() == f"Papers per {unit} and category" and len(ax.patches) == bars
+        assert sum(p.get_height() for p in ax.patches) == days       # every paper counted once
