@@ -250,8 +250,8 @@ def test_one_more_day_renders_only_its_page_and_the_pages_that_list_it(journey):
     root = journey.rendered.root
     site = root / "_site"
     store = Store(root / "data")
-    day = (store.papers()["published"].max() + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     old = sorted((site / "curated" / "days").glob("2*.html"))
+    day = (pd.Timestamp(old[-1].stem) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")   # the day after the newest
     stamps = {page: page.stat().st_mtime_ns for page in old}
     store.add_papers(papers_frame([{"id": f"2512.990{i:02d}", "title": f"Speculative decoding with a KV cache, part {i}",
                                     "authors": ["Ada Lee"], "abstract": f"We draft tokens; zorblat{i} verifies them.",
