@@ -109,7 +109,7 @@ def test_review_website_in_chromium(site, browser, artifacts):
     assert any(anchor in r["href"] for r in results), (rare[0], results)
     page.screenshot(path=artifacts / "site-desktop-search.png")
     page.goto(base + paper, wait_until="load")
-    table = page.locator(f"#{anchor} .litscope-explanation").inner_text()
+    table = page.locator(f"#{anchor} .litscope-explanation").text_content()   # folded: no inner_text
     only_table = sorted(w for w in _words(table) if not counts[w] and not any(w in c for c in counts))
     if not only_table:
         pytest.fail(f"no word of the score table of {paper} is absent from the search index: {table!r}")
