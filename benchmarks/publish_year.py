@@ -114,8 +114,9 @@ def _plain(output: str) -> str:
 
 
 def _problems(output: str) -> list[str]:
+    """Quarto's warnings and errors, and any other line that says WARNING (the kernel's)."""
     return [line for line in (l.strip() for l in _plain(output).splitlines())
-            if re.match(r"^(?:WARN|WARNING|ERROR)\b|^\[(?:WARNING|ERROR)\]", line)]
+            if re.search(r"^(?:WARN|ERROR)\b|^\[ERROR\]|WARNING", line)]
 
 
 def _checks(root: Path, newest: pd.DataFrame, keys: list[str]) -> dict:
