@@ -2,6 +2,9 @@
 
   _litscope.py pages           before rendering, write the review's pages from the store
                                into curated/ (the project's pre-render step)
+  _litscope.py finish          after rendering, copy the RSS feed into the site, keep score
+                               tables and BibTeX out of its search, and note what was
+                               rendered (the project's post-render step)
   _litscope.py static-outputs  make an executed notebook's outputs static for the website
                                (an ipynb filter)
 

@@ -29,11 +29,12 @@ from hostile import SECRET, SECRET_ENV, hostile_papers
 
 REPO = Path(__file__).resolve().parents[1]
 #: What a clone holds of the review project (besides the library it installs).
-PROJECT_FILES = ["_quarto.yml", "_litscope.py", "index.qmd", "review.qmd", "litscope.yml", "profile.yml",
-                 "notebooks", "taxonomies"]
+PROJECT_FILES = ["_quarto.yml", "_litscope.py", "_environment", "_jupyter", "index.qmd", "review.qmd",
+                 "litscope.yml", "profile.yml", "notebooks", "taxonomies"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# Quarto's own warnings and errors, and Pandoc's it passes on ("[WARNING] ...").
-_PROBLEM = re.compile(r"^(?:WARN|WARNING|ERROR)\b|^\[(?:WARNING|ERROR)\]")
+# Quarto's own warnings and errors, Pandoc's it passes on ("[WARNING] ..."), and any other
+# line that says WARNING (the kernel's "[IPKernelApp] WARNING | ...").
+_PROBLEM = re.compile(r"^(?:WARN|ERROR)\b|^\[ERROR\]|WARNING")
 
 
 @dataclass
@@ -52,9 +53,9 @@ class Rendered:
         return sorted(p for p in self.site.rglob("*.html") if "site_libs" not in p.parts)
 
     def problems(self) -> list[str]:
-        """Quarto's warnings and errors in its output (the kernel's own log lines are not)."""
+        """The warnings and errors in Quarto's output, the kernel's included."""
         lines = [_ANSI.sub("", line).strip() for line in self.output.splitlines()]
-        return [line for line in lines if _PROBLEM.match(line)]
+        return [line for line in lines if _PROBLEM.search(line)]
 
     def figures(self) -> dict[str, float]:
         return {"seconds": round(self.seconds, 1), "pages": len(self.pages),
@@ -162,6 +163,23 @@ def render_hostile(root: Path) -> Rendered:
     ]
     nbformat.write(notebook, root / "notebooks" / "hostile.ipynb")
     run_notebooks(root)
+    return render(root)
+
+
+#: A bare Quarto website for `render_pages`.
+BARE_CONFIG = {"project": {"type": "website"},
+               "website": {"title": "pages", "navbar": {"left": [{"href": "index.qmd", "text": "Home"}]}},
+               "format": {"html": {"theme": "cosmo"}}}
+
+
+def render_pages(root: Path, pages: dict[str, str], config: dict | None = None) -> Rendered:
+    """A bare Quarto website of `pages` (path -> text; an ``index.qmd`` is added if there
+    is none) rendered by `render`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "_quarto.yml").write_text(yaml.safe_dump(config or BARE_CONFIG, sort_keys=False), encoding="utf-8")
+    for path, text in {"index.qmd": "---\ntitle: Home\n---\n\nHome.\n", **pages}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
     return render(root)
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cli import litscope
 from litscope.cli import main
 from litscope.errors import CurateError
-from litscope.curate.export import citation_keys, export, last_name, latex_escape, select_papers
+from litscope.curate.export import bibtex_entries, citation_keys, export, last_name, latex_escape, select_papers
 from litscope.sample import load_sample
 from litscope.schema import papers_frame
 from litscope.sources.latex import latex_to_text
@@ -47,8 +47,29 @@ def test_citation_keys_are_ascii_unique_and_independent_of_row_order():
     twins = papers_frame([{"id": i, "title": "On agents", "authors": ["Ann Lee"],
                            "published": "2024-01-01", "source": "x"} for i in ("2401.3", "2401.1", "2401.2")])
     keys = citation_keys(twins)
-    assert keys.tolist() == ["lee2024agentsc", "lee2024agentsa", "lee2024agentsb"]
+    assert keys.tolist() == ["lee2024agentsb", "lee2024agents", "lee2024agentsa"]
     assert citation_keys(twins.iloc[::-1]).tolist() == keys.iloc[::-1].tolist()
+
+
+def test_citation_keys_stay_when_newer_papers_arrive():
+    """A review's keys are cited in its pages: a later paper that would share a key gets a
+    suffix, the earlier ones keep theirs."""
+    first = papers_frame([{"id": "2401.00001", "title": "On agents", "authors": ["Ann Lee"],
+                           "published": "2024-01-01", "source": "x"}])
+    grown = papers_frame([*first.to_dict("records"),
+                          {"id": "2405.00002", "title": "On agents again", "authors": ["Ann Lee"],
+                           "published": "2024-05-01", "source": "x"}])
+    assert citation_keys(first).tolist() == ["lee2024agents"]
+    assert citation_keys(grown).tolist() == ["lee2024agents", "lee2024agentsa"]
+
+
+def test_bibtex_entries_are_those_of_the_whole_export_one_per_paper():
+    df = papers()
+    entries = bibtex_entries(df, abstracts=False)
+    assert entries["key"].tolist() == citation_keys(df).tolist()
+    whole = export(df, "bibtex")
+    assert all(entry.startswith("@") and entry.split("\n")[0] in whole for entry in entries["bibtex"])
+    assert "abstract" not in "".join(entries["bibtex"]) and "abstract" in whole
 
 
 def test_last_names_keep_particles_and_given_order():

@@ -99,6 +99,7 @@ def test_notebook_runs_top_to_bottom_offline(name, review, monkeypatch):
     assert Store(data).count() == papers, f"{name} added papers to the review's store"
     assert not (root / "data" / "litscope.sqlite").exists()
     texts = _texts(outputs)
+    assert not [t for t in texts if str(root) in t or str(data) in t], f"{name} prints a machine's path"
     if name.startswith("02"):
         assert any(WIDGET_VIEW in out.get("data", {}) for out in outputs), "the Explorer is not shown"
         assert any("blending in" in t or "gives" in t for t in texts) or any("Scores come from" in t for t in texts)

@@ -3,7 +3,9 @@ context Quarto reads, the front page's listing and categories, and a folder that
 interrupted `litscope publish` leaves whole. `test_render.py` renders them with Quarto."""
 from __future__ import annotations
 
+import html
 import json
+import os
 import re
 import signal
 import subprocess
@@ -25,12 +27,15 @@ from litscope.cli import main
 from litscope.config import SiteSettings
 from litscope.errors import PublishError
 from litscope.publish import build_site, select_papers, show
+from litscope.publish.text import tex_to_text
 from litscope.publish.markdown import (category_text, dump_yaml, escape_inline, escape_markdown,
                                       front_matter, html_text, meta_text, one_line, raw_html, safe_url)
 from litscope.publish.quarto_hooks import WIDGET_VIEW, static_outputs
 from litscope.publish.quarto_schema import (SchemaChecker, check_front_matter, check_project_file,
                                             check_site, split_front_matter)
-from litscope.publish.site import LISTING_FILE, MANIFEST, QUARTO_HELP, paper_categories
+from litscope.publish.archive import NOINDEX_END, NOINDEX_START
+from litscope.publish.render import ENV_PAGES_CURRENT, QUARTO_HELP
+from litscope.publish.site import LISTING_FILE, MANIFEST
 from litscope.schema import papers_frame
 from litscope.store import Store
 
@@ -82,6 +87,12 @@ def _html(page: Path, extensions: str = "") -> str:
 
 def _meta(page: Path) -> dict:
     return split_front_matter(page.read_text(encoding="utf-8"))[0]
+
+
+def _sections(folder: Path) -> list[str]:
+    """The ids of the papers on the day pages of `folder`."""
+    return sorted(m.replace("-", ".", 1) for page in (folder / "days").glob("*.qmd")
+                  for m in re.findall(r"\{#paper-(\d{4}-\d{5})\}", page.read_text(encoding="utf-8")))
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -140,12 +151,15 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     assert check_project_file(config) == []
     project = config["project"]
     assert project["type"] == "website" and project["pre-render"] == "_litscope.py pages"
+    assert project["post-render"] == "_litscope.py finish"
     out = yaml.safe_load((REPO / "litscope.yml").read_text(encoding="utf-8"))["site"]["out"]
     assert project["render"] == ["/*.qmd", "/notebooks/*.ipynb", f"/{out}/**/*.qmd"]   # not lib/**
     assert "execute" not in config        # a page runs its code; a notebook shows what it saved
+    assert config["bibliography"] == f"{out}/references.bib"   # [@key] on every page
+    assert config["format"]["html"]["css"] == f"{out}/litscope.css"
     navbar = json.dumps(config["website"]["navbar"])
-    for page in ("index.qmd", f"{out}/topics/index.qmd", f"{out}/days/index.qmd", f"{out}/methods.qmd",
-                 "review.qmd", "notebooks/02-score-and-explore.ipynb"):
+    for page in ("index.qmd", f"{out}/archive.qmd", f"{out}/methods.qmd", "review.qmd",
+                 "notebooks/02-score-and-explore.ipynb", "index.xml"):
         assert f'"{page}"' in navbar, page
     index = _meta(REPO / "index.qmd")
     assert check_front_matter(index) == [] and index["metadata-files"] == [f"{out}/{LISTING_FILE}"]
@@ -154,6 +168,8 @@ def test_repository_site_is_one_website_with_the_curated_pages():
     for page in ("index.qmd", "review.qmd"):
         assert "{{<" not in (REPO / page).read_text(encoding="utf-8")
         pypandoc.convert_file(str(REPO / page), "html", format="markdown")
+    front = (REPO / "index.qmd").read_text(encoding="utf-8")
+    assert "yours" not in front.split("-->")[-1] and "on the right" not in front   # a reader's page
 
 
 def test_project_template_ships_the_repository_site():
@@ -163,13 +179,13 @@ def test_project_template_ships_the_repository_site():
     ignored = [line for line in (REPO / "lib" / "litscope" / "templates" / "project" / "gitignore")
                .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert {"curated/", ".litscope-staging-*", "_site/", "_freeze/", "data/"} <= set(ignored)
-    assert not {"decisions/", "library/", "digests/"} & set(ignored)
+    assert not {"decisions/", "library/", "digests/", "published/"} & set(ignored)
 
 
 def test_quarto_hook_script_explains_its_use(tmp_path):
     run = subprocess.run([sys.executable, str(REPO / "_litscope.py"), "render"], cwd=tmp_path,
                          capture_output=True, text=True)
-    assert run.returncode == 2 and "usage: _litscope.py pages | static-outputs" in run.stderr
+    assert run.returncode == 2 and "usage: _litscope.py pages | finish | static-outputs" in run.stderr
 
 
 def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
@@ -177,30 +193,54 @@ def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
     run = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "6 paper pages" in run.stdout and (tmp_path / "curated" / "papers" / "2512.00005.qmd").is_file()
+    assert "6 of 6 papers on 2 day pages" in run.stdout and "into curated:" in run.stdout
+    assert (tmp_path / "curated" / "days" / "2025-12-02.qmd").is_file()
     assert check_site(tmp_path) == []
     again = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
     assert "(unchanged)" in again.stdout and "render:" not in again.stdout
+    current = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, ENV_PAGES_CURRENT: "1"})
+    assert "pages are current" in current.stdout
     (tmp_path / "litscope.yml").write_text("site: {out: pages}\n", encoding="utf-8")
     moved = subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, capture_output=True, text=True)
     assert "does not list '/pages/**/*.qmd'" in moved.stdout   # _quarto.yml renders curated/ only
+
+
+def test_post_render_hook_finishes_the_site_and_stamps_what_quarto_rendered(tmp_path):
+    assert main(["init", str(tmp_path), "--site-url", "https://example.org/r/"]) == 0
+    Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
+    subprocess.run([sys.executable, "_litscope.py", "pages"], cwd=tmp_path, check=True, capture_output=True)
+    site = tmp_path / "_site"
+    (site / "curated" / "days").mkdir(parents=True)
+    (site / "curated" / "days" / "2025-12-02.html").write_text("<html></html>")
+    (site / "search.json").write_text(json.dumps([{"href": "x.html", "text": f"a {NOINDEX_START} b {NOINDEX_END}"}]))
+    env = {**os.environ, "QUARTO_PROJECT_OUTPUT_DIR": str(site), "QUARTO_PROJECT_RENDER_ALL": "1",
+           "QUARTO_PROJECT_OUTPUT_FILES": "_site/curated/days/2025-12-02.html\n_site/search.json"}
+    run = subprocess.run([sys.executable, "_litscope.py", "finish"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert (site / "index.xml").read_bytes() == (tmp_path / "curated" / "feed.xml").read_bytes()
+    assert json.loads((site / "search.json").read_text())[0]["text"] == "a"
+    stamp = json.loads((tmp_path / ".quarto" / "litscope-render.json").read_text())
+    assert list(stamp["pages"]) == ["curated/days/2025-12-02.qmd"] and stamp["config"]
 
 
 # -- the pages ------------------------------------------------------------------------------
 def test_site_pages_and_report(site):
     out, report = site
     assert report.n_papers == 4 and report.n_candidates == 6 and report.feed
-    assert report.pages["papers"] == [f"papers/2512.0{i:04d}.qmd" for i in range(4)]
-    assert report.pages["days"] == ["days/2025-12-02.qmd", "days/2025-12-01.qmd", "days/index.qmd"]
-    # a topic's page name: its slug and, since that is not the name itself, a hash of it
-    assert report.pages["topics"] == ["topics/decoding--475f3041.qmd", "topics/index.qmd"]
-    assert report.pages["methods"] == ["methods.qmd"]
+    assert report.days == ["days/2025-12-02.qmd", "days/2025-12-01.qmd"]
+    for page in ("2025-12.qmd", "archive.qmd", "methods.qmd", "references.bib", "feed.xml", "sections.json",
+                 "litscope.css", LISTING_FILE):
+        assert (out / page).is_file(), page
     assert not (out / "_quarto.yml").exists() and not (out / "index.qmd").exists()
     for figure in ("papers-per-day", "papers-per-category", "score-distribution"):
         assert (out / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not (out / "figures" / "top-terms.png").exists()  # no scorer, no term matches
-    assert "4 paper pages" in report.summary() and "index.xml" in report.summary()
-    assert json.loads((out / MANIFEST).read_text())[0] == LISTING_FILE
+    assert "4 of 6 papers on 2 day pages" in report.summary() and "index.xml" in report.summary()
+    assert json.loads((out / MANIFEST).read_text())[0] == "2025-12.qmd"
+    assert json.loads((out / "sections.json").read_text()) == {
+        f"2512.0{i:04d}": f"days/2025-12-0{1 + i % 2}.html#paper-2512-0{i:04d}" for i in range(4)}
 
 
 def test_every_generated_yaml_follows_quartos_schema(site):
@@ -210,36 +250,35 @@ def test_every_generated_yaml_follows_quartos_schema(site):
         assert isinstance(_meta(page).get("title"), str) and _meta(page)["title"]
 
 
-def test_front_page_listing_newest_day_first_with_categories_search_sort_and_feed(site):
+def test_front_page_lists_the_newest_days_a_bounded_number(site):
     out, _ = site
-    listing = yaml.safe_load((out / LISTING_FILE).read_text(encoding="utf-8"))["listing"]
-    assert listing["contents"] == "curated/papers/*.qmd"   # relative to index.qmd beside the folder
-    assert listing["filter-ui"] is True and listing["categories"] is True
-    assert "sort" not in listing and listing["sort-ui"] == ["date", "score", "title"]   # by `order`
-    # Quarto sorts by a custom field only when it lists it, both ways when it is a number
-    assert "score" in listing["fields"] and listing["field-types"] == {"score": "number"}
-    assert listing["feed"] == {"type": "partial"}
+    meta = yaml.safe_load((out / LISTING_FILE).read_text(encoding="utf-8"))
+    listing = meta["listing"]
+    assert listing["contents"] == "curated/days/????-??-??.qmd"   # relative to index.qmd beside the folder
+    assert listing["sort"] == "date desc" and listing["max-items"] == 14 and "feed" not in listing
+    assert meta["description"] == "4 papers chosen from the 6 the review screened; the newest are of 2025-12-02."
 
 
-def test_paper_front_matter(site):
+def test_a_day_page_holds_its_papers_best_first_as_sections(site):
     out, _ = site
-    paper = _meta(out / "papers" / "2512.00001.qmd")
-    assert paper == {"title": "Paper 1 on speculative decoding", "date": "2025-12-02",
-                     "categories": ["Efficiency", "Decoding", "cs.LG"],
-                     "byline": "Author 1, B. Coauthor, C. Third et al.", "score": "5.000", "order": 1}
-    # no description: Quarto copies it into the RSS feed unescaped; the feed and the
-    # listing take the page's first paragraph, the TL;DR
-    html = _html(out / "papers" / "2512.00001.qmd")
-    assert re.search(r"<p>(.*?)</p>", html.split("</header>")[-1]).group(1) == "<strong>TL;DR:</strong> TL;DR 1"
+    page = out / "days" / "2025-12-02.qmd"
+    meta = _meta(page)
+    assert meta["title"] == "Papers of 2025-12-02" and meta["date"] == "2025-12-02" and meta["toc"] is True
+    assert meta["description"].startswith("2 papers submitted to arXiv on 2025-12-02 (cs.LG: 1, cs.CL: 1), best first: "
+                                          "Paper 1 on speculative decoding; Paper 3")
+    html = _html(page)
+    assert re.findall(r'<h2 id="([^"]+)"', html)[-2:] == ["paper-2512-00001", "paper-2512-00003"]
+    assert "rank" not in page.read_text(encoding="utf-8")          # nothing that changes with other papers
 
 
-def test_listings_show_the_newest_day_first_best_first_and_undated_papers_last(tmp_path):
+def test_papers_without_a_date_have_a_page_of_their_own_last_in_the_archive(tmp_path):
     papers = _papers()
     papers.loc[4, "published"] = pd.NaT
-    build_site(papers, tmp_path / "curated")
-    order = {page.stem: _meta(page)["order"] for page in (tmp_path / "curated" / "papers").glob("*.qmd")}
-    # 2025-12-02: papers 1, 3, 5 (scores 5, 3, 1); 2025-12-01: 0, 2 (6, 4); undated: 4
-    assert sorted(order, key=order.get) == [f"2512.0000{i}" for i in (1, 3, 5, 0, 2, 4)]
+    report = build_site(papers, tmp_path / "curated")
+    assert report.days[-1] == "days/undated.qmd" and "date" not in _meta(tmp_path / "curated" / "days" / "undated.qmd")
+    archive = (tmp_path / "curated" / "archive.qmd").read_text(encoding="utf-8")
+    assert archive.index("(2025-12.qmd)") < archive.index("(days/undated.qmd)")
+    assert "undated" not in yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())["listing"]["contents"]
 
 
 def test_missing_authors_and_dates_show_nothing(tmp_path):
@@ -248,78 +287,48 @@ def test_missing_authors_and_dates_show_nothing(tmp_path):
     papers["published"] = pd.Series([pd.NaT, pd.NaT], dtype=papers["published"].dtype)
     papers["tldr"] = pd.array([None, None], dtype="string")
     build_site(papers, tmp_path / "curated")
-    meta = _meta(tmp_path / "curated" / "papers" / "2512.00000.qmd")
-    assert "byline" not in meta and "date" not in meta
-    html = _html(tmp_path / "curated" / "papers" / "2512.00000.qmd")
-    assert "unknown" not in html and "Authors" not in html
-    assert re.search(r"<p>(.*?)</p>", html.split("</header>")[-1]).group(1) == "We study decoding number 0."
-    assert "No published paper has a submission date yet." in _html(tmp_path / "curated" / "days" / "index.qmd")
-
-
-def test_categories_are_topics_as_named_primary_categories_and_merged_tags():
-    rows = [{"id": f"2512.0{i:04d}", "title": f"T{i}", "source": "t", "primary_category": "cs.CL",
-             "topic": "基础/前沿模型 (含LLM)", "subtopic": "Agent 与工具使用" if i < 2 else None,
-             "tags": tags} for i, tags in enumerate([["LLM agents", "Agent", "once"], ["LLM-Agent", "agent"],
-                                                       ["llm agent", "cs.cl; RLHF"], ["rlhf"]])]
-    categories = paper_categories(papers_frame(rows))
-    assert categories[0] == ["基础/前沿模型 (含LLM)", "Agent 与工具使用", "cs.CL", "LLM agents", "Agent"]
-    assert categories[1] == ["基础/前沿模型 (含LLM)", "Agent 与工具使用", "cs.CL", "LLM agents", "Agent"]
-    assert categories[2] == ["基础/前沿模型 (含LLM)", "cs.CL", "LLM agents", "RLHF"]
-    assert categories[3] == ["基础/前沿模型 (含LLM)", "cs.CL", "RLHF"]   # "once" is on one paper only
-    assert {c for row in paper_categories(papers_frame(rows), most=4) for c in row} == \
-        {"基础/前沿模型 (含LLM)", "Agent 与工具使用", "cs.CL", "LLM agents"}
-
-
-def test_sample_front_page_lists_a_few_dozen_categories(tmp_path):
-    from litscope.sample import load_sample
-    from litscope.score.profile import load_profile
-    report = build_site(load_sample(), tmp_path / "curated", profile=load_profile(REPO / "profile.yml"))
-    categories = {c for page in _pages(tmp_path / "curated" / "papers") for c in _meta(page).get("categories", [])}
-    assert report.n_papers == 60 and 10 <= len(categories) <= 40
-    assert "基础/前沿模型 (含LLM)" in categories and not {"agent", "Agents"} & categories
+    html = _html(tmp_path / "curated" / "days" / "undated.qmd")
+    assert "unknown" not in html and "Authors" not in html and "submitted 2" not in html
+    assert "We study decoding number 0." in html
+    assert "listing" not in yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())
 
 
 def test_feed_asked_for_without_site_url_is_reported(tmp_path):
     report = build_site(_papers(), tmp_path / "s", settings=SiteSettings(feed=True))
     assert not report.feed and any("website.site-url" in w for w in report.warnings)
-    assert "feed" not in yaml.safe_load((tmp_path / "s" / LISTING_FILE).read_text())["listing"]
+    assert not (tmp_path / "s" / "feed.xml").exists()
     assert build_site(_papers(), tmp_path / "t", settings=SiteSettings(feed=False)).warnings == []
 
 
-def test_day_pages_group_by_category(site):
+def test_a_paper_section_shows_metadata_summary_score_and_citation(site):
     out, _ = site
-    text = (out / "days" / "2025-12-01.qmd").read_text(encoding="utf-8")
-    html = _html(out / "days" / "2025-12-01.qmd")
-    assert [h for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)] == ["cs.AI", "cs.CL"]
-    assert "[Paper 0 on speculative decoding](../papers/2512.00000.qmd)" in text
+    text = (out / "days" / "2025-12-02.qmd").read_text(encoding="utf-8")
+    html = _html(out / "days" / "2025-12-02.qmd")
+    section = html.split('id="paper-2512-00003"')[1]
+    assert 'href="https://arxiv.org/abs/2512.00003"' in section and 'href="https://arxiv.org/pdf/2512.00003"' in section
+    assert "<h5>Key idea</h5>" in section and "<strong>bold</strong>" in section
+    assert "Author 3, B. Coauthor, C. Third, D. Fourth" in section
+    assert "<em>(from the digest it was imported from)</em>" in section       # the summary says where it is from
+    assert "Why it is here: score 3.00" in section
+    assert 'href="../methods.qmd#how-papers-are-scored"' in section
+    assert "Cite as <code>&#91;&#64;32025paper&#93;</code>" in text and "@misc{32025paper," in text
+    assert '<a href="../2025-12.html#topic-decoding--475f3041">Decoding</a>' in html
+    assert "中文标题" in _html(out / "days" / "2025-12-01.qmd")
 
 
-def test_paper_page_shows_metadata_summary_and_score(site):
-    out, _ = site
-    html = _html(out / "papers" / "2512.00003.qmd")
-    assert 'href="https://arxiv.org/abs/2512.00003"' in html and 'href="https://arxiv.org/pdf/2512.00003"' in html
-    assert "<h5>Key idea</h5>" in html and "<strong>bold</strong>" in html
-    assert "Author 3, B. Coauthor, C. Third, D. Fourth" in html
-    assert "<strong>3.000</strong>" in html and "give a profile to explain it" in html
-    assert '<a href="../topics/decoding--475f3041.html">Decoding</a>' in html
-    assert "中文标题" in _html(out / "papers" / "2512.00002.qmd")
-
-
-def test_paper_pages_list_related_papers_in_this_review(tmp_path):
-    papers = _papers()
-    papers.loc[0, "abstract"] = "Draft models propose tokens that the target model verifies in parallel."
-    papers.loc[2, "abstract"] = "A draft model proposes tokens; the target model verifies them in one pass."
-    build_site(papers, tmp_path / "site", settings=SiteSettings(top_n=6))
-    html = _html(tmp_path / "site" / "papers" / "2512.00000.qmd")
-    assert "Related papers in this review" in html
-    related = html.split("Related papers in this review", 1)[1]
-    assert 'href="2512.00002.qmd"' in related and "Paper 2 on speculative decoding" in related
-    assert 'href="2512.00000.qmd"' not in related      # never itself
+def test_extractive_sentences_do_not_pass_for_a_summary(tmp_path):
+    papers = _papers(2)
+    papers["summary_source"] = ["extractive", "llm:gpt-4o-mini"]
+    build_site(papers, tmp_path / "s", settings=SiteSettings(top_n=2, per_day=0))
+    first = _html(tmp_path / "s" / "days" / "2025-12-01.qmd")
+    second = _html(tmp_path / "s" / "days" / "2025-12-02.qmd")
+    assert "TL;DR 0" not in first and "Summary" not in first and "We study decoding number 0." in first
+    assert "<em>(generated by gpt-4o-mini)</em>" in second and "TL;DR 1" in second
 
 
 class _FakeScorer:
-    """The scorer interface publish uses: score(), explain(id), highlight(id, field), and the
-    term count matrices and profile terms that `litscope.plots.term_matches` reads."""
+    """The scorer interface publish uses: score(), explain(id), and the term count matrices
+    and profile terms that `litscope.plots.term_matches` reads."""
 
     def __init__(self, papers: pd.DataFrame):
         self.papers = papers
@@ -334,31 +343,25 @@ class _FakeScorer:
         return pd.DataFrame({"term": ["decoding", "a|b <i>"], "field": ["abstract", "title"],
                              "matches": [1, 1], "weight": [2.0, 0.5], "contribution": [2.0, 0.5]})
 
-    def highlight(self, paper_id: str, field: str = "abstract") -> str:
-        if paper_id.endswith("1"):
-            return '<img src=x onerror="alert(1)">'
-        return "We study <mark>decoding</mark> &lt;b&gt; {{&lt; meta x &gt;}}"
 
-
-def test_scorer_explanations_and_highlights(tmp_path):
+def test_scorer_explanations_are_kept_out_of_search(tmp_path):
     papers = _papers().drop(columns=["score", "rank"])
     build_site(papers, tmp_path / "s", scorer=_FakeScorer(papers), settings=SiteSettings(top_n=6, per_day=0))
-    html = _html(tmp_path / "s" / "papers" / "2512.00000.qmd")
-    assert "<mark>decoding</mark>" in html and "&lt;b&gt;" in html
-    assert "<td>a|b &lt;i&gt;</td>" in html and "sum to the score" in html
+    text = (tmp_path / "s" / "days" / "2025-12-01.qmd").read_text(encoding="utf-8")
+    html = _html(tmp_path / "s" / "days" / "2025-12-01.qmd")
+    assert "<td>a|b &lt;i&gt;</td>" in html and "The contributions add up to the score." in html
+    hidden = re.findall(re.escape(NOINDEX_START) + "(.*?)" + re.escape(NOINDEX_END), text, re.S)
+    assert len(hidden) == 3 and all("decoding" in h and "@misc{" in h for h in hidden)   # one per paper
     assert (tmp_path / "s" / "figures" / "top-terms.png").is_file()
     assert 'src="figures/top-terms.png"' in _html(tmp_path / "s" / "methods.qmd")
-    text = (tmp_path / "s" / "papers" / "2512.00000.qmd").read_text(encoding="utf-8")
     assert "{{<" not in text
-    # a highlight with markup other than <mark> is not trusted: the plain abstract is shown
-    other = _html(tmp_path / "s" / "papers" / "2512.00001.qmd")
-    assert "<img" not in other and "We study decoding number 1." in other
 
 
 def test_curate_include_uses_labels(tmp_path):
     labels = pd.DataFrame({"id": ["2512.00004", "2512.00001"], "label": ["include", "exclude"]})
     report = build_site(_papers(), tmp_path / "s", settings=SiteSettings(curate="include"), labels=labels)
-    assert report.pages["papers"] == ["papers/2512.00004.qmd"]
+    assert report.n_papers == 1 and report.days == ["days/2025-12-01.qmd"]
+    assert "paper-2512-00004" in (tmp_path / "s" / "days" / "2025-12-01.qmd").read_text(encoding="utf-8")
     with pytest.raises(PublishError, match="labelled include"):
         build_site(_papers(), tmp_path / "t", settings=SiteSettings(curate="include"), labels=labels[:0])
 
@@ -379,10 +382,11 @@ def test_unscored_papers_are_published_newest_first():
 def test_no_papers_give_the_pages_without_a_listing(tmp_path):
     report = build_site(_papers()[:0], tmp_path / "curated")
     listing = yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())
-    assert report.n_pages == 3 and "listing" not in listing                 # Quarto warns of an empty one
+    assert report.days == [] and "listing" not in listing                 # Quarto warns of an empty one
     assert listing["description"].startswith("No papers yet") and "litscope import" in listing["description"]
     assert check_site(tmp_path / "curated") == []
-    assert "fetch" in _html(tmp_path / "curated" / "methods.qmd")
+    methods = _html(tmp_path / "curated" / "methods.qmd")
+    assert "fetch" in methods and "newest-day" not in methods
 
 
 # -- replacing the folder -------------------------------------------------------------------
@@ -390,12 +394,12 @@ def test_rebuild_replaces_the_folder_and_an_unchanged_build_touches_nothing(tmp_
     out = tmp_path / "curated"
     build_site(_papers(), out, settings=SiteSettings(top_n=5, per_day=0))
     report = build_site(_papers(), out, settings=SiteSettings(top_n=2, per_day=0))
-    assert sorted(p.name for p in (out / "papers").iterdir()) == ["2512.00000.qmd", "2512.00001.qmd"]
-    assert report.changed > 0 and "papers/2512.00004.qmd" not in (out / MANIFEST).read_text()
+    assert _sections(out) == ["2512.00000", "2512.00001"]
+    assert "days/2025-12-01.qmd" in report.changed and "figures/papers-per-day.png" not in report.changed
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     inode = out.stat().st_ino
     again = build_site(_papers(), out, settings=SiteSettings(top_n=2, per_day=0))
-    assert again.changed == 0 and "(unchanged)" in again.summary()
+    assert again.changed == [] and "(unchanged)" in again.summary()
     assert out.stat().st_ino == inode and {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
     assert [p.name for p in tmp_path.iterdir()] == ["curated"]   # no staging folder left
 
@@ -415,14 +419,15 @@ import os, signal, sys
 import litscope.publish.site as site
 point = sys.argv[1]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
-if point == "writing":            # half of the pages are in the staging folder
-    write, count = site._SiteWriter.write, [0]
-    def write_then_die(self, *args, **kwargs):
+if point == "writing":            # some of the pages are in the staging folder
+    import litscope.publish.archive as archive
+    write, count = archive._write, [0]
+    def write_then_die(*args, **kwargs):
         count[0] += 1
-        if count[0] > 3:
+        if count[0] > 1:
             die()
-        write(self, *args, **kwargs)
-    site._SiteWriter.write = write_then_die
+        write(*args, **kwargs)
+    archive._write = write_then_die
 elif point == "before-swap":      # the staging folder is complete
     site._swap_in = lambda staging, out: die()
 elif point == "after-exchange":   # the new pages are in place, the old ones beside them
@@ -465,13 +470,14 @@ def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, po
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
     after_kill = _tree(project / "curated") if (project / "curated").exists() else None
     if point == "after-exchange":
-        assert len([f for f in after_kill if f.startswith("papers/")]) == 2   # the new pages, whole
+        assert _sections(project / "curated") == ["2512.00001", "2512.00003"]   # the new pages, whole
     elif point != "between-renames":
         assert after_kill == before                                          # the previous pages, whole
     assert main(["publish"]) == 0
     clean = tmp_path_factory.mktemp("clean")
-    build_site(Store(project / "data").papers(), clean / "curated", settings=SiteSettings(top_n=2, per_day=0),
-               listing_prefix="curated/")
+    from litscope.config import open_project
+    from litscope.publish import publish_project
+    publish_project(open_project(project), out=clean / "curated")
     assert _tree(project / "curated") == _tree(clean / "curated")            # no orphan pages
     assert sorted(p.name for p in project.iterdir()) == ["curated", "data", "litscope.yml"]
 
@@ -483,10 +489,9 @@ def test_publish_killed_at_any_moment_leaves_one_whole_version(project):
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        pages = sorted(f for f in _tree(project / "curated") if f.startswith("papers/"))
-        assert len(pages) in (5, 2, 3)
+        assert len(_sections(project / "curated")) in (5, 2, 3)
     assert _publish_top(project, 2).wait() == 0
-    assert len([f for f in _tree(project / "curated") if f.startswith("papers/")]) == 2
+    assert len(_sections(project / "curated")) == 2
     assert sorted(p.name for p in project.iterdir()) == ["curated", "data", "litscope.yml"]
 
 
@@ -550,11 +555,9 @@ def test_hostile_front_matter_parses_to_the_escaped_strings(hostile_site):
         head = raw.split("\n---\n", 1)[0] + "\n"
         meta, _ = split_front_matter(raw)
         assert YAML(typ="safe").load(head.removeprefix("---\n")) == meta  # YAML 1.2 reads it alike
-    meta = _meta(hostile_site / "papers" / "2512.00002.qmd")
-    assert meta["title"] == meta_text("---\ntitle: injected\n---")
-    assert meta["byline"] == meta_text(f"{SCRIPT}, O'Brien, \"Jr.\", # Heading et al.")
-    assert "description" not in meta
-    assert all(not set(c) & set(",<>&\\") for c in meta["categories"])
+    meta = _meta(hostile_site / "days" / "2025-12-01.qmd")
+    assert meta["description"] == meta_text("2 papers submitted to arXiv on 2025-12-01 (cs.CL: 2), best first: "
+                                            + "; ".join(tex_to_text(t) for t in hostile_papers()["title"][:2]))
 
 
 @pytest.mark.parametrize("text", ["1e3", "0o17", "0x1F", "+.inf", ".NaN", "true", "Null", "~", "yes",
@@ -567,12 +570,12 @@ def test_yaml_strings_stay_strings_for_yaml_1_1_and_1_2(text):
 
 def test_check_site_reads_yaml_as_quarto_does(site):
     out, _ = site
-    page = out / "papers" / "2512.00000.qmd"
-    page.write_text(page.read_text(encoding="utf-8").replace("title: Paper 0 on speculative decoding",
-                                                             "title: 1e3"), encoding="utf-8")
+    page = out / "days" / "2025-12-01.qmd"
+    page.write_text(page.read_text(encoding="utf-8").replace("title: Papers of 2025-12-01", "title: 1e3"),
+                    encoding="utf-8")
     (out / "extra.qmd").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
     problems = check_site(out)
-    assert any(p.startswith("papers/2512.00000.qmd: title: expected string") for p in problems)
+    assert any(p.startswith("days/2025-12-01.qmd: title: expected string") for p in problems)
     assert any(p.startswith("extra.qmd: invalid YAML") for p in problems)
     with pytest.raises(PublishError, match="no such folder"):
         check_site(out / "nowhere")
@@ -585,31 +588,34 @@ def test_hostile_site_follows_quartos_schema(hostile_site):
 def test_hostile_text_never_reaches_quarto_as_markup(hostile_site):
     for page in _pages(hostile_site):
         text = page.read_text(encoding="utf-8")
-        assert "{{<" not in text and not re.search(r"(?<!\\)<script", text), page
+        shown = re.sub(r"^```bibtex\n.*?^```$", "", text, flags=re.S | re.M)   # code: shown as written
+        assert "{{<" not in text and not re.search(r"(?<!\\)<script", shown), page
         assert text.count("\n---\n") == 1 and text.startswith("---\n"), page  # one front matter
         html = _html(page)
-        for marker in ("<script>alert", "<img src=x", 'class="math', "data-cites", "<!-- hidden",
-                       'href="javascript:', '<img src="http://evil', "<b>raw</b>", 'class="callout-warning'):
+        for marker in ("<script>alert", "<img src=x", "data-cites", "<!-- hidden", 'href="javascript:',
+                       '<img src="http://evil', "<b>raw</b>", 'class="callout-warning'):
             assert marker not in html, (page, marker)
         assert "Injected heading</h" not in html and "injected</h" not in html
         body = html.split("</header>", 1)[-1]
         assert "<hr" not in body, page
+        for math in re.findall(r'<span class="math inline">(.*?)</span>', html):   # TeX math stays math
+            assert not re.search(r"\\(href|class|require|style)", math), math
 
 
-def test_hostile_paper_page_shows_the_text(hostile_site):
-    html = re.sub(r"</?span>", "", _html(hostile_site / "papers" / "2512.00001.qmd"))
-    title = re.search(r'<h1 class="title">(.*?)</h1>', html, re.S).group(1)
-    assert " ".join(title.split()) == \
-        "&lt;script&gt;alert(1)&lt;/script&gt; {{&lt; include /etc/passwd &gt;}} {{&lt; env LITSCOPE_TEST_SECRET &gt;}}"
-    for shown in ("&lt;script&gt;alert(1)&lt;/script&gt;", "{{&lt; include /etc/passwd &gt;}}", "$x$",
-                  "@cite", "# Injected heading", "C:\\path\\to\\file \\alpha \\\\ end\\", "Ünïcödé 中文 🚀",
-                  "[click](javascript:alert(3))", "&lt;!-- hidden --&gt;", "# note heading",
-                  "key: \"value\" 'quoted'", "::: {.callout-warning}"):
-        assert shown in html, shown
-    assert LONG.strip()[:200] in html
+def test_hostile_paper_section_shows_the_text(hostile_site):
+    html = re.sub(r"</?span>", "", _html(hostile_site / "days" / "2025-12-01.qmd"))
+    section = html.split('id="paper-2512-00001"', 1)[1].split('id="paper-2512-00002"')[0]
+    title = re.search(r"^[^>]*>(.*?)</h2>", section, re.S).group(1)
+    assert " ".join(title.split()) == "&lt;script&gt;alert(1)&lt;/script&gt; &lt; include /etc/passwd &gt; " \
+                                      "&lt; env LITSCOPE_TEST_SECRET &gt;"   # TeX braces group, as TeX reads them
+    for shown in ("&lt;script&gt;alert(1)&lt;/script&gt;", "@cite", "# Injected heading", "Ünïcödé 中文 🚀",
+                  "[click](javascript:alert(3))", "&lt;!– hidden –&gt;", "# note heading",
+                  "key: \"value\" 'quoted'", ".callout-warning", "中文标题"):
+        assert shown in section, shown
+    assert LONG.strip()[:200] in section
     # links from outside are http(s) only: the javascript: abs_url gives way to the arXiv one
-    assert 'href="https://arxiv.org/abs/2512.00001"' in html
-    assert 'href="https://arxiv.org/pdf/2512.00001%22%29%3Cx%3E"' in html
+    assert 'href="https://arxiv.org/abs/2512.00001"' in section
+    assert 'href="https://arxiv.org/pdf/2512.00001%22%29%3Cx%3E"' in section
 
 
 def test_safe_url():
@@ -618,12 +624,17 @@ def test_safe_url():
     assert safe_url("https://a.org/{{<x>}}") == "https://a.org/%7B%7B%3Cx%3E%7D%7D"
 
 
-def test_site_for_the_embedded_sample(tmp_path):
+def test_site_for_the_embedded_sample_labels_untitled_papers(tmp_path):
     from litscope.sample import load_sample
     sample = load_sample()
     sample["score"] = range(len(sample))
     report = build_site(sample, tmp_path / "s", settings=SiteSettings(top_n=60, per_day=0))
-    assert report.pages["topics"] and len(report.pages["papers"]) == 60
+    assert report.n_papers == 60
+    headings = [h for page in _pages(tmp_path / "s" / "days")
+                for h in re.findall(r"^## (.*) \{#paper-", page.read_text(encoding="utf-8"), re.M)]
+    assert len(headings) == 60 and any(h.startswith("Untitled (") for h in headings)
+    derived = set(sample.loc[sample["title_derived"].fillna(False).astype(bool), "title"].map(one_line))
+    assert not derived & set(headings)                 # never a cut sentence as if it were a title
     for page in _pages(tmp_path / "s"):
         assert "{{<" not in page.read_text(encoding="utf-8")
         _html(page)  # Pandoc converts every page
@@ -670,14 +681,34 @@ def test_show_gives_cards_as_markdown_with_every_text_inert():
     assert "{{<" not in markdown and "<script" not in markdown and "<img" not in markdown
     html = pypandoc.convert_text(markdown, "html", format="markdown")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and 'href="https://arxiv.org/abs/2512.00001"' in html
-    assert "<em>" not in html and 'class="math' not in html
+    assert "<em>" not in html.replace("<em>TL;DR", "") and 'class="math' not in html
     assert "No papers" in show(hostile_papers()[:0])._repr_markdown_()
+
+
+def test_cards_on_a_page_quarto_renders_link_to_the_papers_sections(tmp_path, monkeypatch):
+    assert main(["init", str(tmp_path / "review")]) == 0
+    papers = _papers()
+    papers.loc[0, "summary_source"] = "extractive"
+    papers.loc[1, "summary_source"] = "llm:gpt-4o-mini"
+    papers.loc[2, "title"] = r"Bornd\"orfer's $O(n^2)$ trick"
+    Store(tmp_path / "review" / "data").add_papers(papers.drop(columns=["score", "rank"]))
+    monkeypatch.chdir(tmp_path / "review")
+    assert main(["publish"]) == 0
+    outside = show(papers)._repr_markdown_()              # in JupyterLab: arXiv
+    assert 'href="https://arxiv.org/abs/2512.00000"' in outside and "days/" not in outside
+    monkeypatch.setenv("QUARTO_DOCUMENT_PATH", str(tmp_path / "review" / "notebooks"))
+    cards = show(papers)._repr_markdown_()
+    assert 'href="../curated/days/2025-12-01.html#paper-2512-00000"' in cards
+    assert "Borndörfer's $O(n^2)$ trick" in html.unescape(cards)
+    assert "We study decoding number 0." in cards and "TL;DR 0" not in cards    # no extract as a TL;DR
+    assert "<i>TL;DR (generated by gpt-4o-mini):</i> TL;DR 1" in cards
 
 
 # -- the command ------------------------------------------------------------------------------
 def test_publish_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("litscope.publish.find_quarto", lambda: None)  # as on a machine without Quarto
+    monkeypatch.setattr("litscope.publish.render.find_quarto", lambda: None)  # as on a machine without Quarto
+    monkeypatch.setattr("litscope.publish.find_quarto", lambda: None)
     assert main(["init", "."]) == 0
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
     assert main(["publish", "--check", "--render"]) == 0
@@ -710,16 +741,14 @@ def test_site_scored_by_a_profile(tmp_path, profile):
     from litscope.score.engine import Scorer
     papers = _papers()
     scorer = Scorer(profile).fit(papers.drop(columns=["score", "rank"]))
-    report = build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3, per_day=0))
+    build_site(papers, tmp_path / "s", scorer=scorer, profile=profile, settings=SiteSettings(top_n=3, per_day=0))
     best = scorer.score().iloc[0]
-    assert report.pages["papers"][0] == f"papers/{best['id']}.qmd"
-    page = tmp_path / "s" / report.pages["papers"][0]
-    meta, body = split_front_matter(page.read_text(encoding="utf-8"))
-    assert meta["score"] == f"{best['score']:.3f}"
-    rows = [line for line in body.splitlines() if line.startswith("| ") and "Term" not in line]
+    day = best["published"].strftime("%Y-%m-%d")
+    text = (tmp_path / "s" / "days" / f"{day}.qmd").read_text(encoding="utf-8")
+    section = text.split(f"{{#paper-{best['id'].replace('.', '-')}}}")[1].split("\n## ")[0]
+    assert f"score {best['score']:.2f}" in section
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "Term" not in line]
     assert len(rows) == len(scorer.explain(best["id"]))
-    html = _html(page)
-    assert '<mark class="litscope-pos" title="decoding">decoding</mark>' in html
     methods = _html(tmp_path / "s" / "methods.qmd")
     assert "<td>decoding</td>" in methods and "<td>category boost</td>" in methods
     assert "test &lt;profile&gt;" in methods
@@ -733,8 +762,7 @@ def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
     for page in _pages(out):
         html = _html(page)
         assert "<script>alert" not in html and "<img src=x" not in html
-    html = _html(out / "papers" / "2512.00001.qmd")
-    assert '<mark class="litscope-pos" title="script">script</mark>' in html
+    assert "<td>script</td>" in _html(out / "days" / "2025-12-01.qmd")
 
 
 def test_hostile_papers_through_the_store_and_the_command(tmp_path, monkeypatch, capsys):
@@ -744,12 +772,12 @@ def test_hostile_papers_through_the_store_and_the_command(tmp_path, monkeypatch,
     store.set_note("2512.00002", "---\ntitle: pwned\n---\n" + SCRIPT)
     store.set_label("2512.00002", "include")
     assert main(["publish", "--data", "data", "--out", "web", "--check"]) == 0
-    assert "3 paper pages" in capsys.readouterr().out
-    page = tmp_path / "web" / "papers" / "2512.00002.qmd"
-    assert _meta(page)["title"] == meta_text("---\ntitle: injected\n---")
-    html = _html(page)
-    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "title: pwned" in html  # the note is shown as text
+    assert "3 of 3 papers on 2 day pages" in capsys.readouterr().out
+    html = _html(tmp_path / "web" / "days" / "2025-12-01.qmd")
+    section = html.split('id="paper-2512-00002"')[1]
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "title: pwned" in section  # the note is shown as text
+    assert "@misc{" in (tmp_path / "web" / "references.bib").read_text(encoding="utf-8")
 
 
 def _stub_quarto(folder: Path, exit_code: int) -> None:
@@ -770,7 +798,8 @@ def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path / "review")
     Store("data").add_papers(_papers().drop(columns=["score", "rank"]))
     assert main(["publish", "--render"]) == 0
-    assert f"Rendered the website into {tmp_path / 'review' / '_site'}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Rendered the whole website into {tmp_path / 'review' / '_site'} (no earlier render" in out
     assert (bin_dir / "quarto-args").read_text().split() == [str(tmp_path / "review"), sys.executable, "render"]
     _stub_quarto(bin_dir, 1)
     assert main(["publish", "--render"]) == 2
@@ -778,9 +807,9 @@ def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatc
     assert "'quarto render' in" in err and "failed with exit code 1" in err
 
 
-def test_page_slugs_never_collide_with_each_other_or_fixed_pages_and_stay_put(tmp_path):
-    """Ids Foo/foo/foo-2 and topics Topic/topic/topic 2/index used to get colliding slugs, so
-    one page silently replaced another (seed 004's real topics already gave llm and llm-2)."""
+def test_topic_anchors_and_paper_sections_never_collide_and_stay_put(tmp_path):
+    """Ids Foo/foo/foo-2 and topics Topic/topic/topic 2/index used to get colliding names, so
+    one silently replaced another (seed 004's real topics already gave llm and llm-2)."""
     from cli import litscope
     ids = ["Foo", "foo", "foo-2", "index", "2512.00001", "h:0123456789abcdef", "2512.00002", "2512.00003"]
     topics = ["Topic", "topic", "topic 2", "index", "LLM", "llm", "基础/前沿模型 (含LLM)", "methods"]
@@ -793,15 +822,30 @@ def test_page_slugs_never_collide_with_each_other_or_fixed_pages_and_stay_put(tm
     (tmp_path / "litscope.yml").write_text("site: {top_n: 100}\n", encoding="utf-8")
     done = litscope("publish", "--allow-empty", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    pages = lambda kind: sorted(p.name for p in (tmp_path / "curated" / kind).glob("*.qmd"))
-    assert len(pages("papers")) == len(papers)                       # no page replaced another
-    assert len(pages("topics")) == len(topics) + 2 + 1               # + the two 'Other's, + the index
-    assert {"2512.00001.qmd", "foo.qmd", "foo-2.qmd"} <= set(pages("papers"))   # names that are slugs stay
-    assert "index.qmd" not in pages("papers") and "methods.qmd" not in pages("topics")
-    topics_index = (tmp_path / "curated" / "topics" / "index.qmd").read_text(encoding="utf-8")
-    assert topics_index.count("](") >= len(topics) + 2               # the topics' index page is its own
-    before = {kind: pages(kind) for kind in ("papers", "topics")}
+    sections = lambda: json.loads((tmp_path / "curated" / "sections.json").read_text(encoding="utf-8"))
+    before = sections()
+    assert len(set(before.values())) == len(before) == len(papers)       # a section per paper
+    month = (tmp_path / "curated" / "2025-12.qmd").read_text(encoding="utf-8")
+    anchors = re.findall(r"\{#(topic-[^ }]+)", month)
+    assert len(anchors) == len(set(anchors)) == len(topics) + 2          # + the two 'Other's
+    assert "Other (Topic)" in month and "Other (topic)" in month
     Store(tmp_path / "data").add_papers(papers_frame([{"id": "FOO", "title": "Later", "source": "test",
                                                        "published": "2025-12-03", "topic": "TOPIC"}]))
     assert litscope("publish", "--allow-empty", cwd=tmp_path).returncode == 0
-    assert set(before["papers"]) < set(pages("papers")) and set(before["topics"]) < set(pages("topics"))
+    after = sections()
+    assert {i: after[i] for i in before} == before and "FOO" in after
+    month = (tmp_path / "curated" / "2025-12.qmd").read_text(encoding="utf-8")
+    assert set(anchors) < set(re.findall(r"\{#(topic-[^ }]+)", month))  # the old anchors stay
+
+
+def test_papers_per_day_counts_a_long_span_per_week_or_month():
+    """A year of daily bars was unreadable on the methods page, and slow to draw."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from litscope.plots import plot_papers_per_day
+    for days, unit, bars in ((10, "day", 10), (200, "week", 29), (700, "month", 24)):
+        frame = pd.DataFrame({"published": pd.date_range("2025-01-01", periods=days, freq="D", tz="UTC"),
+                              "primary_category": "cs.LG"})
+        ax = plot_papers_per_day(frame)
+        assert ax.get_title() == f"Papers per {unit} and category" and len(ax.patches) == bars
+        assert sum(p.get_height() for p in ax.patches) == days       # every paper counted once

@@ -3,6 +3,7 @@
 same order, and the methods page describes that ranking."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,8 +12,6 @@ import pytest
 from curation import curate_sample
 from litscope.cli import main
 from litscope.config import open_project
-from litscope.publish.markdown import page_slugs
-from litscope.publish.quarto_schema import split_front_matter
 from litscope.score.ranking import Ranking
 from litscope.sources.digests import read_digest
 
@@ -54,7 +53,6 @@ def test_score_list_explorer_site_and_digest_agree(review, ranking, monkeypatch,
     monkeypatch.chdir(review)
     best = list(ranking.top(20)["id"])
     order = {paper_id: i for i, paper_id in enumerate(ranking.score()["id"])}
-    slug = dict(zip(page_slugs(list(order), "paper"), order))       # a paper page's file name
 
     assert main(["score", "--top", "20"]) == 0
     assert _table_ids(capsys.readouterr().out) == best
@@ -68,13 +66,13 @@ def test_score_list_explorer_site_and_digest_agree(review, ranking, monkeypatch,
     assert explorer.shown_ids == best
 
     assert main(["publish"]) == 0
-    pages = {slug[p.stem]: split_front_matter(p.read_text(encoding="utf-8"))[0]
-             for p in (review / "curated" / "papers").glob("*.qmd")}
-    assert set(best) <= set(pages)                              # every paper 'score' ranks best has a page
-    listing = sorted(pages, key=lambda paper_id: pages[paper_id]["order"])
-    for day in {str(meta.get("date", "")) for meta in pages.values()}:
-        that_day = [paper_id for paper_id in listing if str(pages[paper_id].get("date", "")) == day]
-        assert that_day == sorted(that_day, key=order.get), day   # within a day: the ranking's order
+    sections = json.loads((review / "curated" / "sections.json").read_text(encoding="utf-8"))
+    excluded = set(store.labels().query("label == 'exclude'")["id"])
+    assert set(best) - excluded <= set(sections) and not excluded & set(sections)   # the curator's excludes are not
+    for page in (review / "curated" / "days").glob("*.qmd"):
+        anchors = re.findall(r"^## .* \{#(paper-[\w-]+)\}$", page.read_text(encoding="utf-8"), re.M)
+        that_day = [next(i for i, href in sections.items() if href.endswith("#" + a)) for a in anchors]
+        assert that_day == sorted(that_day, key=order.get), page.name   # within a day: the ranking's order
     methods = (review / "curated" / "methods.qmd").read_text(encoding="utf-8")
     assert "gives 60% of the score (alpha 0.6)" in methods and "15 includes, 7 of them from the library" in methods
     assert "Similarity to the library adds up to 3 points" in methods

@@ -15,6 +15,7 @@ import yaml
 from litscope.cli import main
 from litscope.config import load_config
 from litscope.publish.quarto_schema import check_site
+from litscope.publish.record import read_record
 from litscope.schema import papers_frame
 from litscope.sources.digests import read_digest
 from litscope.store import Store
@@ -51,8 +52,13 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     review = tmp_path / "review"
     for name in ("litscope.yml", "profile.yml", "_quarto.yml", "_litscope.py", "index.qmd", "review.qmd",
                  ".gitignore", ".gitattributes", "requirements.txt", "notebooks/_metadata.yml",
-                 "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml"):
+                 "notebooks/02-score-and-explore.ipynb", ".github/workflows/litscope.yml", "_environment",
+                 "_jupyter/kernels/python3/kernel.json"):
         assert (review / name).is_file(), name
+    # the pages' code runs on a kernel that does not warn at every start (tests/test_render.py)
+    assert "JUPYTER_PATH=_jupyter" in (review / "_environment").read_text(encoding="utf-8").splitlines()
+    assert "--IPKernelApp.log_level=ERROR" in json.loads(
+        (review / "_jupyter/kernels/python3/kernel.json").read_text(encoding="utf-8"))["argv"]
     assert load_config(review / "litscope.yml").site.out == "curated"
     site = yaml.safe_load((review / "_quarto.yml").read_text(encoding="utf-8"))
     assert "site-url" not in site["website"]     # the sample review's address is not copied
@@ -75,7 +81,7 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     runs = [step.get("run", "") for step in steps]
     assert any("pip install -r requirements.txt" in run for run in runs)
     order = [next(i for i, run in enumerate(runs) if command in run)
-             for command in ("litscope rebuild", "litscope update", "git push", "quarto render")]
+             for command in ("litscope rebuild", "litscope update", "git push", "litscope publish --render")]
     assert order == sorted(order)            # decisions applied, update, digest committed, site rendered
     update = steps[order[1]]
     assert "OPENAI_API_KEY" in update["env"]
@@ -86,9 +92,11 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     assert "GITHUB_TOKEN" not in json.dumps(steps[order[1]]) and not steps[order[3]].get("env", {}).keys() \
         - {"QUARTO_PYTHON"}                        # update and render never see the repository token
     committed = steps[order[2]]["run"]
-    assert all(folder in committed for folder in ("digests", "decisions", "library"))
-    cached = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
-    assert [c["with"]["path"] for c in cached] == ["data", "data"]
+    assert all(folder in committed for folder in ("digests", "decisions", "library", "published"))
+    cached = [(i, step["with"]["path"].split()) for i, step in enumerate(steps)
+              if step.get("uses", "").startswith("actions/cache/")]
+    assert [path for _, path in cached] == [["data"], ["data"], ["_site", ".quarto"], ["_site", ".quarto"]]
+    assert cached[2][0] < order[3] < cached[3][0]   # a daily render adds to the last one, not a cold one
 
     capsys.readouterr()
     assert main(["init", str(review)]) == 2
@@ -116,6 +124,9 @@ def test_update_runs_the_daily_job_and_a_second_run_does_nothing_new(project, ar
     assert digest.is_file() and papers["title"].iloc[0].split()[0] in digest.read_text(encoding="utf-8")
     assert (project / "curated" / "_listing.yml").is_file() and check_site(project) == []
     assert f"{len(papers)} new papers" in printed and "digest written" in printed
+    recorded = read_record(project)              # what the website published today, and why
+    assert len(recorded) > 0 and f"Published: {len(recorded)} new papers recorded in published/" in printed
+    assert recorded["why"].map(len).gt(0).all() and set(recorded["at"].str[:10]) == {DAY}
 
     stamp = digest.stat().st_mtime_ns
     assert main(["update", "--date", DAY]) == 0
@@ -178,19 +189,21 @@ def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     papers = Store(tmp_path / "data").papers()
-    assert len(papers) == 905
+    assert len(papers) == 904                    # two digests listed one paper: merged
+    assert "1 certain pairs merged" in out
     summarised = papers[["tldr", "summary", "motivation"]].notna().any(axis=1)
     assert summarised.all()
     assert set(papers["summary_source"]) == {"imported", "extractive"}
     assert (tmp_path / "digests" / "2025-12-05.md").is_file()
-    pages = len(list((tmp_path / "curated" / "papers").iterdir()))   # site.top_n, and the best per day
-    assert check_site(tmp_path) == [] and f"{pages} paper pages" in out and 50 <= pages <= 50 + 10 * 12
+    shown = len(json.loads((tmp_path / "curated" / "sections.json").read_text()))   # top_n, and the best per day
+    assert check_site(tmp_path) == [] and f"{shown} of 904 papers" in out and 50 <= shown <= 50 + 10 * 12
+    assert not (tmp_path / "published").exists()    # only the daily update records what is published
     assert "Quarto is not installed" in out or "Render the website" in out
     assert "RSS feed: none" in out                # init left website.site-url unset
     assert "Next:" in out and "905 new" in out
     assert main(["demo"]) == 0
-    assert "905 already there" in capsys.readouterr().out
-    assert Store(tmp_path / "data").count() == 905
+    assert "(0 new," in capsys.readouterr().out
+    assert Store(tmp_path / "data").count() == 904
 
 
 def test_consecutive_daily_digests_list_a_paper_once_unless_arxiv_announces_a_new_version(

@@ -41,7 +41,7 @@ _EXPORTS = {
     "find_duplicates": "curate.dedupe", "merge_duplicates": "curate.dedupe", "dedupe": "curate.dedupe",
     "export": "curate.export", "select_papers": "curate.export",
     "build_site": "publish", "render_project": "publish", "publish_project": "publish",
-    "show": "publish",
+    "show": "publish", "prisma_counts": "publish", "prisma_mermaid": "publish",
     "render_digest": "publish.digest",
     "update": "update", "run_demo": "demo",
 }

@@ -197,7 +197,7 @@ def cmd_list(args: argparse.Namespace) -> None:
 # -- publish and digest ---------------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> None:
     from .errors import PublishError
-    from .publish import QUARTO_HELP, find_quarto, publish_project, render_project
+    from .publish import publish_project
     from .publish.quarto_schema import check_site
     project = _project(args, required=False)
     if args.render and args.out:
@@ -207,7 +207,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
         raise PublishError(f"--render: no _quarto.yml in {project.root}; 'litscope init' writes a "
                            f"review project with one")
     report = publish_project(project, out=args.out)
-    print(report.summary())
+    print(report.summary(Path.cwd()))
     if args.check:
         checked = report.out if args.out else project.root
         problems = check_site(checked)
@@ -216,8 +216,17 @@ def cmd_publish(args: argparse.Namespace) -> None:
                                + "; ".join(problems[:5]))
         print(f"Checked {checked}: every Quarto file and page front matter follows Quarto 1.10's schema.")
     if args.render:
-        print(f"Rendered the website into {render_project(project.root)}" if find_quarto()
-              else QUARTO_HELP.format(root=project.root))
+        _render(project, full=args.full)
+
+
+def _render(project, *, full: bool = False) -> None:
+    """Render the review's website after litscope wrote its pages: what changed, or all."""
+    from .publish import QUARTO_HELP, find_quarto, render_project
+    if find_quarto() is None:
+        print(QUARTO_HELP.format(root=project.root))
+        return
+    print(render_project(project.root, pages_folder=project.config.site.out, full=full,
+                         pages_current=True).summary())
 
 
 def cmd_digest(args: argparse.Namespace) -> None:
@@ -565,7 +574,10 @@ def cmd_learn(args: argparse.Namespace) -> None:
 
 def cmd_update(args: argparse.Namespace) -> None:
     from .update import update
-    print(update(_project(args), day=args.date, refresh=args.refresh).summary())
+    project = _project(args)
+    print(update(project, day=args.date, refresh=args.refresh).summary())
+    if args.render:
+        _render(project)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -790,22 +802,25 @@ def build_parser() -> argparse.ArgumentParser:
     data_option(p)
 
     p = command("publish", cmd_publish, "write the curated papers' pages of the review website",
-                "Write the curated papers as pages of the review project's Quarto website, into\n"
-                "its generated folder site.out ('curated/'): a page per paper, topic and day, a\n"
-                "methods page with the profile and plots, and the front page's listing (index.qmd\n"
-                "shows it, with categories, search, sorting and an RSS feed when _quarto.yml sets\n"
-                "website.site-url). 'quarto render' in the project runs this first by itself.\n"
-                "Which papers: site.curate in litscope.yml ('top': the site.top_n best by score;\n"
-                "'include': the papers labelled include). The folder is replaced whole; a run\n"
-                "that changes nothing rewrites nothing.\n\n"
+                "Write the published papers as pages of the review project's Quarto website, into\n"
+                "its generated folder site.out ('curated/'): a page per day with its papers as\n"
+                "sections, a page per month, the archive, the methods page (profile, PRISMA flow,\n"
+                "plots), references.bib for [@key] citations, the RSS feed (when _quarto.yml sets\n"
+                "website.site-url) and the front page's listing of the newest days. 'quarto render'\n"
+                "in the project runs this first by itself. Which papers: site.curate in litscope.yml\n"
+                "('top': the site.top_n best by score and the site.per_day best of each day;\n"
+                "'include': the papers labelled include), and those the daily update recorded in\n"
+                "published/. A run that changes nothing rewrites nothing. --render then renders\n"
+                "the pages that changed since the last render (all of it when needed, or --full).\n\n"
                 "example: litscope publish --check --render")
     p.add_argument("--out", metavar="DIR", help="write the pages into DIR instead (default: site.out, 'curated')")
     p.add_argument("--check", action="store_true",
                    help="validate _quarto.yml and every page's front matter against Quarto 1.10's "
                         "schema (no Quarto needed)")
     p.add_argument("--render", action="store_true",
-                   help="then render the whole website with 'quarto render' (its pages' code runs on "
-                        "this Python) when Quarto is installed, else say how to get it")
+                   help="then render the website with Quarto (its pages' code runs on this Python): the "
+                        "pages that changed since the last render, or all of it when needed")
+    p.add_argument("--full", action="store_true", help="with --render: render the whole website")
     data_option(p)
     allow_empty_option(p)
 
@@ -954,11 +969,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "'days_back' days of the categories/query instead), summarise the papers announced\n"
                 "(or submitted) in the last 'days_back' days (through llm.base_url when configured,\n"
                 "extractively otherwise), write the day's digest to digests/YYYY-MM-DD.md (scored\n"
-                "with the profile) and rebuild the website project. Every step skips work already\n"
+                "with the profile), record the papers the website publishes today in published/ (with\n"
+                "their scores, so that their pages do not change later) and rewrite the website's\n"
+                "pages; --render then renders the pages that changed. Every step skips work already\n"
                 "done, so a second run on the same day changes nothing and says so.\n\n"
                 "example: litscope update            (in a folder made by 'litscope init')")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="update as of this day (default: today, UTC)")
     p.add_argument("--refresh", action="store_true", help="fetch windows again even if fetched before")
+    p.add_argument("--render", action="store_true",
+                   help="then render the website's pages that changed with Quarto")
     data_option(p)
     allow_empty_option(p)
 

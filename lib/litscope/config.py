@@ -235,6 +235,15 @@ class Project:
     def path(self, relative: str | Path) -> Path:
         return self.root / relative
 
+    def shown_path(self, path: str | Path) -> str:
+        """`path` as a page may print it: relative to the project (``data/litscope.sqlite``),
+        else under ``~``, never the machine's own folders (notebooks are published)."""
+        path = Path(path).absolute()
+        if path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix() or "."
+        home = Path.home()
+        return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) else path.name
+
 
 def format_validation(exc: ValidationError, file: Path) -> str:
     """One line naming the file and the first field a pydantic model rejected."""

@@ -1,6 +1,7 @@
 """`litscope demo`: the whole workflow on the embedded sample, offline.
 
-Import the sample (papers of five real digests) into the project's store → summarise
+Import the sample (papers of five real digests) into the project's store → merge the
+papers two digests both listed (`litscope dedupe --apply`'s certain pairs) → summarise
 extractively the papers no digest summarised → rank them with the review's ranking → write
 the digest of the latest day → write the review's pages into the project's website (and,
 with `render`, render the website with Quarto). Running it again changes nothing already
@@ -33,6 +34,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
 
     `render`: then run ``quarto render`` on the project (its pages' code on this Python).
     """
+    from .curate.dedupe import dedupe_store
     from .publish.digest import render_digest
     from .errors import ConfigError
     from .publish import QUARTO_HELP, find_quarto, publish_project, render_project
@@ -59,6 +61,11 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     say(f"1. Imported the embedded sample: {len(sample)} papers from {digests} digests into "
         f"{store.path} ({counts['added']} new, {counts['updated']} updated, "
         f"{counts['unchanged']} already there).")
+
+    before = store.count()
+    certain, uncertain = dedupe_store(store, apply=True)
+    say(f"   Duplicates: {len(certain)} certain pairs merged ({before} papers, now {store.count()}); "
+        f"{len(uncertain)} uncertain pairs left for 'litscope dedupe' to show.")
 
     papers = store.papers()
     summarized = summarize(papers, None, store, progress=progress is not False)
@@ -88,11 +95,12 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
 
     site = publish_project(project, store=store, ranking=ranking)
     report.site = site.out
-    say(f"5. {site.summary()}")
+    say(f"5. {site.summary(project.root)}")
     has_site = (project.root / "_quarto.yml").is_file()
     if render and has_site and find_quarto():
-        report.rendered = render_project(project.root)
-        say(f"   Rendered the website with Quarto: open {report.rendered / 'index.html'}")
+        rendered = render_project(project.root, pages_folder=project.config.site.out, pages_current=True)
+        report.rendered = rendered.site
+        say(f"   {rendered.summary()} Open {report.rendered / 'index.html'}")
     elif not has_site:
         say(f"   {project.root} has no _quarto.yml: 'litscope init' makes a review project with its website.")
     elif find_quarto():

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 _COLOR = "#3b6ea5"
 _CUTOFF_COLOR = "#c0392b"
@@ -50,15 +51,23 @@ def plot_score_distribution(df: pd.DataFrame, ax: Axes | None = None, cutoff: fl
     return ax
 
 
-def plot_papers_per_day(df: pd.DataFrame, ax: Axes | None = None, top_categories: int = 6) -> Axes:
+def plot_papers_per_day(df: pd.DataFrame, ax: Axes | None = None, top_categories: int = 6,
+                        most_bars: int = 60) -> Axes:
     """Stacked bars of papers per first-submission day, split by primary category (the
-    `top_categories` largest; the rest as "other"). Undated papers are left out."""
+    `top_categories` largest; the rest as "other"). Undated papers are left out. More
+    days than `most_bars` are counted per week, or per month (a year of daily bars would
+    be unreadable, and slow to draw)."""
     ax = _axes(ax)
-    title = "Papers per day and category"
     dated = df[df["published"].notna()]
     if dated.empty:
-        return _empty(ax, title, f"no dated papers (of {len(df)})")
-    days = dated["published"].dt.strftime("%Y-%m-%d")
+        return _empty(ax, "Papers per day and category", f"no dated papers (of {len(df)})")
+    published = dated["published"].dt.tz_localize(None)
+    unit = "day"
+    days = published.dt.strftime("%Y-%m-%d")
+    if days.nunique() > most_bars:
+        unit = "week" if days.nunique() <= most_bars * 7 else "month"
+        days = published.dt.to_period("W" if unit == "week" else "M").dt.start_time.dt.strftime(
+            "%Y-%m-%d" if unit == "week" else "%Y-%m")
     categories = dated["primary_category"].fillna("unknown").astype(str)
     largest = categories.value_counts().index[:top_categories]
     categories = categories.where(categories.isin(largest), "other")
@@ -68,9 +77,11 @@ def plot_papers_per_day(df: pd.DataFrame, ax: Axes | None = None, top_categories
     for column in table.columns:
         ax.bar(table.index, table[column], bottom=bottom, label=column)
         bottom += table[column]
-    ax.set_title(title + ("" if len(dated) == len(df) else f" ({len(df) - len(dated)} undated)"))
-    ax.set_xlabel("submitted (UTC)")
+    ax.set_title(f"Papers per {unit} and category" + ("" if len(dated) == len(df)
+                                                      else f" ({len(df) - len(dated)} undated)"))
+    ax.set_xlabel("submitted (UTC)" if unit == "day" else f"submitted (UTC), by {unit}")
     ax.set_ylabel("papers")
+    ax.xaxis.set_major_locator(MaxNLocator(12))
     ax.tick_params(axis="x", labelrotation=45 if len(table) > 4 else 0)
     ax.legend(fontsize="small", ncols=2)
     return ax

@@ -36,6 +36,9 @@ TEMPLATES = (
     ("gitignore", ".gitignore"),
     ("gitattributes", ".gitattributes"),
 )
+#: The kernel that runs the pages' code when Quarto renders (``_environment`` points
+#: Jupyter to it): Python 3 whose own log shows errors only.
+KERNEL = "_jupyter/kernels/python3/kernel.json"
 #: The arXiv query fields and operators left out when a query becomes a title or terms.
 _QUERY_SYNTAX = re.compile(r"\b(?:ti|au|abs|co|jr|cat|rn|id|all):|\b(?:AND|OR|ANDNOT)\b|[()]")
 
@@ -53,7 +56,8 @@ def yaml_scalar(value: Any) -> str:
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("litscope", "templates/project"), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      comment_start_string="{##", comment_end_string="##}")  # Pandoc writes {#id}
     env.filters["yaml"] = yaml_scalar
     return env
 
@@ -157,7 +161,8 @@ def init_project(directory: str | Path, *, title: str | None = None, subject: st
                                      if src.endswith(".j2") else env.loader.get_source(env, src)[0])
                                     for src, dst in TEMPLATES]
     plan += [(Path(name), lambda name=name: (shipped / name).read_text(encoding="utf-8"))
-             for name in ("_litscope.py", "notebooks/_metadata.yml", *(f"notebooks/{n}" for n in notebooks))]
+             for name in ("_litscope.py", "_environment", KERNEL, "notebooks/_metadata.yml",
+                         *(f"notebooks/{n}" for n in notebooks))]
     plan.append((Path("requirements.txt"), requirements))
     if github_action:
         from .update import github_workflow

@@ -6,9 +6,12 @@ review's ranking (its profile, the model learned from its labels and library, th
 similarity to the library: `litscope.score.ranking`) → summarise the window's papers
 (through the LLM endpoint when one is configured, extractively otherwise) → write the
 day's digest, each paper once (a paper of an earlier digest only comes back as a new
-version) → rewrite the website's pages. Every stage is idempotent — fetched windows cost
-no request, cached summaries no LLM call, unchanged files are not rewritten — so a second
-run on the same day changes nothing and says so.
+version) → record the papers the website publishes today, with their scores, in the
+review's ``published/`` (`litscope.publish.record`) → rewrite the website's pages; with
+``render``, render what changed. Every stage is idempotent — fetched windows cost no
+request, cached summaries no LLM call, papers recorded before are not recorded again,
+unchanged files are not rewritten — so a second run on the same day changes nothing and
+says so.
 """
 from __future__ import annotations
 
@@ -42,11 +45,13 @@ class UpdateReport:
     digest_changed: bool = False
     site: Path | None = None
     site_changed: int = 0
+    recorded: int = 0
     lines: list[str] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
-        return not (self.new_papers or self.summaries_written or self.digest_changed or self.site_changed)
+        return not (self.new_papers or self.summaries_written or self.digest_changed or self.site_changed
+                    or self.recorded)
 
     def summary(self) -> str:
         head = (f"Nothing new since the last update: no new papers, summaries, digest or site "
@@ -76,6 +81,8 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
     from .publish.digest import render_digest
     from .curate.llm import endpoint_configured
     from .publish import publish_project, score_papers
+    from .publish.record import FOLDER as RECORD_FOLDER
+    from .publish.site import record_published
     from .curate.summarize import summarize
 
     config = project.config
@@ -125,11 +132,17 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
                             + (f"; {repeated} in earlier digests left out" if repeated else "")
                             + f", {'written' if report.digest_changed else 'unchanged'})")
 
-    # 5. rewrite the website's pages from the whole store ('quarto render' renders them)
+    # 5. record what the website publishes today, and rewrite its pages from the whole
+    # store ('litscope publish --render' renders what changed)
     if store.count():
+        when = None if day is None else datetime.combine(today, time(12), timezone.utc)
+        report.recorded = record_published(project, store=store, ranking=ranking, now=when)
+        report.lines.append(f"Published: {report.recorded} new papers recorded in {RECORD_FOLDER}/ "
+                            f"(their day, score and its explanation, as the website shows them).")
         site = publish_project(project, store=store, ranking=ranking)
-        report.site, report.site_changed = site.out, site.changed
-        report.lines.append(f"Site pages: {site.out}, {site.n_pages} pages, {site.changed} files changed.")
+        report.site, report.site_changed = site.out, len(site.changed)
+        report.lines.append(f"Site pages: {site.out}, {site.n_papers} papers on {len(site.days)} day pages, "
+                            f"{len(site.changed)} files changed.")
     return report
 
 

@@ -1,8 +1,11 @@
 """Exports of any selection of papers: BibTeX, RIS (as Zotero imports it), CSV, JSON Lines.
 
 Citation keys are ``<first author's last name><year><first title word>`` in ASCII, e.g.
-``vaswani2017attention``; papers that would share a key get ``a``, ``b``, ... in the order
-of their ids, so the same selection always gets the same keys, whatever its row order.
+``vaswani2017attention``; of the papers that would share a key, the one with the smallest
+id keeps it and the others get ``a``, ``b``, ... in the order of their ids. The same
+selection always gets the same keys, whatever its row order, and a selection that grows
+by newer papers (arXiv ids grow with time) keeps the keys it had: a review's website and
+the person's ``[@key]`` citations do not break as papers arrive.
 
 CSV is safe to open in a spreadsheet: a text cell that would start a formula (``=``, ``+``,
 ``-``, ``@``, tab, carriage return) gets a leading ``'`` as OWASP recommends; numbers stay
@@ -27,7 +30,7 @@ from ..config import write_text
 from ..errors import CurateError
 from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
-__all__ = ["FORMATS", "export", "select_papers", "citation_keys", "to_bibtex", "to_ris", "to_csv",
+__all__ = ["FORMATS", "export", "select_papers", "citation_keys", "bibtex_entries", "to_bibtex", "to_ris", "to_csv",
            "neutralize_formulas", "write_csv"]
 
 Format = Literal["bibtex", "ris", "csv", "jsonl"]
@@ -132,7 +135,7 @@ def citation_keys(papers: pd.DataFrame) -> pd.Series:
     ids = papers["id"]
     for base, members in keys.groupby(keys).groups.items():
         if len(members) > 1:
-            for n, index in enumerate(sorted(members, key=lambda i: ids[i])):
+            for n, index in enumerate(sorted(members, key=lambda i: ids[i])[1:]):
                 keys[index] = f"{base}{_suffix(n)}"
     return keys.reindex(papers.index)
 
@@ -171,7 +174,21 @@ def to_bibtex(papers: pd.DataFrame) -> str:
     """BibTeX entries: ``@article`` when a journal reference is known, else ``@misc`` with
     arXiv's eprint fields. Text is LaTeX-escaped; non-ASCII letters stay UTF-8 (biber and
     modern BibTeX read them)."""
-    library = bibtexparser.Library()
+    return bibtexparser.write_string(bibtexparser.Library(_bibtex_entries(papers)))
+
+
+def bibtex_entries(papers: pd.DataFrame, *, abstracts: bool = True) -> pd.DataFrame:
+    """Each paper's citation key and BibTeX entry (as `to_bibtex` writes it, keys given
+    among all of `papers`), indexed like `papers`: for a page that shows one paper's entry;
+    without `abstracts`, the entries are short enough to read and copy."""
+    entries = _bibtex_entries(papers, abstracts=abstracts)
+    return pd.DataFrame({"key": [e.key for e in entries],
+                         "bibtex": [bibtexparser.write_string(bibtexparser.Library([e])).strip()
+                                    for e in entries]}, index=papers.index)
+
+
+def _bibtex_entries(papers: pd.DataFrame, *, abstracts: bool = True) -> list[model.Entry]:
+    entries = []
     for key, (_, paper) in zip(citation_keys(papers), papers.iterrows()):
         arxiv = _arxiv_id(paper)
         fields = {
@@ -184,12 +201,12 @@ def to_bibtex(papers: pd.DataFrame) -> str:
             "primaryClass": paper["primary_category"] if arxiv and not missing(paper["primary_category"]) else None,
             "doi": paper["doi"] if not missing(paper["doi"]) else None,
             "url": paper["abs_url"] if not missing(paper["abs_url"]) else None,
-            "abstract": latex_escape(paper["abstract"]) if not missing(paper["abstract"]) else None,
+            "abstract": latex_escape(paper["abstract"]) if abstracts and not missing(paper["abstract"]) else None,
             "keywords": latex_escape(", ".join(paper["tags"])) if paper["tags"] else None,
         }
         entry_type = "article" if fields["journal"] else "misc"
-        library.add(model.Entry(entry_type, key, [model.Field(k, v) for k, v in fields.items() if v]))
-    return bibtexparser.write_string(library)
+        entries.append(model.Entry(entry_type, key, [model.Field(k, v) for k, v in fields.items() if v]))
+    return entries
 
 
 def _ris_author(author: str) -> str:

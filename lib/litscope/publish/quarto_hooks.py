@@ -2,7 +2,13 @@
 
 - ``pages`` (``project: pre-render:`` in ``_quarto.yml``): before Quarto renders the
   site, write the review's pages from the store into the project's pages folder. It runs
-  on every ``quarto render`` and ``quarto preview``, and rewrites nothing that is current.
+  on every ``quarto render`` and ``quarto preview``, and rewrites nothing that is current;
+  when litscope has just written them and runs Quarto itself ($LITSCOPE_PAGES_CURRENT),
+  it leaves them as they are.
+- ``finish`` (``project: post-render:``): after Quarto rendered the site, or some pages
+  of it, copy litscope's feed into it, take what pages keep out of search (score tables,
+  BibTeX) out of the search index, and stamp what was rendered (`render.write_stamp`), so
+  that the next `litscope publish --render` renders only what changed since.
 - ``static-outputs`` (``ipynb-filters:`` in ``notebooks/_metadata.yml``): Quarto hands it
   each executed notebook before turning it into a page. Widgets become their static
   snapshot (a page has no kernel to drive them) and HTML outputs become raw HTML in
@@ -14,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -72,8 +79,25 @@ def static_outputs(notebook: dict[str, Any]) -> dict[str, Any]:
 def write_pages(root: Path) -> str:
     """The pre-render step: write the pages of the review project at `root`."""
     from ..config import open_project
+    from .render import ENV_PAGES_CURRENT
     from .site import publish_project
-    return publish_project(open_project(root), allow_empty=True).summary()
+    if os.environ.get(ENV_PAGES_CURRENT):
+        return "The review's pages are current (litscope wrote them just now)."
+    return publish_project(open_project(root), allow_empty=True).summary(root)
+
+
+def finish(root: Path) -> str:
+    """The post-render step: the feed into the site, search without what pages keep out of
+    it, the stamp of what Quarto rendered (from the variables Quarto sets for the step)."""
+    from ..config import open_project
+    from .archive import FEED_FILE, finish_site
+    from .render import write_stamp
+    project = open_project(root)
+    site = Path(os.environ.get("QUARTO_PROJECT_OUTPUT_DIR") or root / "_site")
+    finish_site(site, project.path(project.config.site.out) / FEED_FILE)
+    outputs = [line for line in os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").splitlines() if line]
+    write_stamp(root, outputs, render_all=os.environ.get("QUARTO_PROJECT_RENDER_ALL") == "1")
+    return f"Finished the website in {site.name}: feed, search index, and the stamp of {len(outputs)} rendered page(s)."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args == ["pages"]:
             print(write_pages(Path.cwd()), flush=True)
             return 0
+        if args == ["finish"]:
+            print(finish(Path.cwd()), flush=True)
+            return 0
         if args == ["static-outputs"]:
             notebook = json.load(sys.stdin)
             json.dump(static_outputs(notebook), sys.stdout, ensure_ascii=False)
@@ -90,6 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LitscopeError as exc:
         print(f"litscope: error: {exc}", file=sys.stderr)
         return 2
-    print("usage: _litscope.py pages | static-outputs  (Quarto runs these; see _quarto.yml)",
+    print("usage: _litscope.py pages | finish | static-outputs  (Quarto runs these; see _quarto.yml)",
           file=sys.stderr)
     return 2

@@ -33,7 +33,8 @@ _STRINGS = {"anyOf": [{"type": "array", "items": _STR}, _STR]}
 
 #: Document options Quarto knows that its JSON export leaves out (document-attributes.yml,
 #: document-layout.yml, document-toc.yml, document-options.yml, document-listing.yml,
-#: document-website.yml, document-execute.yml, format-execute-*.yml of Quarto 1.10).
+#: document-website.yml, document-execute.yml, format-execute-*.yml, document-citation.yml
+#: of Quarto 1.10).
 DOCUMENT_OPTIONS: dict[str, Any] = {
     "title": _STR,
     "subtitle": _STR,
@@ -73,6 +74,9 @@ DOCUMENT_OPTIONS: dict[str, Any] = {
     "metadata-files": {"type": "array", "items": _STR},
     "order": _NUM,
     "ipynb-filters": {"type": "array", "items": _STR},
+    "bibliography": _STRINGS,
+    "csl": _STR,
+    "citations-hover": _BOOL,
 }
 
 _EXTRA_DEFS: dict[str, Any] = {

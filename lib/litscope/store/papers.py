@@ -224,6 +224,11 @@ class Papers(Database):
         rows = self._query("SELECT id, source, first_seen FROM paper_sources ORDER BY id, source")
         return pd.DataFrame(rows, columns=["id", "source", "first_seen"])
 
+    def merged(self) -> pd.DataFrame:
+        """The ids `merge_papers` folded into another: id, the id kept, when."""
+        rows = self._query("SELECT id, into_id, merged_at FROM merged_ids ORDER BY merged_at, id")
+        return pd.DataFrame(rows, columns=["id", "into_id", "merged_at"])
+
     def merge_papers(self, merged: pd.DataFrame, absorbed: Mapping[str, str]) -> None:
         """Store merged copies of duplicates (replacing those ids) and fold each absorbed id
         into the id that kept it (``absorbed``: old id -> kept id): its sources, versions,

@@ -94,6 +94,16 @@ def _unfinished(record: dict[str, Any], in_section: int, announced: int) -> str 
     return None if ends_finished(record["abstract"]) else "its abstract stops mid-sentence"
 
 
+def proposed_name(*texts: str | None) -> str | None:
+    """The name the first of `texts` that names what its paper proposes gives it ("we
+    propose GuardSpace, a ..." -> "GuardSpace"), or None."""
+    for pattern in _NAMED:
+        for text in texts:
+            if text and (match := pattern.search(text)):
+                return match["name"]
+    return None
+
+
 def derive_title(*texts: str | None) -> str:
     """A display title for a paper without one, from the first of `texts` (abstract, TL;DR,
     ...) that names what the paper proposes (``"Name: a ... for ..."``, else ``"A ... for
