@@ -24,7 +24,7 @@ from hostile import ENV, LONG, PAYLOADS, SCRIPT, SHORTCODE, hostile_papers
 from litscope.cli import main
 from litscope.config import SiteSettings
 from litscope.errors import PublishError
-from litscope.publish import build_site, select_papers, show
+from litscope.publish import build_site, show, site_papers
 from litscope.publish.markdown import (category_text, dump_yaml, escape_inline, escape_markdown,
                                       front_matter, html_text, meta_text, one_line, raw_html, safe_url)
 from litscope.publish.quarto_hooks import WIDGET_VIEW, static_outputs
@@ -365,14 +365,14 @@ def test_curate_include_uses_labels(tmp_path):
 
 def test_the_best_of_each_day_join_the_best_of_all():
     papers = _papers(8)   # scores 8..1; days alternate, 2025-12-01 has the best
-    chosen, how = select_papers(papers, SiteSettings(top_n=2, per_day=2))
+    chosen, how = site_papers(papers, SiteSettings(top_n=2, per_day=2))
     assert list(chosen["id"]) == ["2512.00000", "2512.00001", "2512.00002", "2512.00003"]
     assert "2 best of each submission day" in how
-    assert len(select_papers(papers, SiteSettings(top_n=2, per_day=0))[0]) == 2
+    assert len(site_papers(papers, SiteSettings(top_n=2, per_day=0))[0]) == 2
 
 
 def test_unscored_papers_are_published_newest_first():
-    chosen, how = select_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2, per_day=0))
+    chosen, how = site_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2, per_day=0))
     assert list(chosen["published"].dt.day) == [2, 2] and "newest" in how
 
 

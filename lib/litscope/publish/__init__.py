@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .cards import show
 from .site import (QUARTO_HELP, SiteReport, build_site, find_quarto, profile_table,
-                   publish_project, render_project, score_papers, select_papers)
+                   publish_project, render_project, score_papers, site_papers)
 
 __all__ = ["QUARTO_HELP", "SiteReport", "build_site", "find_quarto", "profile_table",
-           "publish_project", "render_project", "score_papers", "select_papers", "show"]
+           "publish_project", "render_project", "score_papers", "show", "site_papers"]

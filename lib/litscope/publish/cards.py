@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import conform_papers
-from .markdown import byline, html_text, one_line, paper_url, present
+from ..schema import conform_papers, paper_url
+from .markdown import byline, html_text, one_line, present, safe_url
 
 _CARD = ('<div class="litscope-card" style="border:1px solid #ddd;border-radius:6px;'
          'padding:0.5em 0.8em;margin:0 0 0.6em 0">')
@@ -20,7 +20,7 @@ _CARD = ('<div class="litscope-card" style="border:1px solid #ddd;border-radius:
 
 def _card(paper: dict[str, Any]) -> str:
     title = html_text(paper["title"])
-    url = paper_url(paper)
+    url = safe_url(paper_url(paper))
     lines = [f'<div style="font-weight:600"><a href="{url}">{title}</a></div>' if url
              else f'<div style="font-weight:600">{title}</div>']
     facts = []

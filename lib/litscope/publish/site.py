@@ -34,15 +34,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..config import Project, SiteSettings
+from ..curate.export import select_papers
 from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
-from ..schema import SUMMARY_FIELDS, conform_papers
+from ..schema import SUMMARY_FIELDS, conform_papers, paper_url
 from ..score.engine import Scorer
 from ..score.ranking import describe_profile
 from ..store import Store
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        highlighted_html, html_text, markdown_table, markdown_to_html, metadata_yaml,
-                       one_line, page_slugs, paper_url, present, raw_html, safe_url, slugify, trusted)
+                       one_line, page_slugs, present, raw_html, safe_url, slugify, trusted)
 
 #: The file that marks a folder as litscope's pages and lists what it wrote.
 MANIFEST = ".litscope-pages.json"
@@ -178,16 +179,18 @@ def score_papers(papers: pd.DataFrame, profile: Any = None,
     return merged.merge(scores, on="id", how="left"), scorer
 
 
-def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
-                  *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
-    """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how.
+def site_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
+                *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
+    """The papers the website publishes (by ``settings.curate``) best first, and a Markdown
+    sentence saying how.
+
+    With ``curate: include``: the papers labelled include (`litscope.curate.export.select_papers`).
 
     With ``curate: top``: the ``top_n`` best, and the ``per_day`` best of each submission
     day (so that a day's picks are not crowded out by the best papers of all time); papers
     the profile excludes or that score below `min_score` are left out."""
     if settings.curate == "include":
-        include = set() if labels is None else set(labels.loc[labels["label"] == "include", "id"])
-        chosen = papers[papers["id"].isin(include)]
+        chosen = papers.iloc[:0] if labels is None else select_papers(papers, labels=labels, label="include")
         if chosen.empty and len(papers):
             raise PublishError("site.curate is 'include' but no paper is labelled include: label "
                                "papers in the Explorer (or 'litscope label'), or set site.curate: top "
@@ -360,7 +363,7 @@ class _SiteWriter:
         lines = []
         if row["authors"]:
             lines.append("<b>Authors:</b> " + html_text(", ".join(map(one_line, row["authors"]))))
-        abs_url = paper_url(row)
+        abs_url = safe_url(paper_url(row))
         links = []
         if not row["id"].startswith("h:"):
             label = html_text(f"arXiv:{row['id']}" + (f"v{row['version']}" if present(row["version"]) else ""))
@@ -643,7 +646,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
         described = describe_profile(scorer.profile, scorer.n_papers_, learned_error=None
                                      if scorer._learned is not None else "no labels were given to learn from")
     frame, scorer = score_papers(papers, profile, scorer)
-    chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
+    chosen, how = site_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     if isinstance(notes, pd.DataFrame):
         notes = dict(zip(notes["id"], notes["note"]))
     warnings = []

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import SUMMARY_FIELDS
+from ..schema import SUMMARY_FIELDS, paper_url
 
-_ARXIV_ABS = "https://arxiv.org/abs/"
 CSS = """<style>
 .litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em}
 .litscope-table th, .litscope-table td {padding: 2px 6px; border-bottom: 1px solid #ddd;
@@ -40,13 +39,6 @@ CSS = """<style>
 def _esc(value: Any) -> str:
     return "" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
         else html.escape(str(value))
-
-
-def paper_url(paper: pd.Series) -> str | None:
-    """The paper's arXiv abstract page (None for papers without an arXiv id)."""
-    if isinstance(paper.get("abs_url"), str) and paper["abs_url"].startswith(("http://", "https://")):
-        return paper["abs_url"]
-    return None if str(paper["id"]).startswith("h:") else _ARXIV_ABS + str(paper["id"])
 
 
 def _day(stamps: pd.Series) -> pd.Series:
