@@ -28,12 +28,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .compat import numba_memcpy
 from .memory import BIG, reading_pool, release
 
 #: Threads that copy chunks at once.
@@ -41,23 +40,7 @@ THREADS = min(4, os.cpu_count() or 1)
 _INT32 = 2**31 - 1        # a string column this large needs 64-bit offsets: Arrow's take
 _PARALLEL = 1 << 14       # rows from which the one-copy gather pays
 Parts = list[tuple[np.ndarray, np.ndarray]]   # per chunk: its rows, and their places in the output
-
-
-@intrinsic
-def _memcpy(typingctx, dst, dst_at, src, src_at, count):  # pragma: no cover - compiled
-    """memcpy(dst + dst_at, src + src_at, count) for 1-d byte arrays: a slice assignment
-    compiles to a loop over the bytes, ~3x slower than memcpy on rows of ~1 KB."""
-    def codegen(context, builder, signature, args):
-        kinds = signature.args
-        pointers = []
-        for array, at, kind, at_kind in ((args[0], args[1], kinds[0], kinds[1]),
-                                         (args[2], args[3], kinds[2], kinds[3])):
-            data = context.make_array(kind)(context, builder, array).data
-            pointers.append(builder.gep(data, [context.cast(builder, at, at_kind, types.intp)]))
-        size = context.cast(builder, args[4], kinds[4], types.intp)
-        cgutils.raw_memcpy(builder, pointers[0], pointers[1], size, 1)
-        return context.get_dummy_value()
-    return types.void(dst, dst_at, src, src_at, count), codegen
+_memcpy = numba_memcpy()
 
 
 @numba.njit(cache=True, nogil=True)

@@ -65,6 +65,7 @@ def release(handled: int) -> None:
     if handled < BIG:
         return
     pa.default_memory_pool().release_unused()
-    reading_pool().release_unused()
+    if _JEMALLOC_TOLD:                   # the reading pool was used
+        reading_pool().release_unused()
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)

@@ -52,7 +52,6 @@ from ..errors import ProfileError, SchemaError, ScoreError
 from ..memory import BIG, release
 from ..schema import read_parquet, take_all, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
-from .tokens import Matcher, token_sequences
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's token tables take
@@ -181,6 +180,7 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
     matches (sorted) and how often, in pieces a block each (`_csc` joins them once)."""
     if not terms:
         return []
+    from .tokens import Matcher, token_sequences     # compiled code (numba): imported when first needed
     sequences = [token_sequences(t) for t in terms]
     literal = [k for k, s in enumerate(sequences) if s is not None]
     regex = [k for k, s in enumerate(sequences) if s is None]
