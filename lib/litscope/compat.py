@@ -49,8 +49,8 @@ def build_result(entry: Any) -> Any:
 @functools.cache
 def numba_memcpy() -> Any:
     """A numba intrinsic ``memcpy(dst, dst_at, src, src_at, count)`` for 1-d byte arrays: a
-    slice assignment compiles to a loop over the bytes, ~3x slower than memcpy on rows of
-    ~1 KB (benchmarks/RESULTS.md)."""
+    slice assignment compiles to a loop over the bytes, slower than memcpy on rows of an
+    abstract's size (benchmarks/RESULTS.md, "Design figures")."""
     from numba.core import cgutils, types
     from numba.extending import intrinsic
 

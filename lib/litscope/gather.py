@@ -5,8 +5,8 @@ Arrow's own ``take`` first concatenates a chunked column (a second copy of it), 
 chunk by chunk then reordering copies twice. Here each output column is allocated once at
 its final size; then every input chunk copies its rows' bytes straight to their places in
 it (a compiled loop that releases the GIL, chunks spread over threads), in the pool the
-papers are read into (`litscope.memory.reading_pool`: on 1M papers the sorted copy took
-~1 s there against ~2.5 s in Arrow's default pool, most of it first writes to fresh memory).
+papers are read into (`litscope.memory.reading_pool`: faster there than in Arrow's default
+pool, most of the time being first writes to fresh memory; benchmarks/RESULTS.md).
 A list of strings has its strings in one run of bytes, copied at once. Strings and lists
 of strings take this path; fixed-width columns go through Arrow's ``take``, and so do a
 few rows (a table on screen), where the per-call overhead matters more than the copies.
@@ -17,9 +17,9 @@ both in memory. Rows in rank order come from every input chunk at once, so a big
 column (the abstracts) is copied twice into one buffer laid out as the output: each input
 chunk appends its rows to the stretch of `SEGMENT` ranks they go to, and is freed; then
 each stretch is put in rank order in place, through a copy of it that each thread reuses.
-On 1M papers the frame peaks at ~1.9 GiB instead of ~3.2 GiB. Only the buffer itself is
-fresh memory (first writes cost ~0.4 s a GiB on this 2-core VM); copying into pieces and
-then into output chunks took twice as much of it.
+The frame then peaks near its own size instead of twice it. Only the buffer itself is
+fresh memory; copying into pieces and then into output chunks took twice as much of it
+(figures: benchmarks/RESULTS.md, "Design figures").
 """
 from __future__ import annotations
 

@@ -815,9 +815,9 @@ def score(papers: Papers | str | Path, profile: Profile | str | Path, *, now: An
 
     `papers` may be the path of a Parquet file or a folder of them (a dataset of
     `litscope.score.scale`, a `litscope score --out` file): read, scored, then each column
-    handed to the frame and freed as its sorted copy is made. A million papers then peak
-    near the frame's own size (~1.9 GiB); a frame of papers the caller holds needs their
-    size twice."""
+    handed to the frame and freed as its sorted copy is made. The papers then peak near
+    the frame's own size; a frame of papers the caller holds needs their size twice
+    (benchmarks/RESULTS.md)."""
     if isinstance(papers, (str, Path)):
         return Scorer(profile).fit(read_papers(papers, None)).score(
             now=now, learned=learned, columns=columns, hand_over=True)

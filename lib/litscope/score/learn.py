@@ -123,8 +123,8 @@ class Learner:
                       mean WSS@95 (0.652, against 0.622 for 0 and 0.645 for 0.1; raw-count
                       tf-idf).
     max_unlabeled:    at most this many unlabelled papers are sampled (same total weight),
-                      which bounds the cost of a refit on large corpora (5,000: under a second
-                      at 100k papers; on the benchmark's 803 papers every unlabelled one counts).
+                      which bounds the cost of a refit on large corpora (benchmarks/RESULTS.md;
+                      on the benchmark's 803 papers every unlabelled one counts).
     naive_bayes:      also soft-vote ASReview's Naive Bayes (tf-idf only); off by default,
                       as it did not help in the screening benchmark.
     nb_alpha:         smoothing of the Naive Bayes member.

@@ -284,9 +284,9 @@ def _tokens(buf, off, classes, ascii_word, starts, ends, ascii, first_token):  #
 
     Per paper a tight loop cuts runs of ASCII word bytes and non-ASCII bytes, noting where
     the (rare) non-ASCII bytes are; only runs holding one are then decoded and split where
-    Python's ``\w`` ends. (Scanning each token of a paper with a non-ASCII byte for them
-    again, as this did before, took half the time: a third of arXiv-like abstracts have a
-    dash or a quote mark outside ASCII.)"""
+    Python's ``\w`` ends, rather than scanning again every token of a paper with a
+    non-ASCII byte: a third of arXiv-like abstracts have a dash or a quote mark outside
+    ASCII (benchmarks/RESULTS.md, "Design figures")."""
     longest = 1
     for doc in range(len(off) - 1):
         longest = max(longest, off[doc + 1] - off[doc])
