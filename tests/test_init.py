@@ -25,6 +25,7 @@ _WALK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_every_module_imports_as_a_module_after_every_public_name():
     done = subprocess.run([sys.executable, "-c", _WALK], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

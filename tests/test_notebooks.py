@@ -17,6 +17,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow        # each test runs notebooks in a kernel
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 WORKFLOW = ["01-fetch-and-import.ipynb", "02-score-and-explore.ipynb", "03-curate.ipynb",

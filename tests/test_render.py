@@ -20,7 +20,7 @@ from litscope.publish.markdown import one_line, page_slugs
 from litscope.publish.quarto_schema import split_front_matter
 from sites import Journey, Rendered, _store_state, new_review_journey, render, render_hostile, render_review
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.slow]
 
 
 class _Elements(HTMLParser):

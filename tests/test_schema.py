@@ -105,6 +105,7 @@ def _chunked_tables(draw):
     return pa.concat_tables(pieces), np.array(rows, np.int64)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_chunked_tables())
 def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
@@ -116,6 +117,7 @@ def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
         assert got.equals(want), take
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_chunked_tables(), st.integers(1, 5), st.randoms(use_true_random=False))
 def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segment, rng):
@@ -196,6 +198,7 @@ def test_read_parquet_allocates_in_the_reading_pool_and_restores_the_default(tmp
     assert pa.default_memory_pool().backend_name == before
 
 
+@pytest.mark.slow
 def test_a_small_store_is_read_and_taken_without_the_machinery(tmp_path):
     """Below `MACHINERY_ROWS`: Arrow's default pool, Arrow's take, and neither numba nor
     `litscope.gather` imported (a fresh process, as a notebook starts)."""

@@ -457,6 +457,7 @@ def _publish_top(project: Path, n: int) -> subprocess.Popen:
                             cwd=project, stdout=subprocess.DEVNULL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["writing", "before-swap", "after-exchange", "between-renames"])
 def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, point, tmp_path_factory):
     before = _tree(project / "curated")
@@ -476,6 +477,7 @@ def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, po
     assert sorted(p.name for p in project.iterdir()) == ["curated", "data", "litscope.yml"]
 
 
+@pytest.mark.slow
 def test_publish_killed_at_any_moment_leaves_one_whole_version(project):
     versions = [_tree(project / "curated")]
     for delay in (0.5, 1.0, 1.5, 2.0, 3.0):
