@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import litscope
 
 #: Run in a fresh process: first every public name (which binds it in litscope's namespace),

@@ -316,7 +316,7 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
 #: (`litscope.memory`). Below it Arrow's own ``take`` and default pool are as fast and cost
 #: no compilation; chosen by the threshold sweep of `make bench` (benchmarks/RESULTS.md,
 #: "Speed machinery threshold").
-MACHINERY_ROWS = 200_000
+MACHINERY_ROWS = 100_000
 
 
 def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
