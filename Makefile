@@ -28,7 +28,7 @@ test: $(VENV)/.installed-dev  ## set up, then run the tests (the full suite CI r
 	@$(BIN)/python -m pytest -q
 
 check: $(VENV)/.installed-dev  ## the fast tier of the tests: all but those marked slow (< 60 s)
-	@$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider
+	@$(BIN)/python -m pytest -q -m "not slow"
 
 # litscope.compat's tests on every Python 3.10-3.13 found here (pyenv's or on PATH), each in
 # a small venv of its own with only what litscope.compat reaches into.

@@ -157,7 +157,7 @@ def test_repository_site_is_one_website_with_the_curated_pages():
 
 
 def test_project_template_ships_the_repository_site():
-    shipped = REPO / "lib" / "litscope" / "project"
+    shipped = REPO / "lib" / "litscope" / "templates" / "project"
     for name in ("_litscope.py", "notebooks"):              # the rest: templates (tests/test_project.py)
         assert (shipped / name).resolve() == (REPO / name).resolve(), name
     ignored = [line for line in (REPO / "lib" / "litscope" / "templates" / "project" / "gitignore")
