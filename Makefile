@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lab site bench e2e clean help
+.PHONY: demo test check compat lab site bench e2e clean help
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -24,8 +24,25 @@ demo: $(VENV)/.installed-notebook  ## set up, then run the workflow on the embed
 		|| echo "Quarto could not be installed (litscope[publish]); the website's pages are written, not rendered."
 	@$(BIN)/litscope demo
 
-test: $(VENV)/.installed-dev  ## set up, then run the tests
+test: $(VENV)/.installed-dev  ## set up, then run the tests (the full suite CI runs)
 	@$(BIN)/python -m pytest -q
+
+check: $(VENV)/.installed-dev  ## the fast tier of the tests: all but those marked slow (< 60 s)
+	@$(BIN)/python -m pytest -q -m "not slow"
+
+# litscope.compat's tests on every Python 3.10-3.13 found here (pyenv's or on PATH), each in
+# a small venv of its own with only what litscope.compat reaches into.
+COMPAT_PYTHONS ?= $(foreach v,3.10 3.11 3.12 3.13,$(firstword $(wildcard $(HOME)/.pyenv/versions/$(v).*/bin/python$(v)) $(shell command -v python$(v))))
+compat:  ## test the private APIs litscope.compat uses on each Python 3.10-3.13 found
+	@for py in $(COMPAT_PYTHONS); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		test -x .venv-compat-$$v/bin/python || $$py -m venv .venv-compat-$$v; \
+		.venv-compat-$$v/bin/python -m pip install --quiet --disable-pip-version-check \
+			'numba>=0.60' 'pyarrow>=14' 'arxiv>=4.0' 'httpx>=0.28' 'lxml>=5' 'pytest>=8' \
+		&& .venv-compat-$$v/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e . \
+		&& echo "Python $$v:" && .venv-compat-$$v/bin/python -m pytest -q -p no:cacheprovider --noconftest \
+			tests/test_compat.py -k "not keep_the_deadline" || exit 1; \
+	done
 
 lab: $(VENV)/.installed-notebook  ## open the notebooks in JupyterLab
 	@$(BIN)/jupyter lab notebooks/
@@ -51,4 +68,4 @@ $(VENV)/.installed-embeddings: pyproject.toml
 	@touch $@
 
 clean:  ## remove the venv and generated outputs
-	rm -rf $(VENV) data curated digests exports _site _freeze .quarto .pytest_cache
+	rm -rf $(VENV) .venv-compat-* data curated digests exports _site _freeze .quarto .pytest_cache

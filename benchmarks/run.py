@@ -3,7 +3,8 @@
 Each ``bench_*.py`` module beside this file exposes ``run() -> str``, returning a Markdown
 section (figures as ratios against a baseline measured in the same run, plus absolute times).
 ``python benchmarks/run.py [NAME ...]`` runs all modules, or only those named; then the
-other modules' sections of the existing RESULTS.md are kept, each stamped with its run.
+other modules' sections of the existing RESULTS.md are kept, each stamped with its run, and
+so are sections written by hand (a comment ``<!-- design: ... -->`` opens one), last.
 """
 from __future__ import annotations
 
@@ -47,15 +48,16 @@ def main(names: list[str]) -> None:
               f"large result (reading the papers, a sorted copy of the text) moves with it. "
               f"{_reporting()}")
     body = [sections[name] for name in modules if name in sections]
+    body += [sections[name] for name in sections if not name.startswith("bench_")]
     results.write_text("\n\n".join([header, *body]) + "\n", encoding="utf-8")
     print(f"Wrote {results}")
 
 
 def _sections(text: str) -> dict[str, str]:
     """The sections of an existing RESULTS.md by module, as `main` wrote them."""
-    parts = re.split(r"^(?=<!-- bench_\w+: )", text, flags=re.M)
-    return {re.match(r"<!-- (bench_\w+):", part).group(1): part.strip()
-            for part in parts if part.startswith("<!-- bench_")}
+    parts = re.split(r"^(?=<!-- \w+: )", text, flags=re.M)
+    return {re.match(r"<!-- (\w+):", part).group(1): part.strip()
+            for part in parts if re.match(r"<!-- \w+: ", part)}
 
 
 def _first_touch() -> float:

@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
@@ -96,6 +95,7 @@ def _inputs_hash() -> str:
 def run_notebooks(root: Path) -> None:
     """Run the project's notebooks in order and save them with their outputs, as a person
     does in JupyterLab (nbclient, the ``python3`` kernel of this interpreter)."""
+    import nbformat
     from nbclient import NotebookClient
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
@@ -135,6 +135,7 @@ HOSTILE_PROFILE = "name: hostile\nterms:\n  - script: 2\n  - alert: 1\n  - /pass
 def render_hostile(root: Path) -> Rendered:
     """A project made by ``litscope init`` with a site address, the hostile papers in its
     store, a note from outside, and one notebook that prints, displays and shows them."""
+    import nbformat
     from litscope.cli import main
     from litscope.store import Store
     from hostile import ENV, SCRIPT, SHORTCODE

@@ -227,6 +227,7 @@ def test_bibtex_export_reads_back_through_library_import_exactly(tmp_path):
     assert "\\textasciicircum{}" in (tmp_path / "review.bib").read_text(encoding="utf-8")   # LaTeX reads it
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1).filter(str.strip))
 def test_any_text_round_trips_through_bibtex(text):

@@ -13,9 +13,9 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+
+pytestmark = pytest.mark.slow        # notebooks run in a kernel; nbformat is imported when needed
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -30,6 +30,7 @@ def test_the_workflow_notebooks_are_all_there():
 
 @pytest.mark.parametrize("name", WORKFLOW)
 def test_notebook_is_stored_without_outputs(name):
+    import nbformat
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -70,6 +71,8 @@ def review(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _run(name: str, root: Path) -> list:
+    import nbformat
+    from nbclient import NotebookClient
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(root / "notebooks")}}).execute()

@@ -10,7 +10,7 @@ import pytest
 from litscope.config import SiteSettings
 from litscope.errors import PublishError
 from litscope.publish.record import FOLDER, explanation_rows, read_record, record_papers
-from litscope.publish.site import select_papers, shown_papers
+from litscope.publish.site import shown_papers, site_papers
 from litscope.schema import papers_frame
 
 NOW = datetime(2025, 12, 6, 6, 30, tzinfo=timezone.utc)
@@ -62,7 +62,7 @@ def test_explanations_keep_their_terms_and_numbers():
 
 def test_the_website_shows_recorded_papers_as_recorded_and_todays_picks_as_they_are():
     papers = _papers()
-    chosen, _ = select_papers(papers, SiteSettings(top_n=2, per_day=0))
+    chosen, _ = site_papers(papers, SiteSettings(top_n=2, per_day=0))
     record = _recorded(["2512.00004"], day="2025-11-30").assign(at="2025-12-01T06:00:00+00:00")
     shown = shown_papers(papers, chosen, record).set_index("id")
     assert shown.index.tolist() == ["2512.00001", "2512.00000", "2512.00004"]   # newest day first
@@ -78,7 +78,7 @@ def test_the_website_shows_recorded_papers_as_recorded_and_todays_picks_as_they_
 def test_a_paper_without_a_date_is_shown_on_the_day_the_review_first_saw_it_after_that_days_dated_ones():
     papers = _papers()
     papers.loc[0, "published"] = pd.NaT                        # the best paper has no date
-    chosen, _ = select_papers(papers, SiteSettings(top_n=5, per_day=0))
+    chosen, _ = site_papers(papers, SiteSettings(top_n=5, per_day=0))
     shown = shown_papers(papers, chosen, first_seen={"2512.00000": "2025-12-02T23:00:00+00:00"})
     assert shown["id"].tolist() == ["2512.00001", "2512.00003", "2512.00000", "2512.00002", "2512.00004"]
     assert shown.set_index("id").at["2512.00000", "day"] == "2025-12-02"

@@ -22,7 +22,7 @@ from litscope.publish.markdown import one_line
 from litscope.publish.text import tex_to_text
 from sites import Journey, Rendered, _store_state, new_review_journey, render, render_hostile, render_review
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.slow]
 
 
 class _Elements(HTMLParser):

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -102,6 +105,7 @@ def _chunked_tables(draw):
     return pa.concat_tables(pieces), np.array(rows, np.int64)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_chunked_tables())
 def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
@@ -113,6 +117,7 @@ def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
         assert got.equals(want), take
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_chunked_tables(), st.integers(1, 5), st.randoms(use_true_random=False))
 def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segment, rng):
@@ -168,7 +173,9 @@ import pyarrow.parquet as pq  # noqa: E402
 
 
 def test_read_parquet_allocates_in_the_reading_pool_and_restores_the_default(tmp_path, monkeypatch):
+    from litscope import schema
     from litscope.memory import reading_pool
+    monkeypatch.setattr(schema, "MACHINERY_ROWS", 5000)      # a big store, as far as reading goes
     table = pa.table({"id": [f"p{i}" for i in range(5000)], "abstract": ["text " * 40] * 5000})
     path = tmp_path / "papers.parquet"
     pq.write_table(table, path, row_group_size=1000)
@@ -189,6 +196,48 @@ def test_read_parquet_allocates_in_the_reading_pool_and_restores_the_default(tmp
         read_parquet([path])
     assert seen and set(seen) == {reading_pool().backend_name}
     assert pa.default_memory_pool().backend_name == before
+
+
+@pytest.mark.slow
+def test_a_small_store_is_read_and_taken_without_the_machinery(tmp_path):
+    """Below `MACHINERY_ROWS`: Arrow's default pool, Arrow's take, and neither numba nor
+    `litscope.gather` imported (a fresh process, as a notebook starts)."""
+    code = f"""
+import sys
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+from litscope import schema
+table = pa.table({{"id": [f"p{{i}}" for i in range(5000)], "abstract": ["text " * 40] * 5000}})
+pq.write_table(table, {str(tmp_path / "small.parquet")!r}, row_group_size=1000)
+used = pa.default_memory_pool().bytes_allocated()
+read = schema.read_parquet([{str(tmp_path / "small.parquet")!r}])
+assert pa.default_memory_pool().bytes_allocated() - used >= read.nbytes, "not in the default pool"
+rows = np.random.default_rng(0).permutation(len(read))
+want = table.take(pa.array(rows))
+assert schema.take_rows(read, rows).equals(want)
+handed = list(read.columns)
+assert pa.Table.from_arrays(schema.take_all(handed, rows), names=read.column_names).equals(want)
+assert handed == []
+print(sorted(m for m in ("numba", "litscope.gather") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_big_store_is_taken_in_one_copy(monkeypatch):
+    from litscope import schema
+    calls = []
+    monkeypatch.setattr(schema, "MACHINERY_ROWS", 3)
+    monkeypatch.setattr(gather, "_gather", lambda table, rows: calls.append(len(rows)) or table.take(rows))
+    table = pa.table({"s": ["a", "b", "c", "d"]})
+    rows = np.arange(4)[::-1].copy()
+    with monkeypatch.context() as patch:
+        patch.setattr(gather, "_PARALLEL", 1)
+        assert schema.take_rows(table, rows).column("s").to_pylist() == ["d", "c", "b", "a"]
+    assert calls == [4]
+    assert pa.Table.from_arrays(schema.take_all(list(table.columns), rows), names=["s"]).column(
+        "s").to_pylist() == ["d", "c", "b", "a"]
+    assert schema.take_rows(table.slice(0, 2), np.array([1])).column("s").to_pylist() == ["b"]
 
 
 def test_release_runs_where_there_is_no_malloc_trim(monkeypatch):

@@ -443,6 +443,7 @@ def test_dataframe_mode_keeps_labels_in_memory(profile_path):
 
 
 # -- a real kernel, killed -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_label_survives_killing_the_kernel_right_after_the_click(sample_store, profile_path):
     from jupyter_client.manager import start_new_kernel
     km, kc = start_new_kernel(kernel_name="python3")

@@ -3,13 +3,14 @@
 The public API reads like the workflow: ``fetch`` → ``Store`` → ``score`` → curate →
 ``build_site``; the stages live in subpackages (``sources``, ``score``, ``curate``,
 ``publish``) whose imports point upstream only. Names are imported lazily so that
-``import litscope`` stays fast.
+``import litscope`` stays fast. Every module is importable as ``import litscope.x.y as m``:
+no public name is also the name of a module beside it (``litscope.score``, the scoring
+stage's package, is callable: see `litscope.score`; ``update`` lives in `litscope.daily`,
+``rebuild`` in `litscope.restore`).
 """
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -27,8 +28,8 @@ _EXPORTS = {
     "read_digest": "sources.digests", "detect_format": "sources.digests",
     "load_sample": "sample",
     "load_profile": "score.profile", "save_profile": "score.profile", "Profile": "score.profile",
-    "Scorer": "score.engine", "score": "score.engine", "explain": "score.engine",
-    "Ranking": "score.ranking", "DecisionLog": "decisions", "rebuild": "rebuild",
+    "Scorer": "score.engine", "score": "score", "explain": "score.engine",
+    "Ranking": "score.ranking", "DecisionLog": "decisions", "rebuild": "restore",
     "Learner": "score.learn", "suggest_next": "score.learn", "evaluate": "score.learn",
     "simulate": "score.learn", "stopping_report": "score.stopping",
     "search": "score.search", "similarity_to": "score.similarity", "related_papers": "score.similarity",
@@ -43,7 +44,7 @@ _EXPORTS = {
     "build_site": "publish", "render_project": "publish", "publish_project": "publish",
     "show": "publish", "prisma_counts": "publish", "prisma_mermaid": "publish",
     "render_digest": "publish.digest",
-    "update": "update", "run_demo": "demo",
+    "update": "daily", "run_demo": "demo",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -51,7 +52,8 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        value = module if _EXPORTS[name] == name else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'litscope' has no attribute {name!r}")
@@ -60,15 +62,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
-
-class _Package(types.ModuleType):
-    """Keeps ``litscope.score`` (and ``update``) the function of that name: importing the
-    subpackage or submodule of the same name would otherwise bind it in the function's place."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and name in _EXPORTS:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -235,7 +235,7 @@ def cmd_digest(args: argparse.Namespace) -> None:
     from .errors import PublishError
     from .publish import score_papers
     from .publish.digest import render_digest
-    from .update import window_papers
+    from .daily import window_papers
     project = _project(args, required=False)
     store = project.store()
     first = parse_day(args.date, "--date") if args.date else parse_day(args.since, "--since")
@@ -346,7 +346,7 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> None:
-    from .rebuild import rebuild
+    from .restore import rebuild
     print(rebuild(_project(args), fetch=args.fetch).summary())
 
 
@@ -573,7 +573,7 @@ def cmd_learn(args: argparse.Namespace) -> None:
 
 
 def cmd_update(args: argparse.Namespace) -> None:
-    from .update import update
+    from .daily import update
     project = _project(args)
     print(update(project, day=args.date, refresh=args.refresh).summary())
     if args.render:

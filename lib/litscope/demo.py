@@ -41,7 +41,7 @@ def run_demo(project: Project, *, out: TextIO | None = None, render: bool = Fals
     from .report import format_table
     from .sample import load_sample
     from .curate.summarize import summarize
-    from .update import write_if_changed
+    from .daily import write_if_changed
 
     out = out or sys.stdout
 

@@ -5,8 +5,8 @@ Arrow's own ``take`` first concatenates a chunked column (a second copy of it), 
 chunk by chunk then reordering copies twice. Here each output column is allocated once at
 its final size; then every input chunk copies its rows' bytes straight to their places in
 it (a compiled loop that releases the GIL, chunks spread over threads), in the pool the
-papers are read into (`litscope.memory.reading_pool`: on 1M papers the sorted copy took
-~1 s there against ~2.5 s in Arrow's default pool, most of it first writes to fresh memory).
+papers are read into (`litscope.memory.reading_pool`: faster there than in Arrow's default
+pool, most of the time being first writes to fresh memory; benchmarks/RESULTS.md).
 A list of strings has its strings in one run of bytes, copied at once. Strings and lists
 of strings take this path; fixed-width columns go through Arrow's ``take``, and so do a
 few rows (a table on screen), where the per-call overhead matters more than the copies.
@@ -17,9 +17,9 @@ both in memory. Rows in rank order come from every input chunk at once, so a big
 column (the abstracts) is copied twice into one buffer laid out as the output: each input
 chunk appends its rows to the stretch of `SEGMENT` ranks they go to, and is freed; then
 each stretch is put in rank order in place, through a copy of it that each thread reuses.
-On 1M papers the frame peaks at ~1.9 GiB instead of ~3.2 GiB. Only the buffer itself is
-fresh memory (first writes cost ~0.4 s a GiB on this 2-core VM); copying into pieces and
-then into output chunks took twice as much of it.
+The frame then peaks near its own size instead of twice it. Only the buffer itself is
+fresh memory; copying into pieces and then into output chunks took twice as much of it
+(figures: benchmarks/RESULTS.md, "Design figures").
 """
 from __future__ import annotations
 
@@ -28,12 +28,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .compat import numba_memcpy
 from .memory import BIG, reading_pool, release
 
 #: Threads that copy chunks at once.
@@ -41,23 +40,7 @@ THREADS = min(4, os.cpu_count() or 1)
 _INT32 = 2**31 - 1        # a string column this large needs 64-bit offsets: Arrow's take
 _PARALLEL = 1 << 14       # rows from which the one-copy gather pays
 Parts = list[tuple[np.ndarray, np.ndarray]]   # per chunk: its rows, and their places in the output
-
-
-@intrinsic
-def _memcpy(typingctx, dst, dst_at, src, src_at, count):  # pragma: no cover - compiled
-    """memcpy(dst + dst_at, src + src_at, count) for 1-d byte arrays: a slice assignment
-    compiles to a loop over the bytes, ~3x slower than memcpy on rows of ~1 KB."""
-    def codegen(context, builder, signature, args):
-        kinds = signature.args
-        pointers = []
-        for array, at, kind, at_kind in ((args[0], args[1], kinds[0], kinds[1]),
-                                         (args[2], args[3], kinds[2], kinds[3])):
-            data = context.make_array(kind)(context, builder, array).data
-            pointers.append(builder.gep(data, [context.cast(builder, at, at_kind, types.intp)]))
-        size = context.cast(builder, args[4], kinds[4], types.intp)
-        cgutils.raw_memcpy(builder, pointers[0], pointers[1], size, 1)
-        return context.get_dummy_value()
-    return types.void(dst, dst_at, src, src_at, count), codegen
+_memcpy = numba_memcpy()
 
 
 @numba.njit(cache=True, nogil=True)

@@ -5,9 +5,9 @@ Reading a million papers or scanning their text frees hundreds of MiB of decodin
 matching buffers. Both allocators keep freed memory for reuse: Arrow's pool (mimalloc) and
 glibc's malloc (NumPy's arrays, numba's), which returns the top of its heaps only. What
 they keep counts in the process's resident size, and the next big step adds to it instead
-of reusing it when the sizes do not fit. `release()` returns it after such a step: on a
-store of 1M papers it lowers the peak of a scoring session by ~60-100 MiB, for a few ms
-(up to ~10 ms on a fragmented heap: it does nothing after small steps, see `BIG`).
+of reusing it when the sizes do not fit. `release()` returns it after such a step, for a
+few milliseconds (it does nothing after small steps, see `BIG`); what it saves on a big
+store is in benchmarks/RESULTS.md, "Design figures".
 """
 from __future__ import annotations
 
@@ -36,11 +36,9 @@ BIG = 64 << 20
 
 def reading_pool() -> pa.MemoryPool:
     """The pool the papers are read into (`litscope.schema.read_parquet`): jemalloc where
-    pyarrow has it (Linux and macOS wheels), else the system allocator. On 1M papers
-    (1.33 GiB of columns) jemalloc read in 1.5 s with a peak of ~1.8 GiB, the system
-    allocator in 1.9-2.2 s with ~1.9 GiB and Arrow's default mimalloc in 2.3-2.7 s with
-    ~2.0 GiB, which also kept ~150 MiB more after the read (half of that read's time in
-    the kernel's page faults)."""
+    pyarrow has it (Linux and macOS wheels), else the system allocator. On a big store
+    jemalloc reads faster, peaks lower and keeps less after the read than the system
+    allocator and Arrow's default mimalloc (benchmarks/RESULTS.md, "Design figures")."""
     global _JEMALLOC_TOLD
     try:
         pool = pa.jemalloc_memory_pool()
@@ -53,8 +51,8 @@ def reading_pool() -> pa.MemoryPool:
 
 
 #: Whether jemalloc was told to hand freed pages back at once. pyarrow's jemalloc keeps
-#: them (and its `release_unused` did not hand them back: on 1M papers ~750 MiB stayed
-#: resident after the abstracts were freed); `litscope.gather.take_all` frees the papers
+#: them (and its `release_unused` did not hand them back: see benchmarks/RESULTS.md,
+#: "Design figures"); `litscope.gather.take_all` frees the papers
 #: chunk by chunk while their sorted copy grows, and needs the room at once.
 _JEMALLOC_TOLD = False
 
@@ -65,6 +63,7 @@ def release(handled: int) -> None:
     if handled < BIG:
         return
     pa.default_memory_pool().release_unused()
-    reading_pool().release_unused()
+    if _JEMALLOC_TOLD:                   # the reading pool was used
+        reading_pool().release_unused()
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)

@@ -26,6 +26,8 @@ from typing import Callable, Iterable, Iterator, Mapping, TypeVar
 import httpcore
 import httpx
 
+from .compat import replace_connection_pool
+
 MiB = 1 << 20
 T = TypeVar("T")
 
@@ -132,12 +134,7 @@ class BoundedTransport(httpx.HTTPTransport):
 
     def __init__(self, limits: Limits, proxy: str | None = None):
         super().__init__(proxy=proxy)
-        # httpx builds its pool without a way to pass a network backend: build it the same
-        # way with the one whose sockets keep the deadline.
-        ssl_context = httpx.create_ssl_context()
-        self._pool = (httpcore.HTTPProxy(proxy_url=proxy, ssl_context=ssl_context,
-                                         network_backend=_DeadlineBackend()) if proxy else
-                      httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_DeadlineBackend()))
+        replace_connection_pool(self, _DeadlineBackend(), proxy)   # sockets that keep the deadline
         self.limits = limits
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -3,10 +3,11 @@
 A review is a folder — a git repository — holding its settings (``litscope.yml``), its
 profile, its website (``_quarto.yml``, ``index.qmd``, ``review.qmd``) and the workflow
 notebooks; later its decisions, libraries and digests. `init_project` writes the files
-from templates (``litscope/templates/project/``) with the review's title, subject,
-categories and query; the notebooks and ``_litscope.py`` are the repository's own (the
-repository is itself a review, the sample one: its ``_quarto.yml``, ``index.qmd`` and
-``litscope.yml`` are what `init_project` writes for its title). A project is one Quarto
+from the templates in ``litscope/templates/project/`` with the review's title, subject,
+categories and query, and copies the files there that are no templates: ``_litscope.py``
+and the notebooks, links to the repository's own (the repository is itself a review, the
+sample one: its ``_quarto.yml``, ``index.qmd`` and ``litscope.yml`` are what
+`init_project` writes for its title). A project is one Quarto
 website: ``_quarto.yml`` runs ``_litscope.py`` before rendering to write the curated pages.
 """
 from __future__ import annotations
@@ -44,8 +45,9 @@ _QUERY_SYNTAX = re.compile(r"\b(?:ti|au|abs|co|jr|cat|rn|id|all):|\b(?:AND|OR|AN
 
 
 def _shipped() -> Path:
-    """The repository's own project files the package ships (``litscope/project/``)."""
-    return Path(str(resources.files("litscope") / "project"))
+    """The folder of a new review's files: the templates `init_project` fills in and the
+    repository's own files it copies (``_litscope.py``, the notebooks)."""
+    return Path(str(resources.files("litscope") / "templates" / "project"))
 
 
 def yaml_scalar(value: Any) -> str:
@@ -165,7 +167,7 @@ def init_project(directory: str | Path, *, title: str | None = None, subject: st
                          *(f"notebooks/{n}" for n in notebooks))]
     plan.append((Path("requirements.txt"), requirements))
     if github_action:
-        from .update import github_workflow
+        from .daily import github_workflow
         plan.append((Path(".github/workflows/litscope.yml"), github_workflow))
     written = []
     for rel, text in plan:

@@ -11,6 +11,7 @@ import os
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Mapping
@@ -20,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .compat import arrow_pool
 from .errors import SchemaError
 from .memory import reading_pool, release
 
@@ -100,6 +102,14 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     version = match.group("v")
     return match.group("id"), int(version) if version else None
 
+
+def paper_url(paper: Mapping[str, Any]) -> str | None:
+    """A paper's abstract page: its http(s) ``abs_url``, else arXiv's page for its arXiv id;
+    None for a paper known only by its content (``h:`` ids) without one."""
+    url = paper.get("abs_url")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return url
+    return None if str(paper["id"]).startswith("h:") else f"https://arxiv.org/abs/{paper['id']}"
 
 #: The dates a paper may carry: arXiv opened in 1991, and pandas' timestamps end in 2262.
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
@@ -301,18 +311,34 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     return papers_frame(df)
 
 
+#: Rows from which a table is big enough for the speed machinery to pay: the one-copy gather
+#: (`litscope.gather`, compiled with numba) and jemalloc as the reading pool
+#: (`litscope.memory`). Below it Arrow's own ``take`` and default pool are as fast and cost
+#: no compilation; chosen by the threshold sweep of `make bench` (benchmarks/RESULTS.md,
+#: "Speed machinery threshold").
+MACHINERY_ROWS = 100_000
+
+
 def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    """`table.take(rows)` in one copy (`litscope.gather`: Arrow's own take first
-    concatenates the chunks, a second copy of the table)."""
+    """`table.take(rows)`; from `MACHINERY_ROWS` in one copy (`litscope.gather`: Arrow's own
+    take first concatenates the chunks, a second copy of the table)."""
+    if table.num_rows < MACHINERY_ROWS:
+        return table.take(np.asarray(rows, np.int64))
     from .gather import take_rows as gather      # compiled code: imported when first needed
     return gather(table, rows)
 
 
 def take_all(columns: list[pa.ChunkedArray], rows: np.ndarray) -> list[pa.ChunkedArray | pa.Array]:
     """Every row of `columns` in the order `rows`, freeing them as it goes: `columns` holds
-    the only references and is emptied (`litscope.gather.take_all`)."""
-    from .gather import take_all as gather
-    return gather(columns, rows)
+    the only references and is emptied (from `MACHINERY_ROWS`: `litscope.gather.take_all`)."""
+    if not columns or len(columns[0]) >= MACHINERY_ROWS:
+        from .gather import take_all as gather
+        return gather(columns, rows)
+    indices = pa.array(np.asarray(rows, np.int64))
+    out = []
+    while columns:
+        out.append(columns.pop(0).take(indices))
+    return out
 
 
 def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> pa.Table:
@@ -321,14 +347,15 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
     as much while decoding; each thread decodes its own row groups (pyarrow releases the
     GIL), where one row group's columns alone keep two cores only half busy.
 
-    The columns go to `litscope.memory.reading_pool` (jemalloc), not Arrow's default pool
-    (mimalloc): on 1M papers it reads faster, peaks lower and keeps less after the read.
-    Other Arrow work keeps the default pool."""
+    From `MACHINERY_ROWS` the columns go to `litscope.memory.reading_pool` (jemalloc), not
+    Arrow's default pool (mimalloc): on a million papers it reads faster, peaks lower and
+    keeps less after the read (benchmarks/RESULTS.md). Other Arrow work keeps the default pool."""
     wanted = None if columns is None else list(columns)
     files = list(files)
-    groups = []
+    groups, rows = [], 0
     for file in files:
         reader = pq.ParquetFile(file)
+        rows += reader.metadata.num_rows
         names = None if wanted is None else [c for c in wanted if c in reader.schema_arrow.names]
         groups += [(file, group, names) for group in range(reader.num_row_groups)]
 
@@ -340,13 +367,9 @@ def read_parquet(files: Iterable[Any], columns: Iterable[str] | None = None) -> 
         schema = pq.read_schema(files[0]) if files else PAPER_SCHEMA
         return schema.empty_table().select([n for n in (wanted or schema.names) if n in schema.names])
 
-    default = pa.default_memory_pool()
-    pa.set_memory_pool(reading_pool())
-    try:
+    with arrow_pool(reading_pool()) if rows >= MACHINERY_ROWS else nullcontext():
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             parts = list(pool.map(read, groups))
-    finally:
-        pa.set_memory_pool(default)
     table = pa.concat_tables(parts, promote_options="permissive")
     release(table.nbytes)               # what decoding freed, before the next big step
     return table

@@ -13,8 +13,8 @@ from __future__ import annotations
 from .cards import show
 from .prisma import prisma_counts, prisma_mermaid
 from .render import QUARTO_HELP, RenderReport, find_quarto, render_project
-from .site import SiteReport, build_site, profile_table, publish_project, score_papers, select_papers
+from .site import SiteReport, build_site, profile_table, publish_project, score_papers, site_papers
 
 __all__ = ["QUARTO_HELP", "RenderReport", "SiteReport", "build_site", "find_quarto", "profile_table",
            "prisma_counts", "prisma_mermaid", "publish_project", "render_project", "score_papers",
-           "select_papers", "show"]
+           "show", "site_papers"]

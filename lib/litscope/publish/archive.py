@@ -29,9 +29,9 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 from markupsafe import Markup
 
-from ..schema import SUMMARY_FIELDS
+from ..schema import SUMMARY_FIELDS, paper_url
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
-                       html_text, markdown_table, markdown_to_html, metadata_yaml, one_line, paper_url,
+                       html_text, markdown_table, markdown_to_html, metadata_yaml, one_line,
                        page_slugs, present, raw_html, safe_url, trusted)
 from .text import display_titles, summary_origin, tex_to_markdown, tex_to_text
 
@@ -94,7 +94,7 @@ def _details(paper: Mapping[str, Any], topics: list[tuple[str, str]]) -> str:
     if paper["authors"]:
         lines.append("<b>Authors:</b> " + html_text(", ".join(tex_to_text(a) for a in paper["authors"])))
     links = []
-    url = paper_url(paper)
+    url = safe_url(paper_url(paper))
     if not str(paper["id"]).startswith("h:"):
         label = html_text(f"arXiv:{paper['id']}" + (f"v{paper['version']}" if present(paper["version"]) else ""))
         links.append(f'<a href="{url}">{label}</a>' if url else label)

@@ -19,8 +19,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..schema import conform_papers
-from .markdown import byline, html_text, one_line, paper_url, present
+from ..schema import conform_papers, paper_url
+from .markdown import byline, html_text, one_line, present, safe_url
 from .text import display_titles, summary_origin, tex_to_text
 
 _CARD = ('<div class="litscope-card" style="border:1px solid #ddd;border-radius:6px;'
@@ -34,7 +34,7 @@ def _link(href: str, text: str) -> str:
 
 def _card(paper: dict[str, Any], section: str | None) -> str:
     title = html_text(paper["shown"])
-    url = paper_url(paper)
+    url = safe_url(paper_url(paper))
     target = section or url
     lines = [f'<div style="font-weight:600">{_link(target, title) if target else title}</div>']
     facts = []

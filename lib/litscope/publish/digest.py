@@ -20,9 +20,9 @@ from markupsafe import Markup
 
 from ..config import parse_day
 from ..errors import PublishError
-from .markdown import SUMMARY_LABELS, clean_text, one_line, paper_url, safe_url
+from .markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
 from ..errors import LitscopeError
-from ..schema import SUMMARY_FIELDS, conform_papers, missing, split_arxiv_id
+from ..schema import SUMMARY_FIELDS, conform_papers, missing, paper_url, split_arxiv_id
 
 DigestFormat = Literal["daily", "bot"]
 FORMATS: tuple[str, ...] = ("daily", "bot")
@@ -69,8 +69,8 @@ def _value(value: Any) -> Any:
 def _url(paper: dict[str, Any], versioned: bool = False) -> Markup:
     """The paper's http(s) link (its arXiv abstract page when it has none), or ``#``; with
     `versioned`, for an arXiv paper of a known version, a link to that version, so that a
-    daily digest records which version it listed (`litscope.update.once` reads it back)."""
-    url = paper_url(paper) or safe_url(paper["pdf_url"]) or Markup("#")
+    daily digest records which version it listed (`litscope.daily.once` reads it back)."""
+    url = safe_url(paper_url(paper)) or safe_url(paper["pdf_url"]) or Markup("#")
     version = paper.get("version")
     if versioned and version is not None and not str(paper["id"]).startswith("h:"):
         try:
@@ -103,7 +103,7 @@ def _record(row: dict[str, Any], number: int, versioned: bool = False) -> dict[s
 
 def _updated(paper: dict[str, Any]) -> str | None:
     """"new version v3 (v2 was in the digest of 2025-12-04)" for a paper an earlier digest
-    listed (`litscope.update.once` adds the columns), else None."""
+    listed (`litscope.daily.once` adds the columns), else None."""
     before, day = paper.get("previous_version"), paper.get("previous_digest")
     if before is None or day is None:
         return None

@@ -172,14 +172,6 @@ def safe_url(url: Any) -> Markup | None:
     return Markup(quote(url, safe="/:?=&%#.-_~+,;"))
 
 
-def paper_url(paper: Mapping[str, Any]) -> Markup | None:
-    """A paper's abstract page: its http(s) ``abs_url``, else arXiv's page for its arXiv id."""
-    url = safe_url(paper["abs_url"])
-    if url is None and not str(paper["id"]).startswith("h:"):
-        url = safe_url(f"https://arxiv.org/abs/{paper['id']}")
-    return url
-
-
 def present(value: Any) -> bool:
     """Whether a field holds something: not None, NA, NaN, NaT, blank or an empty list."""
     return not missing(value)

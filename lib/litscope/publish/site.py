@@ -37,6 +37,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..config import Project, SiteSettings
+from ..curate.export import select_papers
 from ..errors import PublishError
 from ..plots import plot_papers_per_day, plot_score_distribution, plot_top_terms, term_matches
 from ..schema import conform_papers
@@ -129,16 +130,18 @@ def score_papers(papers: pd.DataFrame, profile: Any = None,
     return merged.merge(scores, on="id", how="left"), scorer
 
 
-def select_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
-                  *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
-    """The curated papers (by ``settings.curate``) best first, and a Markdown sentence saying how.
+def site_papers(papers: pd.DataFrame, settings: SiteSettings, labels: pd.DataFrame | None = None,
+                *, min_score: float | None = None) -> tuple[pd.DataFrame, str]:
+    """The papers the website publishes (by ``settings.curate``) best first, and a Markdown
+    sentence saying how.
+
+    With ``curate: include``: the papers labelled include (`litscope.curate.export.select_papers`).
 
     With ``curate: top``: the ``top_n`` best, and the ``per_day`` best of each submission
     day (so that a day's picks are not crowded out by the best papers of all time); papers
     the profile excludes or that score below `min_score` are left out."""
     if settings.curate == "include":
-        include = set() if labels is None else set(labels.loc[labels["label"] == "include", "id"])
-        chosen = papers[papers["id"].isin(include)]
+        chosen = papers.iloc[:0] if labels is None else select_papers(papers, labels=labels, label="include")
         if chosen.empty and len(papers):
             raise PublishError("site.curate is 'include' but no paper is labelled include: label "
                                "papers in the Explorer (or 'litscope label'), or set site.curate: top "
@@ -446,7 +449,7 @@ def build_site(papers: pd.DataFrame, out: str | Path, *, settings: SiteSettings 
     papers = conform_papers(papers, where="papers to publish")
     settings = settings or SiteSettings()
     frame, scorer, profile, described = _rank(papers, profile, scorer, ranking)
-    chosen, how = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
+    chosen, how = site_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     shown = shown_papers(frame, chosen, record, labels, settings=settings, scorer=scorer,
                          first_seen=_first_seen(store))
     if isinstance(notes, pd.DataFrame):
@@ -523,7 +526,7 @@ def record_published(project: Project, *, store: Store | None = None, ranking: A
                                       None, ranking)
     labels = store.labels()
     settings = project.config.site
-    chosen, _ = select_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
+    chosen, _ = site_papers(frame, settings, labels, min_score=getattr(profile, "min_score", None))
     shown = shown_papers(frame, chosen, read_record(project.root), labels, settings=settings, scorer=scorer,
                          first_seen=_first_seen(store))
     return record_papers(project.root, shown[~shown["recorded"]], now=now)

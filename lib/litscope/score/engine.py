@@ -52,7 +52,6 @@ from ..errors import ProfileError, SchemaError, ScoreError
 from ..memory import BIG, release
 from ..schema import read_parquet, take_all, take_rows
 from .profile import FIELDS, Profile, Term, load_profile
-from .tokens import Matcher, token_sequences
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's token tables take
@@ -181,6 +180,7 @@ def _scan(text: pa.ChunkedArray, terms: Sequence[Term],
     matches (sorted) and how often, in pieces a block each (`_csc` joins them once)."""
     if not terms:
         return []
+    from .tokens import Matcher, token_sequences     # compiled code (numba): imported when first needed
     sequences = [token_sequences(t) for t in terms]
     literal = [k for k, s in enumerate(sequences) if s is not None]
     regex = [k for k, s in enumerate(sequences) if s is None]
@@ -812,9 +812,9 @@ def score(papers: Papers | str | Path, profile: Profile | str | Path, *, now: An
 
     `papers` may be the path of a Parquet file or a folder of them (a dataset of
     `litscope.score.scale`, a `litscope score --out` file): read, scored, then each column
-    handed to the frame and freed as its sorted copy is made. A million papers then peak
-    near the frame's own size (~1.9 GiB); a frame of papers the caller holds needs their
-    size twice."""
+    handed to the frame and freed as its sorted copy is made. The papers then peak near
+    the frame's own size; a frame of papers the caller holds needs their size twice
+    (benchmarks/RESULTS.md)."""
     if isinstance(papers, (str, Path)):
         return Scorer(profile).fit(read_papers(papers, None)).score(
             now=now, learned=learned, columns=columns, hand_over=True)

@@ -7,7 +7,7 @@ and four kinds of it:
   depend on the whole corpus (the vocabulary, the idf), so they are fitted on a corpus and
   cached per corpus version (`litscope.score.features`).
 - `WordLlama`: static token embeddings whose weights ship inside the `wordllama` wheel
-  (256 dimensions; offline, ~20k papers a second).
+  (256 dimensions; offline; its speed: benchmarks/RESULTS.md).
 - `SentenceTransformer`: a `sentence-transformers` model the person has downloaded
   (SPECTER2, all-MiniLM, ...), by name or folder; needs ``litscope[sentence-transformers]``.
 - `EndpointEmbeddings`: an OpenAI-compatible ``/v1/embeddings`` endpoint, through the

@@ -37,7 +37,7 @@ from .represent import Matrix, Representation, get_representation
 BLOCK = 8192
 #: A term of sparse (tf-idf) vectors goes through a dense row of the reference when at least
 #: this share of the reference rows have it (one vectorised update then beats updating those
-#: rows one by one); 1/8 to 1/64 measured alike at 100k papers and 500 reference rows.
+#: rows one by one); shares from 1/8 to 1/64 measured alike (benchmarks/RESULTS.md).
 DENSE_SHARE = 1 / 16
 #: At most this many floats of the reference are held as dense rows of terms.
 DENSE_FLOATS = 2**24

@@ -28,22 +28,12 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any, Sequence
 
-import _sre
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-try:
-    from re._casefix import _EXTRA_CASES         # Python >= 3.11
-except ImportError:                              # pragma: no cover - Python 3.10
-    from sre_compile import _ignorecase_fixes as _EXTRA_CASES  # type: ignore[attr-defined,no-redef]
-
+from ..compat import EXTRA_CASES, sre_parser as _parser, unicode_tolower
 from .profile import Shape, Term
-
-try:
-    from re import _parser                       # Python >= 3.11
-except ImportError:                              # pragma: no cover - Python 3.10
-    import sre_parse as _parser  # type: ignore[no-redef]
 
 _WORD_RUN = re.compile(r"\w+")
 #: Bytes that may be part of a word: ASCII letters, digits and '_', and every non-ASCII byte.
@@ -57,8 +47,8 @@ class _Fold(dict):
     """Code point -> the code point `re.IGNORECASE` compares it as (built on demand)."""
 
     def __missing__(self, code: int) -> int:
-        lower = _sre.unicode_tolower(code)
-        folded = min((lower, *_EXTRA_CASES.get(lower, ())))
+        lower = unicode_tolower(code)
+        folded = min((lower, *EXTRA_CASES.get(lower, ())))
         self[code] = folded
         return folded
 
@@ -66,7 +56,7 @@ class _Fold(dict):
 _FOLD = _Fold()
 #: Characters case-equal to others of a different kind (the combining mark U+0345 matches
 #: the letter iota): a pattern holding one of them takes the regex path.
-_CROSS_CLASS = {chr(c) for c, extra in _EXTRA_CASES.items()
+_CROSS_CLASS = {chr(c) for c, extra in EXTRA_CASES.items()
                 if len({chr(x).isalnum() for x in (c, *extra)}) > 1}
 
 
@@ -294,9 +284,9 @@ def _tokens(buf, off, classes, ascii_word, starts, ends, ascii, first_token):  #
 
     Per paper a tight loop cuts runs of ASCII word bytes and non-ASCII bytes, noting where
     the (rare) non-ASCII bytes are; only runs holding one are then decoded and split where
-    Python's ``\w`` ends. (Scanning each token of a paper with a non-ASCII byte for them
-    again, as this did before, took half the time: a third of arXiv-like abstracts have a
-    dash or a quote mark outside ASCII.)"""
+    Python's ``\w`` ends, rather than scanning again every token of a paper with a
+    non-ASCII byte: a third of arXiv-like abstracts have a dash or a quote mark outside
+    ASCII (benchmarks/RESULTS.md, "Design figures")."""
     longest = 1
     for doc in range(len(off) - 1):
         longest = max(longest, off[doc + 1] - off[doc])

@@ -22,11 +22,11 @@ from typing import Iterable
 import arxiv
 import pandas as pd
 import httpx
-from arxiv._feed import _build_result
 from lxml import etree
 from tqdm.auto import tqdm
 
 from ..config import Project, ProjectConfig, parse_day
+from ..compat import build_result
 from ..errors import ConfigError, FetchError, SchemaError
 from ..schema import check_text, missing, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
@@ -101,7 +101,7 @@ def _result(entry: etree._Element) -> arxiv.Result:
     name = (entry.findtext("atom:id", "", _NS) or "").strip() or "(no id)"
     for field in ("published", "updated"):
         paper_date((entry.findtext(f"atom:{field}", "", _NS) or "").strip(), f"entry {name!r}: {field}")
-    result = _build_result(entry)
+    result = build_result(entry)
     if result is None:
         raise SchemaError(f"entry {name!r} has no id")
     split_arxiv_id(result.entry_id)

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import SUMMARY_FIELDS, missing
+from ..schema import SUMMARY_FIELDS, missing, paper_url
 
-_ARXIV_ABS = "https://arxiv.org/abs/"
 CSS = """<style>
 .litscope-table {border-collapse: collapse; width: 100%; font-size: 0.9em; table-layout: fixed}
 .litscope-table th, .litscope-table td {padding: 2px 6px; border-bottom: 1px solid #ddd;
@@ -58,13 +57,6 @@ def render_message(text: str, error: bool = False) -> str:
         return ""
     color = "#b71c1c" if error else "#555"
     return f'<span style="color:{color};font-size:0.9em">{html.escape(text)}</span>'
-
-
-def paper_url(paper: pd.Series) -> str | None:
-    """The paper's arXiv abstract page (None for papers without an arXiv id)."""
-    if isinstance(paper.get("abs_url"), str) and paper["abs_url"].startswith(("http://", "https://")):
-        return paper["abs_url"]
-    return None if str(paper["id"]).startswith("h:") else _ARXIV_ABS + str(paper["id"])
 
 
 def _day(stamps: pd.Series) -> pd.Series:

@@ -26,7 +26,7 @@ from hostile import ENV, LONG, PAYLOADS, SCRIPT, SHORTCODE, hostile_papers
 from litscope.cli import main
 from litscope.config import SiteSettings
 from litscope.errors import PublishError
-from litscope.publish import build_site, select_papers, show
+from litscope.publish import build_site, show, site_papers
 from litscope.publish.text import tex_to_text
 from litscope.publish.markdown import (category_text, dump_yaml, escape_inline, escape_markdown,
                                       front_matter, html_text, meta_text, one_line, raw_html, safe_url)
@@ -173,7 +173,7 @@ def test_repository_site_is_one_website_with_the_curated_pages():
 
 
 def test_project_template_ships_the_repository_site():
-    shipped = REPO / "lib" / "litscope" / "project"
+    shipped = REPO / "lib" / "litscope" / "templates" / "project"
     for name in ("_litscope.py", "notebooks"):              # the rest: templates (tests/test_project.py)
         assert (shipped / name).resolve() == (REPO / name).resolve(), name
     ignored = [line for line in (REPO / "lib" / "litscope" / "templates" / "project" / "gitignore")
@@ -368,14 +368,14 @@ def test_curate_include_uses_labels(tmp_path):
 
 def test_the_best_of_each_day_join_the_best_of_all():
     papers = _papers(8)   # scores 8..1; days alternate, 2025-12-01 has the best
-    chosen, how = select_papers(papers, SiteSettings(top_n=2, per_day=2))
+    chosen, how = site_papers(papers, SiteSettings(top_n=2, per_day=2))
     assert list(chosen["id"]) == ["2512.00000", "2512.00001", "2512.00002", "2512.00003"]
     assert "2 best of each submission day" in how
-    assert len(select_papers(papers, SiteSettings(top_n=2, per_day=0))[0]) == 2
+    assert len(site_papers(papers, SiteSettings(top_n=2, per_day=0))[0]) == 2
 
 
 def test_unscored_papers_are_published_newest_first():
-    chosen, how = select_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2, per_day=0))
+    chosen, how = site_papers(_papers().drop(columns=["score", "rank"]), SiteSettings(top_n=2, per_day=0))
     assert list(chosen["published"].dt.day) == [2, 2] and "newest" in how
 
 
@@ -462,6 +462,7 @@ def _publish_top(project: Path, n: int) -> subprocess.Popen:
                             cwd=project, stdout=subprocess.DEVNULL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["writing", "before-swap", "after-exchange", "between-renames"])
 def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, point, tmp_path_factory):
     before = _tree(project / "curated")
@@ -482,6 +483,7 @@ def test_killed_publish_leaves_whole_pages_and_the_next_run_succeeds(project, po
     assert sorted(p.name for p in project.iterdir()) == ["curated", "data", "litscope.yml"]
 
 
+@pytest.mark.slow
 def test_publish_killed_at_any_moment_leaves_one_whole_version(project):
     versions = [_tree(project / "curated")]
     for delay in (0.5, 1.0, 1.5, 2.0, 3.0):

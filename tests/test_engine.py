@@ -447,6 +447,7 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, Profile, list[str]]:
     return papers, profile, draw(st.lists(pattern, max_size=4))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_vectorised_scores_equal_the_reference(case, data):
@@ -457,6 +458,7 @@ def test_vectorised_scores_equal_the_reference(case, data):
     _assert_matches_reference(scorer, papers, learned=learned)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.lists(st.tuples(st.sampled_from(["weight", "add", "remove", "field"]),
                                    st.integers(0, 20), st.floats(-3, 3)), max_size=6))
