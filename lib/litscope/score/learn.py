@@ -123,8 +123,8 @@ class Learner:
 
     Each member's vote for a paper is the share of the corpus it scores no higher (the
     members score on different scales, ranks do not); the learned score is the mean vote,
-    in [0, 1]. The SVM joins once there is a labelled exclude. A learner reused across
-    refits (as `suggest_next(..., learner=learner)` in a screening loop) keeps its logistic
+    in [0, 1]. The SVM joins once there is a labelled exclude. A learner reused in a
+    screening loop (`suggest_next(..., learner=learner)`, one label at a time) keeps its logistic
     regression while only a few excludes were added (`refit_every`): most labels are
     excludes, and one more barely moves a model that already counts the unlabelled corpus
     as excludes; the SVM, cheap on the labels alone, follows every one. `benchmarks/bench_learn.py`
@@ -142,9 +142,10 @@ class Learner:
                       from a large pool: a refit stays cheap on any corpus.
     svm_C:            inverse regularisation of the SVM member (ASReview's 0.11); None
                       leaves the SVM out.
-    refit_every:      when a refit only adds excludes, the logistic regression (the costly
-                      member) is kept until this many have come since it was fitted, or an
-                      include comes; the SVM refits on every label. 1 refits it every time.
+    refit_every:      in `suggest_next`, when the labels only gained excludes since the last
+                      call, the logistic regression (the costly member) is kept until this
+                      many have come since it was fitted, or an include comes; the SVM refits
+                      on every label. 1 refits it every time; `fit` always does.
     random_state:     seed of the draw of unlabelled papers and of liblinear (fits repeat
                       exactly).
     """
@@ -180,6 +181,13 @@ class Learner:
         extra_includes: papers outside the corpus that count as includes (library items
                         that are not in the store), represented like the corpus.
         """
+        self.__dict__.pop("logistic_labels_", None)            # a fit starts afresh
+        return self._refit(papers, labels, store=store, extra_includes=extra_includes)
+
+    def _refit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
+               store: Any = None, extra_includes: pd.DataFrame | None = None) -> "Learner":
+        """`fit`, keeping the logistic regression over a few new excludes (`refit_every`):
+        the step of a screening loop, `suggest_next`."""
         if "id" not in papers.columns:
             raise LearnError("papers: missing column 'id'")
         self.features_ = features = corpus_features(papers, self.representation, store=store)
@@ -309,7 +317,7 @@ def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mappin
         raise LearnError(f"strategy must be 'uncertain' or 'top', not {strategy!r}")
     if n < 1:
         raise LearnError(f"n must be at least 1, not {n}")
-    learner = (learner or Learner()).fit(papers, labels, store=store, extra_includes=extra_includes)
+    learner = (learner or Learner())._refit(papers, labels, store=store, extra_includes=extra_includes)
     features = learner.features_
     learned = learner.votes_[:len(features.ids)]
     unsure = learner._uncertainty(features.matrix) if strategy == "uncertain" else None
