@@ -164,6 +164,43 @@ def test_without_a_labelled_exclude_the_logistic_regression_votes_alone(corpus):
     assert proba["protein-03"] == 1.0 and proba.min() == pytest.approx(1 / len(corpus))
 
 
+def test_suggest_next_keeps_the_logistic_regression_over_a_few_new_excludes(corpus):
+    learner = Learner(refit_every=3)
+    suggest_next(corpus, LABELS, learner=learner)
+    first = learner.logistic_
+    labels = dict(LABELS)
+    for paper in ("speech-05", "speech-06"):                # two new excludes: kept
+        labels[paper] = "exclude"
+        suggest_next(corpus, labels, learner=learner)
+        assert learner.logistic_ is first
+    assert learner.n_exclude_ == 2 + sum(v == "exclude" for v in LABELS.values())
+    fresh = Learner(refit_every=3).fit(corpus, labels)      # the SVM did follow them
+    assert np.allclose(learner.svm_.coef_, fresh.svm_.coef_)
+    assert not np.allclose(learner.logistic_.coef_, fresh.logistic_.coef_)
+    labels["speech-07"] = "exclude"                         # the third: refitted
+    suggest_next(corpus, labels, learner=learner)
+    assert learner.logistic_ is not first
+    second = learner.logistic_
+    labels["graph-09"] = "include"                          # an include: refitted at once
+    suggest_next(corpus, labels, learner=learner)
+    assert learner.logistic_ is not second
+    third = learner.logistic_
+    del labels["speech-07"]                                 # a label taken back: refitted
+    suggest_next(corpus, labels, learner=learner)
+    assert learner.logistic_ is not third
+    fourth = learner.logistic_
+    labels["speech-08"] = "exclude"                         # fit() always starts afresh
+    assert learner.fit(corpus, labels).logistic_ is not fourth
+
+
+def test_refitting_every_label_gives_what_a_fresh_learner_gives(corpus):
+    learner, labels = Learner(refit_every=1), dict(LABELS)
+    for paper in ("speech-05", "protein-06", "graph-07"):
+        labels[paper] = "include" if paper.startswith("graph") else "exclude"
+        reused = suggest_next(corpus, labels, 5, learner=learner)
+        assert reused.equals(suggest_next(corpus, labels, 5, learner=Learner(refit_every=1)))
+
+
 def test_learner_predicts_papers_it_was_not_fitted_on(corpus):
     learner = Learner().fit(corpus.iloc[:50], {"graph-00": "include", "speech-00": "exclude"})
     proba = learner.predict_proba(corpus.iloc[50:])

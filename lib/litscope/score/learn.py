@@ -5,7 +5,8 @@ The `Learner` reads title and abstract through a representation (`litscope.score
 by default ASReview's tf-idf of words and word pairs, the title counted twice) whose
 features are computed once per corpus (`litscope.score.features`): a refit after a new
 label only refits the classifiers -- a logistic regression that treats the unlabelled
-papers as weak excludes and a linear SVM on the labels alone, voting by rank.
+papers as weak excludes (refitted when an include comes or every few excludes) and a linear
+SVM on the labels alone, voting by rank.
 `benchmarks/bench_learn.py` simulates screening with it and with ASReview 3's default model
 on six real systematic reviews and seed 004's subtopics, choosing every setting leave one
 task out, and reports both.
@@ -123,7 +124,11 @@ class Learner:
 
     Each member's vote for a paper is the share of the corpus it scores no higher (the
     members score on different scales, ranks do not); the learned score is the mean vote,
-    in [0, 1]. The SVM joins once there is a labelled exclude. `benchmarks/bench_learn.py`
+    in [0, 1]. The SVM joins once there is a labelled exclude. A learner reused in a
+    screening loop (`suggest_next(..., learner=learner)`, one label at a time) keeps its logistic
+    regression while only a few excludes were added (`refit_every`): most labels are
+    excludes, and one more barely moves a model that already counts the unlabelled corpus
+    as excludes; the SVM, cheap on the labels alone, follows every one. `benchmarks/bench_learn.py`
     chose every setting below leave one task out across six real systematic reviews and
     seed 004's seven subtopics; see RESULTS.md.
 
@@ -138,19 +143,24 @@ class Learner:
                       from a large pool: a refit stays cheap on any corpus.
     svm_C:            inverse regularisation of the SVM member (ASReview's 0.11); None
                       leaves the SVM out.
+    refit_every:      in `suggest_next`, when the labels only gained excludes since the last
+                      call, the logistic regression (the costly member) is kept until this
+                      many have come since it was fitted, or an include comes; the SVM refits
+                      on every label. 1 refits it every time; `fit` always does.
     random_state:     seed of the draw of unlabelled papers and of liblinear (fits repeat
                       exactly).
     """
 
     def __init__(self, *, representation: str | Representation = SCREENING_FEATURES, C: float = 10.0,
                  ratio: float = 9.8, unlabeled_weight: float = 0.3, max_unlabeled: int = 500,
-                 svm_C: float | None = 0.11, random_state: int = 0):
+                 svm_C: float | None = 0.11, refit_every: int = 5, random_state: int = 0):
         self.representation = get_representation(representation)
         self.C = C
         self.ratio = ratio
         self.unlabeled_weight = unlabeled_weight
         self.max_unlabeled = max_unlabeled
         self.svm_C = svm_C
+        self.refit_every = refit_every
         self.random_state = random_state
 
     @property
@@ -160,7 +170,7 @@ class Learner:
     def __repr__(self) -> str:
         return (f"Learner(representation={self.representation!r}, C={self.C}, ratio={self.ratio}, "
                 f"unlabeled_weight={self.unlabeled_weight}, max_unlabeled={self.max_unlabeled}, "
-                f"svm_C={self.svm_C})")
+                f"svm_C={self.svm_C}, refit_every={self.refit_every})")
 
     # -- public API --------------------------------------------------------------------
     def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
@@ -172,6 +182,13 @@ class Learner:
         extra_includes: papers outside the corpus that count as includes (library items
                         that are not in the store), represented like the corpus.
         """
+        self.__dict__.pop("logistic_labels_", None)            # a fit starts afresh
+        return self._refit(papers, labels, store=store, extra_includes=extra_includes)
+
+    def _refit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
+               store: Any = None, extra_includes: pd.DataFrame | None = None) -> "Learner":
+        """`fit`, keeping the logistic regression over a few new excludes (`refit_every`):
+        the step of a screening loop, `suggest_next`."""
         if "id" not in papers.columns:
             raise LearnError("papers: missing column 'id'")
         self.features_ = features = corpus_features(papers, self.representation, store=store)
@@ -210,6 +227,30 @@ class Learner:
         if self.n_exclude_ == 0 and self.unlabeled_weight == 0:
             raise LearnError("every labelled paper is an include and no unlabelled paper counts "
                              "as an exclude: label at least one paper 'exclude'")
+        if not self._keeps_logistic(X, y):
+            self._fit_logistic(X, y, labelled, y_labelled, unlabelled)
+        self.svm_ = None
+        if self.svm_C is not None and self.n_exclude_ > 0:     # on the labels alone
+            self.svm_ = LinearSVC(C=self.svm_C, random_state=self.random_state).fit(
+                X[labelled], y_labelled, sample_weight=_balanced_weights(y_labelled, self.ratio))
+        members = self._members(X)
+        self.reference_ = [np.sort(m) for m in members]    # what a vote ranks among
+        self.votes_ = self._vote(members)                  # the rows of X, as `_proba` gives them
+        return self
+
+    def _keeps_logistic(self, X: Any, y: np.ndarray) -> bool:
+        """Whether the last logistic regression still serves: same matrix, every label it
+        saw unchanged, and fewer than `refit_every` new labels since, all excludes."""
+        seen = getattr(self, "logistic_labels_", None)
+        if seen is None or getattr(self, "logistic_matrix_", None) is not X or len(seen) != len(y):
+            return False
+        was = ~np.isnan(seen)
+        new = ~np.isnan(y) & ~was
+        return bool(np.array_equal(seen[was], y[was]) and not y[new].any()
+                    and new.sum() < self.refit_every)
+
+    def _fit_logistic(self, X: Any, y: np.ndarray, labelled: np.ndarray, y_labelled: np.ndarray,
+                      unlabelled: np.ndarray) -> None:
         n_unlabelled = len(unlabelled)
         if self.unlabeled_weight == 0:
             unlabelled = unlabelled[:0]
@@ -223,12 +264,7 @@ class Learner:
         self.logistic_ = LogisticRegression(C=self.C, solver="liblinear", dual=sparse.issparse(X),
                                             random_state=self.random_state).fit(
             X[rows], np.nan_to_num(y[rows], nan=0.0).astype(int), sample_weight=weight[rows])
-        self.svm_ = None
-        if self.svm_C is not None and self.n_exclude_ > 0:     # on the labels alone
-            self.svm_ = LinearSVC(C=self.svm_C, random_state=self.random_state).fit(
-                X[labelled], y_labelled, sample_weight=_balanced_weights(y_labelled, self.ratio))
-        self.reference_ = [np.sort(m) for m in self._members(X)]    # what a vote ranks among
-        return self
+        self.logistic_matrix_, self.logistic_labels_ = X, y.copy()
 
     def _members(self, X: Any) -> list[np.ndarray]:
         """Each member's score of the rows of `X` (higher: likelier an include)."""
@@ -237,9 +273,12 @@ class Learner:
             scores.append(np.asarray(X @ self.svm_.coef_.ravel()).ravel() + self.svm_.intercept_[0])
         return scores
 
-    def _proba(self, X: Any) -> np.ndarray:
+    def _vote(self, members: list[np.ndarray]) -> np.ndarray:
         return np.mean([np.searchsorted(ref, m, side="right") / len(ref)
-                        for ref, m in zip(self.reference_, self._members(X))], axis=0)
+                        for ref, m in zip(self.reference_, members)], axis=0)
+
+    def _proba(self, X: Any) -> np.ndarray:
+        return self._vote(self._members(X))
 
     def _uncertainty(self, X: Any) -> np.ndarray:
         """How unsure the model is of each row, smallest first: the distance to the boundary
@@ -279,9 +318,9 @@ def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mappin
         raise LearnError(f"strategy must be 'uncertain' or 'top', not {strategy!r}")
     if n < 1:
         raise LearnError(f"n must be at least 1, not {n}")
-    learner = (learner or Learner()).fit(papers, labels, store=store, extra_includes=extra_includes)
+    learner = (learner or Learner())._refit(papers, labels, store=store, extra_includes=extra_includes)
     features = learner.features_
-    learned = learner._proba(features.matrix)
+    learned = learner.votes_[:len(features.ids)]
     unsure = learner._uncertainty(features.matrix) if strategy == "uncertain" else None
     order = next_to_label(learned, features.ids.isin(_labelled_ids(labels)), strategy, n, unsure)
     return papers.iloc[order].assign(learned=learned[order]).reset_index(drop=True)
