@@ -5,14 +5,13 @@ import argparse
 import sys
 from typing import Callable
 
+from ..choices import EXPORT_FORMATS, LABELS
 from .common import _paper_id, _project, _store, command, data_option
 
 def _selection(args: argparse.Namespace, store):
     """The papers an LLM command works on: those with --label, then the --limit newest."""
-    papers = store.papers()
-    if args.label:
-        labels = store.labels()
-        papers = papers[papers["id"].isin(labels.loc[labels["label"] == args.label, "id"])]
+    from ..curate.export import select_papers
+    papers = select_papers(store.papers(), labels=store.labels() if args.label else None, label=args.label)
     return papers.head(args.limit) if args.limit else papers
 
 
@@ -77,7 +76,7 @@ def cmd_dedupe(args: argparse.Namespace) -> None:
 
 def cmd_topics(args: argparse.Namespace) -> None:
     from ..errors import CurateError
-    from ..curate.topics import TopicSuggester, assign_taxonomy, cluster_topics
+    from ..curate.topics import assign_taxonomy, cluster_topics, suggest_topics, topic_changes, topic_counts
     store = _store(args, required=False)
     papers = store.papers()
     if papers.empty:
@@ -90,24 +89,16 @@ def cmd_topics(args: argparse.Namespace) -> None:
             print(f"  {size:5d}  {label}")
         return
     if args.taxonomy:
-        assigned = assign_taxonomy(papers, args.taxonomy, overwrite=args.overwrite)
-        changed = assigned[(assigned["topic"].astype(object).fillna("") != papers["topic"].astype(object).fillna(""))
-                           | (assigned["subtopic"].astype(object).fillna("")
-                              != papers["subtopic"].astype(object).fillna(""))]
+        changed = topic_changes(papers, assign_taxonomy(papers, args.taxonomy, overwrite=args.overwrite))
         how = f"from {args.taxonomy}"
     else:
-        unsorted = papers[papers["topic"].isna()]
-        if unsorted.empty:
+        if papers["topic"].notna().all():
             print("Every paper has a topic already; nothing to suggest.")
             return
-        suggested = TopicSuggester().fit(papers).predict(unsorted)
-        sure = suggested[suggested["confidence"] >= args.min_confidence]
-        changed = unsorted.loc[sure.index].assign(topic=sure["suggested_topic"],
-                                                  subtopic=sure["suggested_subtopic"])
+        changed = suggest_topics(papers, args.min_confidence)
         how = (f"learned from the {papers['topic'].notna().sum()} papers in topics "
-               f"(confidence >= {args.min_confidence:g}; {len(unsorted) - len(sure)} less sure left unsorted)")
-    counts = changed.assign(subtopic=changed["subtopic"].astype(object).fillna("-")) \
-        .groupby(["topic", "subtopic"], dropna=False).size().sort_values(ascending=False)
+               f"(confidence >= {args.min_confidence:g}; {changed.attrs['unsure']} less sure left unsorted)")
+    counts = topic_counts(changed)
     print(f"{len(changed)} papers get a topic {how}:")
     for (topic, subtopic), n in counts.items():
         print(f"  {n:5d}  {topic} / {subtopic}")
@@ -138,7 +129,7 @@ def llm_options(p: argparse.ArgumentParser, language_default: str | None) -> Non
     p.add_argument("--dry-run", action="store_true",
                    help="only count the papers and estimate the tokens; send nothing")
     p.add_argument("--limit", type=int, metavar="N", help="only the N newest papers")
-    p.add_argument("--label", choices=["include", "exclude", "maybe"],
+    p.add_argument("--label", choices=LABELS,
                    help="only papers with this label")
     p.add_argument("--force", action="store_true",
                    help="ask again even when an answer is cached")
@@ -220,8 +211,8 @@ def add_parser(sub) -> None:
                 "a spreadsheet. BibTeX entries carry arXiv's eprint fields and stable citation\n"
                 "keys (lastname + year + first title word); RIS follows what Zotero imports.\n\n"
                 "example: litscope export --format bibtex --label include --out review.bib")
-    p.add_argument("--format", required=True, choices=["bibtex", "ris", "csv", "jsonl"])
-    p.add_argument("--label", choices=["include", "exclude", "maybe"],
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--label", choices=LABELS,
                    help="only papers with this label")
     p.add_argument("--topic", metavar="T", help="only papers whose topic or subtopic is T")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")

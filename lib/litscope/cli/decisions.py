@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..choices import LABELS, STRATEGIES
 from .common import _paper_id, _project, _store, command, data_option
 
 def cmd_label(args: argparse.Namespace) -> None:
@@ -50,7 +51,7 @@ def cmd_learn(args: argparse.Namespace) -> None:
     from ..report import format_table
     from ..score.learn import Learner, evaluate, suggest_next
     from ..score.stopping import check_sample, stopping_report
-    from ..sources.library import library_papers, training_labels
+    from ..sources.library import library_only_papers, training_labels
     store = _store(args, required=False)
     papers, labels = store.papers(), training_labels(store)
     if args.check_sample:
@@ -61,8 +62,7 @@ def cmd_learn(args: argparse.Namespace) -> None:
               f"(include or exclude, whatever the model thinks) for an estimate of what is left:")
         print(format_table(todo))
         return
-    library = library_papers(store)
-    outside = library[library["id"].str.startswith("lib:")]
+    outside = library_only_papers(store)
     learner = Learner()
     picked = suggest_next(papers, labels, n=args.suggest, strategy=args.strategy, learner=learner,
                           store=store, extra_includes=outside)
@@ -90,7 +90,7 @@ def add_parser(sub) -> None:
                 "who and when: commit it). 'litscope learn' and a profile's alpha learn from them.\n\n"
                 "example: litscope label 2512.04752 2511.10645 include --reason 'fast decoding'")
     p.add_argument("ids", nargs="+", metavar="ID", help="paper ids (an arXiv id, version or URL accepted)")
-    p.add_argument("label", choices=["include", "exclude", "maybe", "clear"])
+    p.add_argument("label", choices=[*LABELS, "clear"])
     p.add_argument("--reason", metavar="TEXT", help="why (kept with the decision)")
     data_option(p)
 
@@ -117,7 +117,7 @@ def add_parser(sub) -> None:
                 "example: litscope learn --suggest 20 --evaluate")
     p.add_argument("--suggest", type=int, default=10, metavar="N",
                    help="how many papers to suggest (default 10)")
-    p.add_argument("--strategy", choices=["top", "uncertain"], default="top",
+    p.add_argument("--strategy", choices=STRATEGIES, default="top",
                    help="which papers to suggest (default top)")
     p.add_argument("--check-sample", action="store_true",
                    help="list the random check sample's papers still to label, and stop")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..choices import DIGEST_FORMATS
 from ..config import write_text
 from .common import _project, allow_empty_option, command, data_option
 
@@ -90,7 +91,7 @@ def add_parser(sub) -> None:
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", metavar="YYYY-MM-DD", help="papers announced (or first submitted) on this day (UTC)")
     when.add_argument("--since", metavar="YYYY-MM-DD", help="papers announced (or first submitted) on this day or later")
-    p.add_argument("--format", choices=["daily", "bot"], default="daily", help="digest format (default: daily)")
+    p.add_argument("--format", choices=DIGEST_FORMATS, default="daily", help="digest format (default: daily)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     data_option(p)
     allow_empty_option(p)

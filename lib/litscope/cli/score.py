@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..choices import LABELS
 from ..config import write_text
 from .common import _project, _store, allow_empty_option, command, data_option
 
@@ -82,7 +83,7 @@ def cmd_list(args: argparse.Namespace) -> None:
 def cmd_score(args: argparse.Namespace) -> None:
     from ..errors import ScoreError
     from ..report import format_table
-    from ..schema import LIST_COLUMNS
+    from ..curate.export import SCORED_SUFFIXES, write_scored
     from ..score.engine import SCORE_COLUMNS
     project = _project(args, required=False)
     store = project.store()
@@ -104,23 +105,14 @@ def cmd_score(args: argparse.Namespace) -> None:
         return
     best, n_papers = ranking.top(args.top), scorer.n_papers_
     if args.out:
+        if Path(args.out).suffix not in SCORED_SUFFIXES:
+            raise ScoreError(f"--out {args.out}: name a .csv or .parquet file")
         # Papers read from the mirror here are handed over to the frame: each column is
         # freed as its sorted copy is made (a DataFrame from the store is shared: copied).
         handed = not ranking.needs_frame
         del papers
-        out, scored = Path(args.out), scorer.score(hand_over=handed, now=ranking.now)
-        if out.suffix == ".csv":
-            from ..curate.export import write_csv
-            for column in LIST_COLUMNS:
-                scored[column] = ["; ".join(v or []) for v in scored[column]]
-            write_csv(scored, out)
-        elif out.suffix == ".parquet":   # without pandas' metadata, which cannot name list dtypes
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-            pq.write_table(pa.Table.from_pandas(scored, preserve_index=False)
-                           .replace_schema_metadata(None), out)
-        else:
-            raise ScoreError(f"--out {out}: name a .csv or .parquet file")
+        out, scored = args.out, scorer.score(hand_over=handed, now=ranking.now)
+        write_scored(scored, out)
         print(f"Wrote {len(scored)} scored papers to {out}")
     print(format_table(best))
     cut = scorer.profile.min_score
@@ -172,7 +164,7 @@ def add_parser(sub) -> None:
                 "site, the digest and 'litscope score', excluded papers last), or newest first.\n\n"
                 "example: litscope list --label include --top 50")
     p.add_argument("--top", type=int, default=20, metavar="N", help="how many rows (default 20)")
-    p.add_argument("--label", choices=["include", "exclude", "maybe"], help="only papers with this label")
+    p.add_argument("--label", choices=LABELS, help="only papers with this label")
     p.add_argument("--sort", choices=["rank", "date"], default="rank",
                    help="the review's ranking (default; newest first without a profile) or date")
     p.add_argument("--ids", action="store_true", help="print only the papers' ids, one a line")

@@ -5,6 +5,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from ..choices import IMPORT_FORMATS, LIBRARY_FORMATS
 from .common import _project, _store, command, data_option
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def add_parser(sub) -> None:
                 "which 'litscope.scale' and the scorer read; --cat, --since and --until filter it.\n\n"
                 "example: litscope import arxiv-metadata-oai-snapshot.json --cat cs.CL --since 2025-01-01")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=["daily", "bot", "bilingual", "topics", "snapshot"],
+    p.add_argument("--format", choices=IMPORT_FORMATS,
                    help="skip detection and read FILE in this format")
     p.add_argument("--out", metavar="DIR", help="snapshot: the folder of Parquet parts (default: data/snapshot)")
     p.add_argument("--cat", action="append", metavar="CATEGORY",
@@ -168,7 +169,7 @@ def add_parser(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     q.add_argument("file", metavar="FILE")
     q.add_argument("--name", metavar="NAME", help="the library's name (default: the file's name)")
-    q.add_argument("--format", choices=["bibtex", "ris", "csl-json", "ids", "zotero"],
+    q.add_argument("--format", choices=LIBRARY_FORMATS,
                    help="skip detection (by extension and content)")
     q.add_argument("--collection", metavar="C", help="only this collection of a zotero.sqlite")
     q.add_argument("--no-fetch", action="store_true",

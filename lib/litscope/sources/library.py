@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from ..choices import LIBRARY_FORMATS
 from ..config import read_head, read_text
 from ..errors import ImportFormatError, LitscopeError, SchemaError
 from ..schema import check_text, content_id, normalize_text, split_arxiv_id
@@ -45,7 +46,7 @@ from .latex import NestingError, latex_to_text
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("bibtex", "ris", "csl-json", "ids", "zotero")
+FORMATS = LIBRARY_FORMATS
 ITEM_COLUMNS = ("item_key", "arxiv_id", "doi", "title", "abstract", "authors", "year", "added")
 
 _ARXIV_TEXT = re.compile(r"arxiv[:\s]*(?:abs/)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
@@ -691,6 +692,13 @@ def library_papers(store: Any, collection: str | None = None) -> pd.DataFrame:
     frame = papers_frame(rows) if rows else papers_frame([])
     return frame.assign(collection=items["collection"].to_numpy(),
                         item_key=items["item_key"].to_numpy(), added=items["added"].to_numpy())
+
+
+def library_only_papers(store: Any) -> pd.DataFrame:
+    """The library items the store lacks, as `library_papers` gives them (ids ``lib:...``):
+    learning counts them as includes through their own title and abstract."""
+    library = library_papers(store)
+    return library[library["id"].str.startswith("lib:")]
 
 
 def training_labels(store: Any) -> pd.DataFrame:
