@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from cli import litscope
 from litscope.cli import main
 from litscope.errors import CurateError
-from litscope.curate.export import bibtex_entries, citation_keys, export, last_name, latex_escape, select_papers
+from litscope.curate.export import (bibtex_entries, citation_keys, export, last_name, latex_escape,
+                                    select_papers, write_scored)
 from litscope.sample import load_sample
 from litscope.schema import papers_frame
 from litscope.sources.latex import latex_to_text
@@ -238,3 +239,15 @@ def test_arxiv_ids_stay_text_in_csv():
     """'2501.00010' used to become the number 2501.0001 in spreadsheets and pandas."""
     back = pd.read_csv(io.StringIO(export(ROUND_TRIP, "csv")))
     assert back["id"].tolist() == ["arXiv:2501.00010", "arXiv:2501.00020"]
+
+
+def test_write_scored_by_suffix(tmp_path):
+    scored = papers_frame(load_sample().head(3)).assign(score=[3.0, 2.0, 1.0])
+    write_scored(scored.copy(), tmp_path / "s.parquet")
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    assert back["score"].tolist() == [3.0, 2.0, 1.0] and list(back["authors"][0]) == list(scored["authors"][0])
+    write_scored(scored.copy(), tmp_path / "s.csv")
+    rows = list(csv.DictReader(open(tmp_path / "s.csv", encoding="utf-8", newline="")))
+    assert rows[0]["authors"] == "; ".join(scored["authors"][0]) and rows[2]["score"] == "1.0"
+    with pytest.raises(CurateError, match=r"s\.xlsx: name a \.csv or \.parquet file"):
+        write_scored(scored, tmp_path / "s.xlsx")

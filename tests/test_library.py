@@ -14,8 +14,8 @@ from litscope.cli import main
 from litscope.curate.export import to_bibtex, to_ris
 from litscope.errors import ImportFormatError
 from litscope.schema import papers_frame
-from litscope.sources.library import (import_library, library_papers, read_library,
-                                      training_labels)
+from litscope.sources.library import (import_library, library_only_papers, library_papers,
+                                      read_library, training_labels)
 from litscope.store import Store
 
 BIBTEX = r"""
@@ -306,6 +306,7 @@ def test_library_items_count_as_includes_with_their_source(store, tmp_path):
     assert as_papers.loc["http://zotero.org/users/1/items/ABCD1234", "id"] == "2211.17192"
     only = as_papers.loc["item2"]
     assert only["id"] == "lib:reading/item2" and only["title"] == "Only in My Library"
+    assert library_only_papers(store)["id"].tolist() == ["lib:reading/item2"]
     assert store.remove_library("reading") == 2
     assert training_labels(store)["source"].tolist() == ["label"]
 

@@ -14,7 +14,7 @@ from litscope.errors import CurateError
 from litscope.sample import load_sample
 from litscope.schema import papers_frame
 from litscope.curate.topics import (Taxonomy, TopicSuggester, assign_taxonomy, cluster_topics,
-                             load_taxonomy)
+                                    load_taxonomy, suggest_topics, topic_changes, topic_counts)
 
 from conftest import REPO
 
@@ -114,17 +114,41 @@ def test_suggester_beats_chance_by_far_on_held_out_papers(digest, model):
     assert np.allclose(predicted["confidence"], proba.max(axis=1))
 
 
-def test_suggester_learns_topics_without_subtopics():
-    papers = papers_frame([paper(str(i), t, a, topic=topic) for i, (t, a, topic) in enumerate([
+def topics_without_subtopics(*unsorted: tuple[str, str, None]) -> pd.DataFrame:
+    """Four papers in two topics without subtopics, then `unsorted` ones."""
+    return papers_frame([paper(str(i), t, a, topic=topic) for i, (t, a, topic) in enumerate([
         ("Quantized LLMs", "low-bit quantization of weights", "efficiency"),
         ("Pruning transformers", "sparse pruning and quantization", "efficiency"),
         ("Image segmentation", "pixels and images", "vision"),
-        ("Object detection", "images and boxes", "vision"),
-        ("Unsorted", "quantization of weights, low-bit", None)])])
+        ("Object detection", "images and boxes", "vision"), *unsorted])])
+
+
+def test_suggester_learns_topics_without_subtopics():
+    papers = topics_without_subtopics(("Unsorted", "quantization of weights, low-bit", None))
     suggester = TopicSuggester().fit(papers)
     out = suggester.predict(papers.tail(1))
     assert out["suggested_topic"].iloc[0] == "efficiency" and pd.isna(out["suggested_subtopic"].iloc[0])
     assert 0.5 < out["confidence"].iloc[0] <= 1
+
+
+def test_suggest_topics_keeps_only_the_sure_and_counts_the_rest():
+    papers = topics_without_subtopics(("Unsorted", "quantization of weights, low-bit", None),
+                                      ("Also unsorted", "a survey", None))
+    everything = suggest_topics(papers, 0.0)
+    assert list(everything["id"]) == ["4", "5"] and everything.attrs["unsure"] == 0
+    assert everything["topic"].iloc[0] == "efficiency"
+    nothing = suggest_topics(papers, 1.01)
+    assert nothing.empty and nothing.attrs["unsure"] == 2
+    assert suggest_topics(papers[papers["topic"].notna()]).attrs["unsure"] == 0
+
+
+def test_topic_changes_and_counts():
+    papers = papers_frame([paper("1", "Quantized transformers", topic="Mine", subtopic="Mine too"),
+                           paper("2", "Quantized transformers"), paper("3", "Nothing to see")])
+    changed = topic_changes(papers, assign_taxonomy(papers, TAXONOMY, overwrite=True))
+    assert list(changed["id"]) == ["1", "2"]
+    counts = topic_counts(changed.assign(subtopic=[None, None]))
+    assert counts.to_dict() == {("LLM", "-"): 2}
 
 
 def test_suggester_errors_say_what_to_do():

@@ -36,6 +36,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from .choices import LABELS
 from .errors import DecisionError
 
 #: The project folder of the decisions files.
@@ -44,8 +45,6 @@ FOLDER = "decisions"
 ENV_REVIEWER = "LITSCOPE_REVIEWER"
 #: What a decision is about; besides these, a curated field's name (topic, tldr, ...).
 KINDS = ("label", "note", "tags")
-#: The labels a paper can have (a label decision of None clears it).
-LABELS = ("include", "exclude", "maybe")
 _NOT_DECIDED = object()
 
 

@@ -26,15 +26,18 @@ import pandas as pd
 import rispy
 from bibtexparser import model
 
+from ..choices import EXPORT_FORMATS
 from ..config import write_text
 from ..errors import CurateError
 from ..schema import COLUMNS, LIST_COLUMNS, conform_papers, missing
 
 __all__ = ["FORMATS", "export", "select_papers", "citation_keys", "bibtex_entries", "to_bibtex", "to_ris", "to_csv",
-           "neutralize_formulas", "write_csv"]
+           "neutralize_formulas", "write_csv", "write_scored"]
 
 Format = Literal["bibtex", "ris", "csv", "jsonl"]
-FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "jsonl")
+FORMATS = EXPORT_FORMATS
+#: The files `write_scored` writes, by suffix.
+SCORED_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 
 _LATEX = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -299,6 +302,24 @@ def write_csv(frame: pd.DataFrame, path: str | Path | None = None) -> str | None
     if "id" in safe:
         safe["id"] = [f"arXiv:{v}" if isinstance(v, str) and _NUMERIC_ID.match(v) else v for v in safe["id"]]
     return safe.to_csv(path, index=False, lineterminator="\r\n")
+
+
+def write_scored(scored: pd.DataFrame, path: str | Path) -> None:
+    """Scored papers (every column, as `Scorer.score` gives them) to a .csv (see `write_csv`;
+    lists joined with ``"; "`` in `scored` itself, to spare a copy) or a .parquet file, as
+    `path`'s suffix says."""
+    out = Path(path)
+    if out.suffix not in SCORED_SUFFIXES:
+        raise CurateError(f"{out}: name a {' or '.join(SCORED_SUFFIXES)} file")
+    if out.suffix == ".csv":
+        for column in LIST_COLUMNS:
+            scored[column] = ["; ".join(v or []) for v in scored[column]]
+        write_csv(scored, out)
+    else:                            # .parquet, without pandas' metadata, which cannot name list dtypes
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        pq.write_table(pa.Table.from_pandas(scored, preserve_index=False)
+                       .replace_schema_metadata(None), out)
 
 
 def to_csv(papers: pd.DataFrame) -> str:

@@ -29,8 +29,8 @@ from ..config import load_yaml_model
 from ..errors import CurateError
 from ..schema import SUMMARY_FIELDS, conform_papers, missing, normalize_text
 
-__all__ = ["Taxonomy", "load_taxonomy", "assign_taxonomy", "TopicSuggester", "cluster_topics",
-           "paper_documents"]
+__all__ = ["Taxonomy", "load_taxonomy", "assign_taxonomy", "TopicSuggester", "suggest_topics",
+           "topic_changes", "topic_counts", "cluster_topics", "paper_documents"]
 
 #: Where keywords count, and how much: a keyword in the title says more than one in a summary.
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "abstract": 1.0, "title_zh": 3.0, "abstract_zh": 1.0,
@@ -281,6 +281,37 @@ class TopicSuggester:
 def _label(key: tuple[str, str | None]) -> str:
     topic, subtopic = key
     return f"{topic} / {subtopic}" if subtopic else topic
+
+
+def suggest_topics(papers: pd.DataFrame, min_confidence: float = 0.5, *,
+                   suggester: TopicSuggester | None = None) -> pd.DataFrame:
+    """The papers without a topic that a `TopicSuggester` fitted on the papers with one
+    places at least `min_confidence` sure, with that topic and subtopic set;
+    ``attrs["unsure"]`` counts the papers left unsorted."""
+    unsorted = papers[papers["topic"].isna()]
+    if unsorted.empty:
+        unsorted.attrs["unsure"] = 0
+        return unsorted
+    suggested = (suggester or TopicSuggester()).fit(papers).predict(unsorted)
+    sure = suggested[suggested["confidence"] >= min_confidence]
+    changed = unsorted.loc[sure.index].assign(topic=sure["suggested_topic"],
+                                              subtopic=sure["suggested_subtopic"])
+    changed.attrs["unsure"] = len(unsorted) - len(sure)
+    return changed
+
+
+# -- what changes -------------------------------------------------------------------------------
+def topic_changes(papers: pd.DataFrame, assigned: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `assigned` (`papers` with topics set) whose topic or subtopic differ."""
+    def differs(column: str) -> pd.Series:
+        return assigned[column].astype(object).fillna("") != papers[column].astype(object).fillna("")
+    return assigned[differs("topic") | differs("subtopic")]
+
+
+def topic_counts(papers: pd.DataFrame) -> pd.Series:
+    """How many of `papers` each (topic, subtopic) holds, most first; "-" for no subtopic."""
+    return papers.assign(subtopic=papers["subtopic"].astype(object).fillna("-")) \
+        .groupby(["topic", "subtopic"], dropna=False).size().sort_values(ascending=False)
 
 
 # -- clustering ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from ..choices import DIGEST_FORMATS
 from ..config import parse_day
 from ..errors import PublishError
 from .markdown import SUMMARY_LABELS, clean_text, one_line, safe_url
@@ -25,7 +26,7 @@ from ..errors import LitscopeError
 from ..schema import SUMMARY_FIELDS, conform_papers, missing, paper_url, split_arxiv_id
 
 DigestFormat = Literal["daily", "bot"]
-FORMATS: tuple[str, ...] = ("daily", "bot")
+FORMATS = DIGEST_FORMATS
 
 # "<" opening a tag, unless the tag is an attribute-free formatting one that summaries use.
 _TAG_START = re.compile(r"<(?!/?(?:br|p|hr|ul|ol|li|b|i|em|strong|sub|sup|code)\s*/?>)(?=[A-Za-z/!?])",

@@ -41,6 +41,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from tqdm.auto import tqdm
 
+from ..choices import STRATEGIES
 from ..errors import LearnError
 from ..schema import missing
 from .features import corpus_features, stack
@@ -293,10 +294,9 @@ def fit_on_store(store: Any, papers: pd.DataFrame | None = None,
     """A learner fitted on the store's papers (or `papers` from it) with the person's labels
     and their library as includes (`litscope.sources.library.training_labels`); library
     items that are not in the store count through their own title and abstract."""
-    from ..sources.library import library_papers, training_labels
+    from ..sources.library import library_only_papers, training_labels
     papers = store.papers() if papers is None else papers
-    library = library_papers(store)
-    outside = library[library["id"].str.startswith("lib:")]
+    outside = library_only_papers(store)
     return (learner or Learner()).fit(papers, training_labels(store), store=store,
                                       extra_includes=outside)
 
@@ -314,8 +314,8 @@ def suggest_next(papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mappin
     by its corpus version), so each call only refits the classifiers; `extra_includes` as
     in `Learner.fit`.
     """
-    if strategy not in ("uncertain", "top"):
-        raise LearnError(f"strategy must be 'uncertain' or 'top', not {strategy!r}")
+    if strategy not in STRATEGIES:
+        raise LearnError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
     if n < 1:
         raise LearnError(f"n must be at least 1, not {n}")
     learner = (learner or Learner())._refit(papers, labels, store=store, extra_includes=extra_includes)

@@ -722,6 +722,13 @@ def library_papers(store: Any, collection: str | None = None) -> pd.DataFrame:
                         item_key=items["item_key"].to_numpy(), added=items["added"].to_numpy())
 
 
+def library_only_papers(store: Any) -> pd.DataFrame:
+    """The library items the store lacks, as `library_papers` gives them (ids ``lib:...``):
+    learning counts them as includes through their own title and abstract."""
+    library = library_papers(store)
+    return library[library["id"].str.startswith("lib:")]
+
+
 def training_labels(store: Any) -> pd.DataFrame:
     """The labels learning uses: the person's own (source ``label``) and every library
     item in the store as an include (source ``library:<collection>``); a label the person
