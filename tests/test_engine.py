@@ -448,7 +448,7 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, Profile, list[str]]:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_vectorised_scores_equal_the_reference(case, data):
     papers, profile, _ = case

@@ -17,7 +17,8 @@ _WALK = textwrap.dedent("""
     import litscope
     for name in litscope.__all__:
         getattr(litscope, name)
-    names = sorted(m.name for m in pkgutil.walk_packages(litscope.__path__, "litscope."))
+    names = sorted(m.name for m in pkgutil.walk_packages(litscope.__path__, "litscope.")
+                   if not m.name.endswith(".__main__"))      # running it is what it is for
     for name in names:
         scope = {}
         exec(f"import {name} as m", scope)

@@ -106,7 +106,7 @@ def _chunked_tables(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_chunked_tables())
 def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
     table, rows = case
@@ -118,7 +118,7 @@ def test_take_rows_equals_arrows_take_on_chunked_tables_with_nulls(case):
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_chunked_tables(), st.integers(1, 5), st.randoms(use_true_random=False))
 def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segment, rng):
     table, _ = case
