@@ -290,7 +290,7 @@ def _month_page(month: str, members: list[dict[str, Any]], topics: list[tuple[st
     Its listing makes Quarto render it again with every new day's page of the month
     (Quarto re-renders the listing pages whose contents match a page it renders, when the
     listing page is in the day pages' folder or above it); a month keeps that render
-    small (a year's page of 3,650 links took ~25 s of CPU to render)."""
+    small (a year's page of links costs far more: benchmarks/PUBLISH-DESIGN.md)."""
     listing = trusted({"id": "days", "contents": f"days/{month}-??.qmd", "type": "table",
                        "sort": "date desc", "fields": ["date", "title", "description"],
                        "field-display-names": {"description": "Papers"}, "date-format": "YYYY-MM-DD",

@@ -47,8 +47,8 @@ QUARTO_HELP = ("Quarto is not installed: get it with 'pip install quarto-cli' (l
 ENV_PAGES_CURRENT = "LITSCOPE_PAGES_CURRENT"
 #: The stamp of the last render, in Quarto's own folder (it goes when that folder goes).
 STAMP = Path(".quarto") / "litscope-render.json"
-#: More changed pages than this and a full render is cheaper (a page inside a year's
-#: project costs ~8 s of CPU; the whole year ~7 min).
+#: More changed pages than this and a full render is cheaper (what a page inside a year's
+#: project costs against the whole year: benchmarks/PUBLISH-DESIGN.md).
 MAX_PAGES = 20
 _SOURCES = (".qmd", ".ipynb", ".md", ".Rmd")
 _CODE = re.compile(r"^\s*```+\s*\{(?:python|r|julia|ojs|bash)\b", re.M | re.I)

@@ -55,7 +55,7 @@ from .profile import FIELDS, Profile, Term, load_profile
 
 Papers = pd.DataFrame | pa.Table
 #: Rows per block when scanning text: bounds the memory a block's token tables take
-#: (~30 MB a thread for abstracts).
+#: (for each thread at once).
 CHUNK_ROWS = 1 << 14
 #: Threads that scan blocks of papers at once.
 SCAN_THREADS = min(4, os.cpu_count() or 1)

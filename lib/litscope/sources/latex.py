@@ -2,7 +2,7 @@
 
 pylatexenc decodes accents, escapes and macros, but it gathers a run of plain characters by
 concatenating a string one character at a time (``push_lastchars``), which is quadratic in
-the run's length: a 4 MB field took minutes. `latex_to_text` hands it the field in pieces
+the run's length: a field of megabytes takes minutes. `latex_to_text` hands it the field in pieces
 of about `PIECE` characters, cut where nothing can span the cut (at a space outside braces
 and math, not after a control word; in text with no such place for `LONGEST_PIECE`
 characters, anywhere), and text with no LaTeX in it not at all.

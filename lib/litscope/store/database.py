@@ -87,7 +87,7 @@ class Database:
 
     def _check(self, con: sqlite3.Connection) -> None:
         """Refuse to write into a damaged store (once per `Store`: SQLite's quick check
-        reads every page, ~1 s a GB)."""
+        reads every page of the file)."""
         if not self._checked:
             if con.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("database disk image is malformed")
