@@ -78,6 +78,7 @@ def test_fetch_new_stores_announce_types_and_fills_metadata_in_one_request(arxiv
                                          "1 metadata request (id_list) for the 7 not in the store at that version")
 
 
+@pytest.mark.slow
 def test_a_second_reading_before_the_rebuild_costs_nothing_and_replacements_refill(arxiv_server, client, store):
     arxiv_server.feed_day, full = TUESDAY, arxiv_server.entries
     arxiv_server.entries = [replace(e, version=1, updated=e.published) for e in full]   # as on Tuesday
@@ -107,6 +108,7 @@ def test_a_second_reading_before_the_rebuild_costs_nothing_and_replacements_refi
     (lambda s: s.malformed(times=9), r"arXiv feed: malformed XML .* at http://127\.0\.0\.1:\d+/rss/cs\.CL"),
     (lambda s: s.fail(503, times=9, after=1), r"arXiv API: HTTP 503 .* \(POST id_list=2512\.00001"),
 ])
+@pytest.mark.slow
 def test_failures_name_the_url_and_leave_the_store_alone(arxiv_server, client, store, script, message):
     arxiv_server.feed_day = TUESDAY
     script(arxiv_server)
@@ -132,6 +134,7 @@ def test_split_authors(text, names):
     assert split_authors(text) == names
 
 
+@pytest.mark.slow
 def test_an_item_without_an_arxiv_id_is_skipped_by_name(review, arxiv_server):
     """One bad id used to refuse the whole listing without naming the URL."""
     rss = (Path(__file__).parent / "fixtures" / "real" / "rss-2024-11-28-all-archives-150items.xml").read_bytes()

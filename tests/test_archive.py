@@ -99,6 +99,7 @@ def test_finish_takes_marked_text_out_of_search_and_copies_the_feed(tmp_path):
 
 
 @pytest.mark.render
+@pytest.mark.slow
 def test_quarto_publishes_one_more_day_by_rendering_its_page_only(tmp_path):
     root = tmp_path / "review"
     config = {"project": {"type": "website", "post-render": "finish.py", "render": ["/*.qmd", "/curated/**/*.qmd"]},

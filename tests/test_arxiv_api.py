@@ -128,6 +128,7 @@ def test_max_results_stops_early(arxiv_server, client, store):
 
 
 # -- by id -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_fetch_ids_asks_once_per_2000_ids_by_post(arxiv_server, client, store):
     ids = ["2512.00003v1", "https://arxiv.org/abs/2512.00004", "2512.00001",
            *(f"2599.{n:05d}" for n in range(1997)), "2512.00002"]
@@ -174,6 +175,7 @@ def test_the_feed_and_oai_hosts_are_refused_a_delay_under_3_s_too(call, host, tm
         call(client)
 
 
+@pytest.mark.slow
 def test_spacing_holds_on_the_real_clock(arxiv_server):
     client = ArxivClient(ArxivSettings(page_size=2, delay_seconds=0.2), arxiv_server.url)
     fetch("cs.CL", since=DAY, until=DAY, client=client)
@@ -251,6 +253,7 @@ def filled_store(arxiv_server, client, store):
     (lambda s: s.no_total(times=9, after=2), r"a page without opensearch:totalResults"),
     (lambda s: s.no_entries(times=9, after=2), r"an empty page although arXiv counts 12 results"),
 ])
+@pytest.mark.slow
 def test_failure_after_retries_names_the_url_and_leaves_the_store_alone(
         arxiv_server, client, filled_store, script, message):
     before = snapshot(filled_store)
@@ -267,6 +270,7 @@ def test_failure_after_retries_names_the_url_and_leaves_the_store_alone(
     assert snapshot(filled_store) == before
 
 
+@pytest.mark.slow
 def test_timeout_is_retried_then_reported(arxiv_server, client, filled_store):
     arxiv_server.slow(2.0)
     df = fetch("cs.CL", since="2025-12-02", until="2025-12-02", client=client(timeout_seconds=0.3))
@@ -312,6 +316,7 @@ def test_a_rejected_query_fails_at_once_with_arxivs_message(arxiv_server, client
     ({"since": "2999-01-01", "until": "2999-01-02"}, r"since 2999-01-01 is in the future"),
     ({"max_results": 0}, r"max_results: must be a positive number"),
 ])
+@pytest.mark.slow
 def test_bad_arguments_are_refused_before_any_request(arxiv_server, client, kwargs, message):
     arguments = {"categories": "cs.CL", "since": DAY, "until": DAY, **kwargs}
     with pytest.raises(FetchError, match=message):
@@ -325,6 +330,7 @@ def test_invalid_api_url_is_reported():
 
 
 # -- incremental ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_fetched_days_cost_no_request_until_refresh(arxiv_server, client, store):
     fetch(["cs.CL", "cs.LG"], since=DAY, until="2025-12-03", client=client(page_size=100), store=store)
     assert store.completed_days("cat:cs.CL") == {"2025-12-01", "2025-12-02", "2025-12-03"}
@@ -372,6 +378,7 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
+@pytest.mark.slow
 def test_recent_days_are_asked_again_only_after_an_announcement(arxiv_server, client, store):
     monday = utc("2025-12-08 15:00")            # 10:00 in New York, after Sunday's announcement
     df = fetch("cs.CL", since=DAY, until="2025-12-11", client=client(page_size=100), store=store, now=monday)
@@ -443,6 +450,7 @@ def project(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_cli_fetches_into_the_store(arxiv_server, project):
     done = litscope_cli(project, arxiv_server.url, "--since", DAY, "--until", "2025-12-02")
     assert done.returncode == 0, done.stderr
@@ -452,6 +460,7 @@ def test_cli_fetches_into_the_store(arxiv_server, project):
     assert len(arxiv_server.requests) == 3
 
 
+@pytest.mark.slow
 def test_cli_reports_a_failing_api_in_one_line(arxiv_server, project):
     litscope_cli(project, arxiv_server.url, "--since", DAY, "--until", DAY)
     store = litscope.Store(project / "data")
@@ -469,12 +478,14 @@ def test_cli_reports_a_failing_api_in_one_line(arxiv_server, project):
     (["--cat", "cs.XX"], "litscope: error: categories: unknown arXiv category 'cs.XX'"),
     (["--since", "2025-12-32"], "litscope: error: since: '2025-12-32' is not a date like 2025-12-01"),
 ])
+@pytest.mark.slow
 def test_cli_reports_bad_arguments_in_one_line(arxiv_server, project, args, message):
     done = litscope_cli(project, arxiv_server.url, *args)
     assert done.returncode == 2 and done.stderr.startswith(message)
     assert done.stderr.count("\n") == 1 and arxiv_server.requests == []
 
 
+@pytest.mark.slow
 def test_cli_reads_the_announcement_with_new(arxiv_server, project):
     arxiv_server.feed_day = date(2025, 12, 2)
     done = litscope_cli(project, arxiv_server.url, "--new", "--cat", "cs.CL", "--cat", "cs.LG")
@@ -487,6 +498,7 @@ def test_cli_reads_the_announcement_with_new(arxiv_server, project):
     assert again.returncode == 2 and again.stderr.startswith("litscope: error: --since does not go with --new")
 
 
+@pytest.mark.slow
 def test_cli_harvests_in_bulk_and_resumes(arxiv_server, project):
     arxiv_server.oai_page_size = 4
     arxiv_server.fail(503, times=9, after=2)
@@ -501,6 +513,7 @@ def test_cli_harvests_in_bulk_and_resumes(arxiv_server, project):
     assert litscope_cli(project, arxiv_server.url, "--bulk").stderr.startswith("litscope: error: --bulk needs --since")
 
 
+@pytest.mark.slow
 def test_cli_imports_the_snapshot_into_parquet(arxiv_server, project):
     import arxiv_snapshot
     arxiv_snapshot.write(project / "arxiv-metadata-oai-snapshot.json", 300)
@@ -520,6 +533,7 @@ DEC_1 = {"search_query": "cat:cs.CL AND submittedDate:[202512010000 TO 202512012
          "max_results": "10"}
 
 
+@pytest.mark.slow
 def test_entries_with_impossible_dates_or_ids_are_skipped_by_name(review, arxiv_server):
     """9999-12-31 used to end the fetch in an OverflowError, 0001-01-01 in OutOfBoundsDatetime,
     and one bad id refused the whole page without naming the URL."""
@@ -544,6 +558,7 @@ def test_entries_with_impossible_dates_or_ids_are_skipped_by_name(review, arxiv_
 
 
 @pytest.mark.parametrize("status", [200, 400])
+@pytest.mark.slow
 def test_the_2026_apis_error_entries_give_arxivs_reason(review, arxiv_server, status):
     error = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
              "<opensearch:totalResults>1</opensearch:totalResults><entry>"

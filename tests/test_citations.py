@@ -3,6 +3,7 @@ abstracts (tests/test_render.py checks a review page citing two papers in real Q
 from __future__ import annotations
 
 import bibtexparser
+import pytest
 
 from litscope.curate.export import citation_keys
 from litscope.publish.citations import review_papers, write_bibliography
@@ -30,6 +31,7 @@ def test_the_file_is_rewritten_only_when_it_changes(tmp_path):
     assert path.stat().st_mtime_ns != stamp
 
 
+@pytest.mark.slow
 def test_review_papers_are_curated_included_and_library_once(sample_store):
     papers = sample_store.papers()
     sample_store.set_label(papers["id"][5], "include")

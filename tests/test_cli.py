@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).with_name("litscope")
 PROFILE = Path(__file__).resolve().parents[1] / "profile.yml"
 

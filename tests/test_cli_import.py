@@ -1,8 +1,12 @@
 """`litscope import` through the real console script, on real seed digests and a bogus file."""
 from __future__ import annotations
 
+import pytest
+
 from cli import litscope
 from litscope.store import Store
+
+pytestmark = pytest.mark.slow
 
 DAILY, BILINGUAL = "000_ecb2433472e73668.txt", "003_ff23a70d5ce3452c.txt"
 

@@ -55,6 +55,7 @@ def test_arxiv_feed_builds_a_result_from_an_atom_entry():
     assert result.published.year == 2025
 
 
+@pytest.mark.slow
 def test_numba_memcpy_copies_bytes_between_arrays():
     import numba
     memcpy = compat.numba_memcpy()

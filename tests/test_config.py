@@ -59,6 +59,7 @@ def test_a_byte_that_is_not_utf8_is_named_in_one_line(tmp_path):
 @pytest.mark.parametrize("url", ["https://export.arxiv.org/api/query", "http://export.arxiv.org/oai2",
                                  "https://rss.arxiv.org/rss/cs.CL", "https://oaipmh.arxiv.org/oai",
                                  "https://arxiv.org/list/cs.CL/new", "https://EXPORT.arXiv.org./api/query"])
+@pytest.mark.slow
 def test_arxiv_hosts_get_at_least_3_s_between_requests(url):
     from litscope.config import check_polite_delay
     from litscope.sources.arxiv_api import ArxivClient

@@ -103,6 +103,7 @@ def test_init_writes_a_project_and_the_daily_github_workflow(tmp_path, capsys):
     assert "litscope.yml exists already" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_update_runs_the_daily_job_and_a_second_run_does_nothing_new(project, arxiv_server, capsys):
     assert main(["update", "--date", DAY]) == 0
     printed = capsys.readouterr().out
@@ -136,6 +137,7 @@ def test_update_runs_the_daily_job_and_a_second_run_does_nothing_new(project, ar
     assert digest.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_update_summarises_through_the_endpoint_once(tmp_path, arxiv_server, openai_server,
                                                      monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
@@ -183,6 +185,7 @@ def test_update_rejects_a_bad_date(project, capsys):
     assert "--date" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "."]) == 0
@@ -206,6 +209,7 @@ def test_demo_gives_every_sample_paper_a_summary_and_writes_the_outputs(tmp_path
     assert Store(tmp_path / "data").count() == 904
 
 
+@pytest.mark.slow
 def test_consecutive_daily_digests_list_a_paper_once_unless_arxiv_announces_a_new_version(
         tmp_path, arxiv_server, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

@@ -47,6 +47,7 @@ def _decisions(root: Path) -> list[dict]:
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 def test_every_decision_is_a_line_in_the_project_with_who_and_when(review, capsys):
     store = open_project(review).store()
     ids = store.papers()["id"].tolist()
@@ -81,6 +82,7 @@ def test_summaries_a_program_writes_are_no_decisions(review):
     assert not (review / "decisions").exists()
 
 
+@pytest.mark.slow
 def test_a_clone_without_data_gets_every_decision_back_when_it_imports_its_papers(review, tmp_path, monkeypatch):
     store = open_project(review).store()
     ids = store.papers()["id"].tolist()
@@ -114,6 +116,7 @@ def test_a_clone_without_data_gets_every_decision_back_when_it_imports_its_paper
 
 
 @pytest.mark.skipif(GIT is None, reason="git is not installed")
+@pytest.mark.slow
 def test_two_reviewers_decisions_merged_by_git_keep_both_and_show_the_disagreement(review, tmp_path, monkeypatch, capsys):
     ids = open_project(review).store().papers()["id"].tolist()
     _git(review, "add", "-A")
@@ -202,6 +205,7 @@ def test_labels_made_before_the_project_kept_decisions_are_written_into_it(tmp_p
     assert [(d["id"], d["label"], d["reason"]) for d in _decisions(tmp_path)] == [(first, "include", "old")]
 
 
+@pytest.mark.slow
 def test_rebuild_fetches_the_decided_papers_a_fresh_store_lacks(tmp_path, arxiv_server, monkeypatch, capsys):
     monkeypatch.setenv("LITSCOPE_REVIEWER", "Ada")
     monkeypatch.chdir(tmp_path)

@@ -86,6 +86,7 @@ def test_pairs_sharing_a_paper_form_one_group_merged_once():
     assert merged["id"][0] == min(v["id"] for v in versions)   # ties broken by id, not order
 
 
+@pytest.mark.slow
 def test_the_sample_holds_one_cross_digest_duplicate():
     sample = load_sample()
     pairs = find_duplicates(sample)

@@ -29,6 +29,7 @@ def _values(frame: pd.DataFrame, column: str) -> list:
 
 
 @pytest.mark.parametrize("prefix", sorted(SEEDS))
+@pytest.mark.slow
 def test_seed_papers_survive_a_round_trip(seeds_dir, tmp_path, prefix):
     papers = read_digest(_seed(seeds_dir, prefix))
     out = tmp_path / "digest.md"
@@ -51,6 +52,7 @@ def test_daily_format_has_the_seed_structure(seeds_dir):
     assert "*Benjamin L. Badger,Matthew Neligeorge*\n\nMain category: cs.CL\n\nTL;DR: " in text
 
 
+@pytest.mark.slow
 def test_bot_format_numbers_papers_by_score(seeds_dir):
     papers = read_digest(_seed(seeds_dir, "002"))
     text = render_digest(papers, "bot", title="My bot", now=datetime(2025, 12, 5, tzinfo=timezone.utc))
@@ -65,6 +67,7 @@ def test_bot_format_numbers_papers_by_score(seeds_dir):
     assert text.index("### 2. ") < text.index("### 30. ")
 
 
+@pytest.mark.slow
 def test_litscope_scores_take_precedence(seeds_dir):
     papers = read_digest(_seed(seeds_dir, "002"))
     papers["score"] = range(len(papers))
@@ -99,6 +102,7 @@ def test_hostile_text_cannot_open_tags_or_break_the_structure(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["daily", "bot"])
+@pytest.mark.slow
 def test_links_from_outside_stay_links_only_to_http_addresses(fmt):
     pypandoc = pytest.importorskip("pypandoc")
     papers = _one_hostile("[x](javascript:alert(4)) [ok](https://example.org/ok) ![i](data:x)\n\n"

@@ -186,6 +186,7 @@ def test_punctuation_in_keywords():
     assert _counts("gpt-3.5", ["GPT-3.5", "gpt 3.5", "gpt-3,5", "gpt-3.55"]) == [1, 1, 0, 0]
 
 
+@pytest.mark.slow
 def test_case_folding_beyond_ascii_matches_like_re_ignorecase():
     assert _counts("state", ["ſtate", "STATE", "\u017fTATE", "ſtates"]) == [1, 1, 1, 1]   # long s
     assert _counts("kelvin", ["\u212aelvin", "KELVIN"]) == [1, 1]                      # Kelvin sign
@@ -368,6 +369,7 @@ def test_user_errors_name_what_is_wrong(papers, profile):
         Scorer(profile).top()
 
 
+@pytest.mark.slow
 def test_scores_the_embedded_profiles_on_real_digests(seeds_dir):
     from litscope.score.profile import load_profile
     from pathlib import Path
@@ -480,6 +482,7 @@ def test_edits_keep_scores_equal_to_the_reference(case, edits):
     _assert_matches_reference(scorer, papers)
 
 
+@pytest.mark.slow
 def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, papers):
     from litscope.cli import main
     from litscope.store import Store
@@ -513,6 +516,7 @@ def test_cli_score_lists_explains_and_writes(tmp_path, capsys, monkeypatch, pape
     assert "missing.yml: cannot read the profile" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_score_blends_the_learned_model_when_the_profile_has_alpha(sample_store, tmp_path,
                                                                        capsys, monkeypatch):
     from litscope.cli import main

@@ -98,6 +98,7 @@ def test_bibtex_round_trips_with_arxiv_fields_escapes_and_unicode():
     assert "eprint" in article.fields_dict and "eprint" not in entries["anonnduntitled"].fields_dict
 
 
+@pytest.mark.slow
 def test_bibtex_of_the_whole_sample_parses_with_unique_keys():
     sample = load_sample()
     library = bibtexparser.parse_string(export(sample, "bibtex"))
@@ -212,6 +213,7 @@ ROUND_TRIP = papers_frame([
 ])
 
 
+@pytest.mark.slow
 def test_bibtex_export_reads_back_through_library_import_exactly(tmp_path):
     """Every '^' in an abstract's math used to come back as 'ˆ' (U+02C6), '--' as '–' and
     ``…'' as curly quotes."""

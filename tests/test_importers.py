@@ -31,6 +31,7 @@ def paper(papers: pd.DataFrame, paper_id: str) -> pd.Series:
     (DAILY_A, "daily", 6), (DAILY_B, "daily", 7), (BOT, "bot", 30), (BILINGUAL, "bilingual", 64),
     (TOPICS, "topics", 803),
 ])
+@pytest.mark.slow
 def test_each_seed_is_detected_and_read_whole(digests, seeds_dir, name, fmt, count):
     papers = digests[name]
     validate_papers(papers)
@@ -85,6 +86,7 @@ def test_bot_readme_is_repaired_and_read(digests):
     assert last["external_score"] == 4.0 and pd.isna(last["summary"])
 
 
+@pytest.mark.slow
 def test_bot_readme_title_repaired(seeds_dir):
     raw = (seeds_dir / BOT).read_text(encoding="utf-8")
     assert raw.startswith("# arXiv Papers Bot ğŸ¤–")
@@ -231,6 +233,7 @@ def test_mojibake_with_dropped_bytes_is_repaired(original):
     assert repair_mojibake(broken) == original
 
 
+@pytest.mark.slow
 def test_mojibake_repair_restores_most_characters_of_real_chinese_text(digests):
     """Damage the real Chinese abstracts of the bilingual list the way the bot README was
     damaged (UTF-8 read as cp1254, undefined bytes and soft hyphens dropped) and count the
@@ -253,6 +256,7 @@ def test_correct_text_is_left_alone(text):
 
 # -- cut-off digests ------------------------------------------------------------------------
 @pytest.mark.parametrize("name", [DAILY_A, DAILY_B, BOT, BILINGUAL, TOPICS])
+@pytest.mark.slow
 def test_a_digest_cut_anywhere_yields_only_whole_entries(seeds_dir, name):
     """Cut each seed at many offsets: every entry read is the seed's entry, unchanged, and
     every entry the cut left whole is read; the rest is marked cut off."""
@@ -279,6 +283,7 @@ def test_a_digest_cut_anywhere_yields_only_whole_entries(seeds_dir, name):
     assert seen["undetectable"] < seen["cuts"] / 20
 
 
+@pytest.mark.slow
 def test_a_cut_raw_digest_repairs_like_the_whole(seeds_dir):
     """The sweeps cut repaired text; a cut of the raw mojibake repairs to the same entries."""
     raw = (seeds_dir / BOT).read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from litscope.sources.latex import LONGEST_PIECE, MAX_DEPTH, NestingError, _piec
 
 
 @pytest.mark.parametrize("unit", ["word ", "{\\'e}t\\'e ", "$x^2$ y ", "\\emph{a b c} ", "x", "{{{x}}}"])
+@pytest.mark.slow
 def test_a_long_field_is_decoded_in_pieces_of_bounded_size(unit):
     """pylatexenc is quadratic in a run of plain characters (a 4 MB field took 251 s); each
     piece it is given is bounded, so decoding a field is linear in its length."""

@@ -283,6 +283,7 @@ def test_simulate_screens_every_paper_once_and_finds_all_relevant(corpus):
     assert metrics["loss"] < 0.1 and metrics["ndcg"] > 0.8
 
 
+@pytest.mark.slow
 def test_simulate_can_stop_at_a_recall_and_keeps_wss_below_it(corpus):
     relevant = corpus.loc[corpus["topic"] == "speech", "id"]
     full = simulate(corpus, relevant, seed=3)
@@ -311,6 +312,7 @@ def test_simulate_with_given_priors_and_bad_arguments(corpus):
         simulate(corpus, ["x"])
 
 
+@pytest.mark.slow
 def test_learner_beats_random_screening_on_a_sample_subtopic():
     from litscope.sample import load_sample
     papers = load_sample()
@@ -343,6 +345,7 @@ def test_evaluate_leaves_a_fitted_learner_as_it_was(corpus):
     assert learner.predict_proba(corpus).equals(before)
 
 
+@pytest.mark.slow
 def test_learning_from_labels_in_a_store(sample_store):
     papers = sample_store.papers()
     pretraining = papers.loc[papers["subtopic"] == "LLM 预训练", "id"].tolist()
@@ -359,6 +362,7 @@ def test_learning_from_labels_in_a_store(sample_store):
     assert not set(nxt["id"]) & set(labels["id"])
 
 
+@pytest.mark.slow
 def test_cli_learn_suggests_and_evaluates(sample_store, capsys):
     data = str(sample_store.path.parent)
     assert main(["learn", "--data", data]) == 2

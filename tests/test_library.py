@@ -329,6 +329,7 @@ def test_cli_library_import_list_and_remove(tmp_path, capsys):
     assert "nope.bib: no such file" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_library_import_fetches_missing_arxiv_papers_by_id(arxiv_server, tmp_path, monkeypatch, capsys):
     (tmp_path / "litscope.yml").write_text(
         "arxiv: {delay_seconds: 0, backoff_seconds: 0, retries: 1}\n", encoding="utf-8")
@@ -368,6 +369,7 @@ def import_file(tmp_path, name: str, text: str, *more: str):
     return litscope("library", "import", name, "--data", "data", "--no-fetch", *more, cwd=tmp_path)
 
 
+@pytest.mark.slow
 def test_bibtex_field_names_in_any_case_are_read(tmp_path):
     """Web of Science's 'Author =' and the widely copied ImageNet citation's 'AUTHOR =' used to
     crash 'library import' with a 23-line traceback."""
@@ -421,6 +423,7 @@ year = {2021}
 """
 
 
+@pytest.mark.slow
 def test_one_odd_name_no_longer_refuses_the_library(tmp_path):
     """'Wang, Yan-000529044,He, Liu' (Better BibTeX) and 'Kullback, S., {\\&} Leibler, R. A.'
     (Mendeley) used to refuse the whole library, naming a line two lines before the entry."""
@@ -440,6 +443,7 @@ def test_one_odd_name_no_longer_refuses_the_library(tmp_path):
     assert items.loc["Vaswani2017", "title"] == "Attention is all you need"
 
 
+@pytest.mark.slow
 def test_an_entry_that_cannot_be_read_is_skipped_by_key_and_line(tmp_path):
     deep = "{" * 250 + "Deep" + "}" * 250
     huge = r"\'e " * 1_000_000       # 4 MB of LaTeX: decoding it took 251 s
@@ -484,6 +488,7 @@ ER  -
      '[{"id": "a", "title": "First paper"}, {"id": "b", "title": "Sec', "item 2 ('b')"),
     ("lib.txt", "2501.00010\n2501.00020\n", "2501.00010\n2501.000", "line 2 ('2501.000')"),
 ])
+@pytest.mark.slow
 def test_a_cut_export_removes_nothing_and_names_the_cut_entry(tmp_path, name, whole, cut, named):
     """A RIS export cut in its last entry (no closing 'ER  -') used to remove that item from
     the library silently; when it came back, its 'added' date was reset."""
@@ -520,6 +525,7 @@ CSL_TYPES = [
 ]
 
 
+@pytest.mark.slow
 def test_csl_json_items_of_any_types_are_read_or_skipped_by_name(tmp_path):
     """8 of these 19 items used to end 'library import' in a traceback."""
     done = import_file(tmp_path, "items.json", json.dumps(CSL_TYPES))

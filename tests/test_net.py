@@ -52,6 +52,7 @@ def client(deadline: float = 5.0, max_bytes: int = MiB, read_timeout: float = 10
     return http_client(Limits(deadline, max_bytes, read_timeout), [], **kw)
 
 
+@pytest.mark.slow
 def test_a_whole_answer_has_one_deadline_however_it_trickles(server):
     """One byte a second never trips a per-read timeout of 10 s; the deadline ends it, in the
     headers as in the body."""
@@ -64,6 +65,7 @@ def test_a_whole_answer_has_one_deadline_however_it_trickles(server):
     assert client(deadline=2).get(server.url).content == b"x" * 10
 
 
+@pytest.mark.slow
 def test_a_body_that_trickles_after_quick_headers_is_cut_at_the_deadline(server):
     def headers_then_dribble(handler):
         handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
@@ -84,6 +86,7 @@ def test_an_answer_over_the_cap_is_refused_while_it_streams(server, declared):
         client().get(server.url)
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_inflated_no_further_than_the_cap(server):
     server.answers = [hostile_http.gzip_bomb(64 * MiB), hostile_http.gzip_bomb(MiB // 2)]
     with pytest.raises(AnswerTooLarge, match="more than 1 MiB"):
@@ -151,6 +154,7 @@ def with_papers(review, n: int = 2) -> None:
 @pytest.mark.parametrize("args", [["fetch", "--since", "2025-12-01", "--until", "2025-12-01"],
                                   ["fetch", "--new"], ["fetch", "--bulk", "--since", "2025-12-01"],
                                   ["update", "--date", "2025-12-05"]])
+@pytest.mark.slow
 def test_a_server_sending_a_byte_a_second_ends_each_fetch(review, arxiv_server, args):
     """Every interface, and the daily update, used to wait for it for ever."""
     arxiv_server.hostile(hostile_http.dribble(b"<feed/>" * 200), times=2)
@@ -161,6 +165,7 @@ def test_a_server_sending_a_byte_a_second_ends_each_fetch(review, arxiv_server, 
     assert done.seconds < HANG_SECONDS and len(arxiv_server.requests) == 2
 
 
+@pytest.mark.slow
 def test_an_llm_endpoint_sending_a_byte_a_second_fails_its_papers_in_time(review, openai_server):
     with_papers(review)
     openai_server.plan("Paper", *[Reply(answer=hostile_http.dribble(CHAT * 100, "application/json"))] * 4)
@@ -171,6 +176,7 @@ def test_an_llm_endpoint_sending_a_byte_a_second_fails_its_papers_in_time(review
     assert done.error == "litscope: error: all 2 papers failed, none got a summary (reasons above)"
 
 
+@pytest.mark.slow
 def test_the_update_goes_on_when_the_llm_endpoint_dribbles(review, arxiv_server, openai_server):
     openai_server.plan("Paper", *[Reply(answer=hostile_http.dribble(CHAT * 100, "application/json"))] * 20)
     openai_server.plan("Title", *[Reply(answer=hostile_http.dribble(CHAT * 100, "application/json"))] * 20)
@@ -179,6 +185,7 @@ def test_the_update_goes_on_when_the_llm_endpoint_dribbles(review, arxiv_server,
     assert done.seconds < HANG_SECONDS and "failed" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_500_mb_feed_answer_is_refused_at_the_cap_in_bounded_memory(review, arxiv_server):
     arxiv_server.hostile(hostile_http.huge(500 << 20, head=b"<rss><channel><item><title>", fill=b"a"))
     done = run(review, "fetch", "--new")
@@ -189,6 +196,7 @@ def test_a_500_mb_feed_answer_is_refused_at_the_cap_in_bounded_memory(review, ar
     assert done.peak_mib < PEAK_MIB and len(arxiv_server.requests) == 1
 
 
+@pytest.mark.slow
 def test_a_huge_oai_page_stores_nothing_and_a_cap_from_the_config_holds(review, arxiv_server):
     page = (b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record><header/><metadata>'
             b'<arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"><id>2512.00001</id><abstract>')
@@ -204,6 +212,7 @@ def test_a_huge_oai_page_stores_nothing_and_a_cap_from_the_config_holds(review, 
     assert capped.failed_cleanly() and "an answer of 2.0 MiB, more than 0.5 MiB" in capped.error
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_refused_once_without_inflating(review, arxiv_server):
     """1 MiB of gzip that inflates to 1 GiB: it used to peak at 2.2 GB, and again on retry."""
     arxiv_server.hostile(hostile_http.gzip_bomb(1 << 30), times=2)
@@ -212,6 +221,7 @@ def test_a_gzip_bomb_is_refused_once_without_inflating(review, arxiv_server):
     assert done.peak_mib < PEAK_MIB and len(arxiv_server.requests) == 1
 
 
+@pytest.mark.slow
 def test_a_200_mb_chat_completion_fails_its_paper_and_stores_nothing(review, openai_server):
     with_papers(review, 1)
     openai_server.plan("Paper", Reply(answer=hostile_http.huge(200 << 20, "application/json", head=CHAT)))
@@ -221,6 +231,7 @@ def test_a_200_mb_chat_completion_fails_its_paper_and_stores_nothing(review, ope
     assert Store(review / "data").papers()["tldr"].isna().all()
 
 
+@pytest.mark.slow
 def test_a_tldr_of_a_million_characters_is_an_invalid_answer(review, openai_server):
     with_papers(review, 1)
     long = '{"tldr": "' + "x" * 1_000_000 + '", "motivation": "", "method": "", "result": "", "conclusion": ""}'
@@ -231,6 +242,7 @@ def test_a_tldr_of_a_million_characters_is_an_invalid_answer(review, openai_serv
 
 
 @pytest.mark.parametrize("where", ["content", "body"])
+@pytest.mark.slow
 def test_1500_nested_brackets_from_the_model_fail_the_paper_not_the_run(review, openai_server, where):
     """They used to end 'summarize' and 'update' in a RecursionError while the paper was in the window."""
     with_papers(review, 1)
@@ -242,6 +254,7 @@ def test_1500_nested_brackets_from_the_model_fail_the_paper_not_the_run(review, 
     assert "nested too deeply" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_long_retry_after_stops_the_runs_llm_requests(review, openai_server):
     with_papers(review, 5)
     openai_server.plan("Paper", Reply(status=429, headers={"retry-after": "3600"}))
@@ -252,6 +265,7 @@ def test_a_long_retry_after_stops_the_runs_llm_requests(review, openai_server):
     assert len(openai_server.requests) == 1
 
 
+@pytest.mark.slow
 def test_redirects_to_another_host_are_refused_and_named(review, arxiv_server, openai_server):
     other = arxiv_server.url.replace("127.0.0.1", "localhost")
     arxiv_server.hostile(hostile_http.redirect(other))

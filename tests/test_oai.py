@@ -38,6 +38,7 @@ def test_the_fixture_follows_arxivs_oai_pmh_element_by_element(arxiv_server):
     assert raw.find("{http://arxiv.org/OAI/arXivRaw/}version").get("version") == "v1"
 
 
+@pytest.mark.slow
 def test_harvests_page_by_page_with_resumption_tokens(arxiv_server, client, store):
     arxiv_server.oai_page_size = 5
     report = harvest("cs.CL", SINCE, client=client(), store=store)
@@ -68,6 +69,7 @@ def test_waits_out_503_retry_after(arxiv_server, client, clock, store):
     assert set(store.papers()["id"]) == cl_papers(arxiv_server)
 
 
+@pytest.mark.slow
 def test_an_interrupted_harvest_resumes_without_repeating_stored_pages(arxiv_server, client, store):
     arxiv_server.oai_page_size = 4
     arxiv_server.die(after=2)                                         # the server dies on page 3
@@ -153,6 +155,7 @@ def raw_records(server, n: int) -> list[str]:
     return [arxiv_oai.record(e, "arXivRaw") for e in papers[:n]]
 
 
+@pytest.mark.slow
 def test_a_server_repeating_its_resumption_token_ends_the_harvest(review, arxiv_server):
     """It used to be asked for ever: 937 requests a minute at delay 0."""
     arxiv_server.hostile(hostile_http.body(oai_page(raw_records(arxiv_server, 2), token="again")), times=50)
@@ -163,6 +166,7 @@ def test_a_server_repeating_its_resumption_token_ends_the_harvest(review, arxiv_
     assert len(arxiv_server.requests) == 2 and Store(review / "data").count() == 2
 
 
+@pytest.mark.slow
 def test_a_server_listing_past_its_complete_list_size_ends_the_harvest(review, arxiv_server):
     records = raw_records(arxiv_server, 6)
     for n in range(3):
@@ -175,6 +179,7 @@ def test_a_server_listing_past_its_complete_list_size_ends_the_harvest(review, a
     assert len(arxiv_server.requests) == 2
 
 
+@pytest.mark.slow
 def test_records_with_impossible_dates_or_ids_are_skipped_by_name_and_the_harvest_goes_on(
         review, arxiv_server):
     """A date of 0001 used to be read as 2001, one of 9999 ended every run in a traceback (the
@@ -196,6 +201,7 @@ def test_records_with_impossible_dates_or_ids_are_skipped_by_name_and_the_harves
     assert "4 records in 1 page" in done.stdout
 
 
+@pytest.mark.slow
 def test_text_after_an_entity_reference_is_kept(review, arxiv_server):
     """'Title &x; end' used to be stored as 'Title'; no entity is expanded (no XXE, no billion
     laughs: that held, and holds), its reference stays as written."""
@@ -210,6 +216,7 @@ def test_text_after_an_entity_reference_is_kept(review, arxiv_server):
     assert (paper["title"], paper["abstract"]) == ("Title &x; end &lol3;", "Secret: &xxe; end.")
 
 
+@pytest.mark.slow
 def test_a_record_with_a_book_for_an_abstract_is_skipped_by_name(review, arxiv_server):
     """Under the answer cap, a record may still carry an abstract no paper has: it used to be
     stored (a 524-million-character one made 'litscope list' need 3.2 GB)."""

@@ -15,6 +15,8 @@ from litscope.config import open_project
 from litscope.score.ranking import Ranking
 from litscope.sources.digests import read_digest
 
+pytestmark = pytest.mark.slow
+
 DAY = "2025-12-05"
 
 

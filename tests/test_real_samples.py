@@ -8,11 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import hostile_http
 from cli import litscope, run_in
 from litscope.score.engine import read_papers
 from litscope.store import Store
+
+pytestmark = pytest.mark.slow
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 

@@ -121,6 +121,7 @@ def test_features_are_computed_once_per_frame_and_per_store_version(store, monke
     assert len(corpus_features(store.papers(), store=store)) == 7 and len(fits) == 4
 
 
+@pytest.mark.slow
 def test_wordllama_embeds_offline_with_unit_rows():
     pytest.importorskip("wordllama")
     rep = WordLlama()

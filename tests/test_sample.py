@@ -38,6 +38,7 @@ def test_papers_in_two_digests_are_merged_once(sample):
     assert know["tldr"].startswith("本文介绍了编码器增强的因果解码器模型架构")   # 001's wording
 
 
+@pytest.mark.slow
 def test_sample_loads_from_the_installed_package_alone(tmp_path):
     """A fresh interpreter in an empty folder finds the sample inside the package."""
     code = "from litscope import load_sample; print(len(load_sample()))"
@@ -46,6 +47,7 @@ def test_sample_loads_from_the_installed_package_alone(tmp_path):
     assert out.stdout.strip() == "905"
 
 
+@pytest.mark.slow
 def test_rebuilding_from_the_seeds_gives_the_same_frame(sample, seeds_dir):
     rebuilt = build_sample(sorted(seeds_dir.iterdir()))
     pd.testing.assert_frame_equal(rebuilt, sample)

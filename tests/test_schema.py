@@ -134,6 +134,7 @@ def test_take_all_equals_arrows_take_and_empties_what_it_was_handed(case, segmen
     assert handed == []
 
 
+@pytest.mark.slow
 def test_take_all_frees_the_input_as_it_copies(tmp_path):
     from litscope.memory import reading_pool
     n = 40_000
@@ -262,6 +263,7 @@ def test_scorer_hands_memory_back_only_after_big_scans(monkeypatch):
     assert len(calls) >= 3                           # per field scanned, after fit, after add
 
 
+@pytest.mark.slow
 def test_every_stage_takes_the_frame_score_returns_for_a_parquet_path(tmp_path):
     """The README's chain: score a Parquet file, then publish, export, show, digest, store,
     summarise and sort into topics the Arrow-backed frame it returns."""

@@ -44,6 +44,7 @@ def test_search_checks_the_query():
         search(PAPERS, "   ")
 
 
+@pytest.mark.slow
 def test_cli_search(sample_store, capsys):
     data = str(sample_store.path.parent)
     assert main(["search", "speculative", "decoding", "--top", "5", "--data", data]) == 0

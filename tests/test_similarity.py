@@ -45,6 +45,7 @@ def _brute_force(full: np.ndarray, weights: np.ndarray, k: int) -> list[np.ndarr
     return out
 
 
+@pytest.mark.slow
 def test_cosine_neighbours_match_brute_force_and_skip_the_paper_itself():
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(30, 8)).astype(np.float32)
@@ -63,6 +64,7 @@ def test_cosine_neighbours_match_brute_force_and_skip_the_paper_itself():
     assert index.tolist() == [[-1, -1]] and cosine.tolist() == [[0.0, 0.0]]
 
 
+@pytest.mark.slow
 def test_sparse_neighbours_equal_scipys_product_through_both_kinds_of_terms():
     rng = np.random.default_rng(2)
 

@@ -182,12 +182,14 @@ def test_project_template_ships_the_repository_site():
     assert not {"decisions/", "library/", "digests/", "published/"} & set(ignored)
 
 
+@pytest.mark.slow
 def test_quarto_hook_script_explains_its_use(tmp_path):
     run = subprocess.run([sys.executable, str(REPO / "_litscope.py"), "render"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert run.returncode == 2 and "usage: _litscope.py pages | finish | static-outputs" in run.stderr
 
 
+@pytest.mark.slow
 def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
     assert main(["init", str(tmp_path)]) == 0
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
@@ -206,6 +208,7 @@ def test_pre_render_hook_writes_the_pages_of_a_project(tmp_path):
     assert "does not list '/pages/**/*.qmd'" in moved.stdout   # _quarto.yml renders curated/ only
 
 
+@pytest.mark.slow
 def test_post_render_hook_finishes_the_site_and_stamps_what_quarto_rendered(tmp_path):
     assert main(["init", str(tmp_path), "--site-url", "https://example.org/r/"]) == 0
     Store(tmp_path / "data").add_papers(_papers().drop(columns=["score", "rank"]))
@@ -226,6 +229,7 @@ def test_post_render_hook_finishes_the_site_and_stamps_what_quarto_rendered(tmp_
 
 
 # -- the pages ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_site_pages_and_report(site):
     out, report = site
     assert report.n_papers == 4 and report.n_candidates == 6 and report.feed
@@ -243,6 +247,7 @@ def test_site_pages_and_report(site):
         f"2512.0{i:04d}": f"days/2025-12-0{1 + i % 2}.html#paper-2512-0{i:04d}" for i in range(4)}
 
 
+@pytest.mark.slow
 def test_every_generated_yaml_follows_quartos_schema(site):
     out, _ = site
     assert check_site(out) == []
@@ -250,6 +255,7 @@ def test_every_generated_yaml_follows_quartos_schema(site):
         assert isinstance(_meta(page).get("title"), str) and _meta(page)["title"]
 
 
+@pytest.mark.slow
 def test_front_page_lists_the_newest_days_a_bounded_number(site):
     out, _ = site
     meta = yaml.safe_load((out / LISTING_FILE).read_text(encoding="utf-8"))
@@ -259,6 +265,7 @@ def test_front_page_lists_the_newest_days_a_bounded_number(site):
     assert meta["description"] == "4 papers chosen from the 6 the review screened; the newest are of 2025-12-02."
 
 
+@pytest.mark.slow
 def test_a_day_page_holds_its_papers_best_first_as_sections(site):
     out, _ = site
     page = out / "days" / "2025-12-02.qmd"
@@ -271,6 +278,7 @@ def test_a_day_page_holds_its_papers_best_first_as_sections(site):
     assert "rank" not in page.read_text(encoding="utf-8")          # nothing that changes with other papers
 
 
+@pytest.mark.slow
 def test_papers_without_a_date_have_a_page_of_their_own_last_in_the_archive(tmp_path):
     papers = _papers()
     papers.loc[4, "published"] = pd.NaT
@@ -281,6 +289,7 @@ def test_papers_without_a_date_have_a_page_of_their_own_last_in_the_archive(tmp_
     assert "undated" not in yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())["listing"]["contents"]
 
 
+@pytest.mark.slow
 def test_missing_authors_and_dates_show_nothing(tmp_path):
     papers = _papers(2)
     papers["authors"] = [[], []]
@@ -293,6 +302,7 @@ def test_missing_authors_and_dates_show_nothing(tmp_path):
     assert "listing" not in yaml.safe_load((tmp_path / "curated" / LISTING_FILE).read_text())
 
 
+@pytest.mark.slow
 def test_feed_asked_for_without_site_url_is_reported(tmp_path):
     report = build_site(_papers(), tmp_path / "s", settings=SiteSettings(feed=True))
     assert not report.feed and any("website.site-url" in w for w in report.warnings)
@@ -300,6 +310,7 @@ def test_feed_asked_for_without_site_url_is_reported(tmp_path):
     assert build_site(_papers(), tmp_path / "t", settings=SiteSettings(feed=False)).warnings == []
 
 
+@pytest.mark.slow
 def test_a_paper_section_shows_metadata_summary_score_and_citation(site):
     out, _ = site
     text = (out / "days" / "2025-12-02.qmd").read_text(encoding="utf-8")
@@ -316,6 +327,7 @@ def test_a_paper_section_shows_metadata_summary_score_and_citation(site):
     assert "中文标题" in _html(out / "days" / "2025-12-01.qmd")
 
 
+@pytest.mark.slow
 def test_extractive_sentences_do_not_pass_for_a_summary(tmp_path):
     papers = _papers(2)
     papers["summary_source"] = ["extractive", "llm:gpt-4o-mini"]
@@ -344,6 +356,7 @@ class _FakeScorer:
                              "matches": [1, 1], "weight": [2.0, 0.5], "contribution": [2.0, 0.5]})
 
 
+@pytest.mark.slow
 def test_scorer_explanations_are_kept_out_of_search(tmp_path):
     papers = _papers().drop(columns=["score", "rank"])
     build_site(papers, tmp_path / "s", scorer=_FakeScorer(papers), settings=SiteSettings(top_n=6, per_day=0))
@@ -357,6 +370,7 @@ def test_scorer_explanations_are_kept_out_of_search(tmp_path):
     assert "{{<" not in text
 
 
+@pytest.mark.slow
 def test_curate_include_uses_labels(tmp_path):
     labels = pd.DataFrame({"id": ["2512.00004", "2512.00001"], "label": ["include", "exclude"]})
     report = build_site(_papers(), tmp_path / "s", settings=SiteSettings(curate="include"), labels=labels)
@@ -390,6 +404,7 @@ def test_no_papers_give_the_pages_without_a_listing(tmp_path):
 
 
 # -- replacing the folder -------------------------------------------------------------------
+@pytest.mark.slow
 def test_rebuild_replaces_the_folder_and_an_unchanged_build_touches_nothing(tmp_path):
     out = tmp_path / "curated"
     build_site(_papers(), out, settings=SiteSettings(top_n=5, per_day=0))
@@ -512,6 +527,7 @@ def _inlines(node, found: list[list[dict]]) -> list[list[dict]]:
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
+@pytest.mark.slow
 def test_escaped_text_renders_as_itself(name):
     text = PAYLOADS[name]
     for escaped in (escape_inline(text), meta_text(text)):
@@ -521,6 +537,7 @@ def test_escaped_text_renders_as_itself(name):
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
+@pytest.mark.slow
 def test_front_matter_text_never_opens_a_shortcode(name):
     """Quarto expands a shortcode in front matter when, after Pandoc has parsed it, a piece of
     text ends with ``{{<`` (and fails on one that starts with ``>}}``); it warns of ``:::``."""
@@ -551,6 +568,7 @@ def test_yaml_front_matter_escapes_every_string_but_litscope_markup():
     assert meta == {"title": "[\\<]{}b[\\>]{}", "categories": ["a\u201a b"], "listing": {"contents": "p/*.qmd"}}
 
 
+@pytest.mark.slow
 def test_hostile_front_matter_parses_to_the_escaped_strings(hostile_site):
     for page in _pages(hostile_site):
         raw = page.read_text(encoding="utf-8")
@@ -570,6 +588,7 @@ def test_yaml_strings_stay_strings_for_yaml_1_1_and_1_2(text):
     assert YAML(typ="safe", pure=True).load(dumped) == {"title": text, "categories": [text]}  # 1.2
 
 
+@pytest.mark.slow
 def test_check_site_reads_yaml_as_quarto_does(site):
     out, _ = site
     page = out / "days" / "2025-12-01.qmd"
@@ -587,6 +606,7 @@ def test_hostile_site_follows_quartos_schema(hostile_site):
     assert check_site(hostile_site) == []
 
 
+@pytest.mark.slow
 def test_hostile_text_never_reaches_quarto_as_markup(hostile_site):
     for page in _pages(hostile_site):
         text = page.read_text(encoding="utf-8")
@@ -626,6 +646,7 @@ def test_safe_url():
     assert safe_url("https://a.org/{{<x>}}") == "https://a.org/%7B%7B%3Cx%3E%7D%7D"
 
 
+@pytest.mark.slow
 def test_site_for_the_embedded_sample_labels_untitled_papers(tmp_path):
     from litscope.sample import load_sample
     sample = load_sample()
@@ -668,6 +689,7 @@ def test_static_outputs_leave_no_widget_script_html_or_shortcode():
     assert "{{<" not in json.dumps(notebook, ensure_ascii=False)
 
 
+@pytest.mark.slow
 def test_static_outputs_filter_runs_as_quarto_runs_it():
     notebook = _notebook({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<i>x</i>"}})
     run = subprocess.run([sys.executable, "../_litscope.py", "static-outputs"], cwd=REPO / "notebooks",
@@ -687,6 +709,7 @@ def test_show_gives_cards_as_markdown_with_every_text_inert():
     assert "No papers" in show(hostile_papers()[:0])._repr_markdown_()
 
 
+@pytest.mark.slow
 def test_cards_on_a_page_quarto_renders_link_to_the_papers_sections(tmp_path, monkeypatch):
     assert main(["init", str(tmp_path / "review")]) == 0
     papers = _papers()
@@ -707,6 +730,7 @@ def test_cards_on_a_page_quarto_renders_link_to_the_papers_sections(tmp_path, mo
 
 
 # -- the command ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_publish_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("litscope.publish.render.find_quarto", lambda: None)  # as on a machine without Quarto
@@ -739,6 +763,7 @@ def profile(tmp_path):
     return load_profile(path)
 
 
+@pytest.mark.slow
 def test_site_scored_by_a_profile(tmp_path, profile):
     from litscope.score.engine import Scorer
     papers = _papers()
@@ -757,6 +782,7 @@ def test_site_scored_by_a_profile(tmp_path, profile):
     assert check_site(tmp_path / "s") == []
 
 
+@pytest.mark.slow
 def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
     out = tmp_path / "s"
     build_site(hostile_papers(), out, profile=profile, settings=SiteSettings(top_n=3, per_day=0))
@@ -767,6 +793,7 @@ def test_hostile_papers_scored_by_a_profile(tmp_path, profile):
     assert "<td>script</td>" in _html(out / "days" / "2025-12-01.qmd")
 
 
+@pytest.mark.slow
 def test_hostile_papers_through_the_store_and_the_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     store = Store(tmp_path / "data")
@@ -789,6 +816,7 @@ def _stub_quarto(folder: Path, exit_code: int) -> None:
     script.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     bin_dir = tmp_path / "bin"
@@ -809,6 +837,7 @@ def test_render_runs_quarto_in_the_project_with_this_python(tmp_path, monkeypatc
     assert "'quarto render' in" in err and "failed with exit code 1" in err
 
 
+@pytest.mark.slow
 def test_topic_anchors_and_paper_sections_never_collide_and_stay_put(tmp_path):
     """Ids Foo/foo/foo-2 and topics Topic/topic/topic 2/index used to get colliding names, so
     one silently replaced another (seed 004's real topics already gave llm and llm-2)."""

@@ -34,6 +34,7 @@ def test_the_synthetic_lines_have_the_snapshots_fields_in_order():
     assert tuple(arxiv_snapshot.record(0)) == SNAPSHOT_FIELDS
 
 
+@pytest.mark.slow
 def test_imports_filtered_papers_as_parquet_parts_the_scorer_reads(tmp_path):
     arxiv_snapshot.write(tmp_path / "snap.json", 3000)
     report = import_snapshot(tmp_path / "snap.json", tmp_path / "parts", categories=["cs.CL", "cs.DC"],
@@ -84,6 +85,7 @@ def test_a_bad_line_names_the_line_and_keeps_the_old_parts(tmp_path):
         import_snapshot(tmp_path / "snap.json", tmp_path / "notes")
 
 
+@pytest.mark.slow
 def test_100k_lines_import_within_2_gib(tmp_path):
     arxiv_snapshot.write(tmp_path / "snap.json", 100_000)
     # VmHWM is this process's own peak; getrusage's maxrss would carry pytest's across exec
@@ -98,6 +100,7 @@ def test_100k_lines_import_within_2_gib(tmp_path):
     assert len(from_arrow(read_papers(tmp_path / "parts", columns=None))) == 100_000
 
 
+@pytest.mark.slow
 def test_records_with_impossible_dates_or_ids_are_skipped_by_line(tmp_path):
     records = [arxiv_snapshot.record(i) for i in range(4)]
     records[1]["versions"][0]["created"] = "Mon, 1 Jan 0001 00:00:00 GMT"     # used to be read as 2001
@@ -116,6 +119,7 @@ def test_records_with_impossible_dates_or_ids_are_skipped_by_line(tmp_path):
     assert read_papers(tmp_path / "parts")["id"].to_pylist() == [records[0]["id"]]
 
 
+@pytest.mark.slow
 def test_a_gzipped_snapshot_with_a_2_gib_line_is_refused_in_bounded_memory(tmp_path):
     """It used to peak at 5 GB (a MemoryError under a limit), though the README promises
     bounded memory."""

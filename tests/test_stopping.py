@@ -74,6 +74,7 @@ def test_without_the_sample_labelled_there_is_no_estimate_but_the_heuristic():
     assert "label the other" in report.summary() and "reached: consider stopping" in report.summary()
 
 
+@pytest.mark.slow
 def test_cli_learn_reports_stopping_and_lists_the_check_sample(sample_store, capsys):
     data = str(sample_store.path.parent)
     papers = sample_store.papers()

@@ -88,6 +88,7 @@ def test_a_content_hash_copy_cut_short_is_skipped(store):
 
 @pytest.mark.parametrize("name", ["000_ecb2433472e73668.txt", "001_bba050d9d3787bb2.txt",
                                   "002_baecffce6b9bd657.txt", "003_ff23a70d5ce3452c.txt", TOPICS])
+@pytest.mark.slow
 def test_importing_a_cut_off_digest_changes_nothing_stored(seeds_dir, store, name):
     """The store holds a digest; importing it cut off anywhere leaves the store as it was.
     For the topic digest: its last section (a digest in itself), also cut where no parser can
@@ -171,6 +172,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     from litscope.store import Store
     data = tmp_path / "data"
@@ -197,6 +199,7 @@ def _from_sqlite(store):
     return store.papers(ids=[i for (i,) in store._query("SELECT id FROM papers")])
 
 
+@pytest.mark.slow
 def test_parquet_mirror_follows_every_write(sample_store, monkeypatch):
     monkeypatch.setattr(type(sample_store), "MIRROR_MIN_PAPERS", 0)
     store = sample_store
@@ -225,6 +228,7 @@ def test_parquet_mirror_follows_every_write(sample_store, monkeypatch):
     assert table["id"].to_pylist() == papers["id"].tolist()
 
 
+@pytest.mark.slow
 def test_parquet_mirror_is_rebuilt_when_the_change_log_is_gone(sample_store, monkeypatch):
     monkeypatch.setattr(type(sample_store), "MIRROR_MIN_PAPERS", 0)
     store = sample_store
@@ -247,6 +251,7 @@ def files_in(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+@pytest.mark.slow
 def test_score_and_dedupe_on_a_new_store_give_an_empty_answer_with_a_hint(tmp_path):
     """Both used to end in a traceback (pyarrow's 'Must pass at least one table', sklearn's
     'Found array with 0 sample(s)')."""
@@ -259,6 +264,7 @@ def test_score_and_dedupe_on_a_new_store_give_an_empty_answer_with_a_hint(tmp_pa
     assert dedupe.stdout.startswith(f"No papers in {tmp_path / 'data' / 'litscope.sqlite'}: import a digest")
 
 
+@pytest.mark.slow
 def test_a_damaged_store_is_refused_for_reading_and_writing(seeds_dir, tmp_path):
     """It used to print 'database disk image is malformed' as a traceback, and 'import'
     wrote into it and exited 0."""
@@ -278,6 +284,7 @@ def test_a_damaged_store_is_refused_for_reading_and_writing(seeds_dir, tmp_path)
 
 
 @needs_namespaces
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(seeds_dir, tmp_path):
     """It used to end in OperationalError and OSError tracebacks and leave a 0-byte
     temporary file in the mirror folder."""
@@ -303,6 +310,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(seeds_dir, tmp_pat
 
 
 @needs_namespaces
+@pytest.mark.slow
 def test_a_read_only_store_can_be_read(seeds_dir, tmp_path):
     """It used to say 'unable to open database file' for every command."""
     assert litscope("import", seeds_dir / SAMPLE_DIGEST, "--data", "data", cwd=tmp_path).returncode == 0

@@ -86,6 +86,7 @@ def test_the_fixtures_are_every_shipped_schema_and_the_last_is_todays(tmp_path):
 
 
 @pytest.mark.parametrize("schema", SHIPPED)
+@pytest.mark.slow
 def test_a_store_of_every_shipped_schema_opens_migrated_with_its_data(tmp_path, schema):
     path = _old_store(tmp_path / "data", schema)
     store = Store(path)
@@ -135,6 +136,7 @@ def test_a_store_stamped_with_the_old_schema_hash_is_the_last_shipped_schema(tmp
     assert store.labels()["reason"].tolist() == ["on topic"]
 
 
+@pytest.mark.slow
 def test_a_store_from_a_newer_litscope_is_refused_in_one_line(tmp_path):
     path = _old_store(tmp_path / "data", SCHEMA_VERSION, stamp=SCHEMA_VERSION + 1)
     message = (f"{path}: the store has schema version {SCHEMA_VERSION + 1}, newer than this litscope's "
@@ -148,6 +150,7 @@ def test_a_store_from_a_newer_litscope_is_refused_in_one_line(tmp_path):
 
 
 @needs_namespaces
+@pytest.mark.slow
 def test_a_store_from_a_newer_litscope_is_refused_read_only_too(tmp_path):
     path = _old_store(tmp_path / "data", SCHEMA_VERSION, stamp=SCHEMA_VERSION + 1)
     listed = litscope("list", "--data", path.parent, cwd=tmp_path, prefix=read_only(path.parent))
@@ -155,6 +158,7 @@ def test_a_store_from_a_newer_litscope_is_refused_read_only_too(tmp_path):
 
 
 @needs_namespaces
+@pytest.mark.slow
 def test_an_old_store_on_a_read_only_disk_is_read_as_it_is(tmp_path):
     path = _old_store(tmp_path / "data", SCHEMA_VERSION)
     listed = litscope("list", "--data", path.parent, cwd=tmp_path, prefix=read_only(path.parent))

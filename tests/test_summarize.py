@@ -88,6 +88,7 @@ def test_good_answers_fill_the_fields_and_the_store(openai_server, settings, sto
     assert set(cached["prompt_version"]) == {PROMPT_VERSION} and set(cached["kind"]) == {"summary"}
 
 
+@pytest.mark.slow
 def test_a_second_run_makes_no_request(openai_server, settings, store):
     store.add_papers(make_papers(4))
     summarize(store.papers(), settings, store, progress=False)
@@ -103,6 +104,7 @@ def test_a_second_run_makes_no_request(openai_server, settings, store):
     assert forced.attrs["report"].requested == 4 and len(openai_server.requests) == 8
 
 
+@pytest.mark.slow
 def test_the_language_is_in_the_prompt_and_the_cache_key(openai_server, settings, store):
     store.add_papers(make_papers(2))
     summarize(store.papers(), settings, store, language="zh", progress=False)
@@ -114,6 +116,7 @@ def test_the_language_is_in_the_prompt_and_the_cache_key(openai_server, settings
         summarize(store.papers(), settings, store, language="not a code")
 
 
+@pytest.mark.slow
 def test_a_new_version_is_summarised_again(openai_server, settings, store):
     store.add_papers(make_papers(1))
     summarize(store.papers(), settings, store, progress=False)
@@ -137,6 +140,7 @@ def test_malformed_json_is_asked_again_once(openai_server, settings, store):
     assert "not valid" in messages[-1]["content"] and "JSON" in messages[-1]["content"]
 
 
+@pytest.mark.slow
 def test_malformed_twice_is_a_recorded_failure_and_the_batch_goes_on(openai_server, settings, store):
     store.add_papers(make_papers(3))
     openai_server.plan("Paper Bravo", Reply(content="not json"), Reply(content='{"tldr": ""}'))
@@ -186,6 +190,7 @@ def test_invalid_answers_say_what_is_wrong(answer, problem):
     (EMPTY, "is not a chat completion (no choices)"),
     (NO_CONTENT, "has no message content"),
 ])
+@pytest.mark.slow
 def test_an_answer_that_is_no_chat_completion_fails_the_paper_until_the_next_run(
         openai_server, settings, store, bad, reason):
     """Not the JSON promised: a one-line reason, the batch goes on, and since the endpoint
@@ -218,6 +223,7 @@ def cli_project(tmp_path, url: str, **llm) -> str:
 
 
 @pytest.mark.parametrize("failing", ["500", "hang", "refused"])
+@pytest.mark.slow
 def test_when_every_paper_fails_the_command_says_so_and_exits_2(openai_server, key, tmp_path,
                                                                 monkeypatch, capsys, failing):
     url = refused_url() if failing == "refused" else openai_server.url
@@ -251,6 +257,7 @@ def test_failures_the_model_gave_before_are_reported_with_a_hint_and_exit_0(open
                for line in out.splitlines() if line.startswith("  2501."))
 
 
+@pytest.mark.slow
 def test_when_some_papers_fail_the_command_exits_0(openai_server, key, tmp_path, monkeypatch, capsys):
     data = cli_project(tmp_path, openai_server.url)
     openai_server.plan("Paper Alpha", *[HTML] * 2)
@@ -291,6 +298,7 @@ def test_429_waits_as_long_as_retry_after_says(openai_server, settings, store):
     assert len(requests_for(openai_server, "Alpha")) == 3
 
 
+@pytest.mark.slow
 def test_429_spaces_the_retry_in_real_time(openai_server, settings, store):
     store.add_papers(make_papers(1))
     openai_server.plan("Paper Alpha", Reply(status=429, headers={"retry-after": "1"}))
@@ -299,6 +307,7 @@ def test_429_spaces_the_retry_in_real_time(openai_server, settings, store):
     assert second["time"] - first["time"] >= 1.0
 
 
+@pytest.mark.slow
 def test_429_pauses_every_thread(openai_server, settings, store):
     """The rate limit is per key: after one 429, no thread sends before Retry-After ends."""
     store.add_papers(make_papers(8))
@@ -337,6 +346,7 @@ def test_server_errors_back_off_exponentially_then_succeed(openai_server, settin
     assert out.attrs["report"].failed == 0 and len(openai_server.requests) == 3
 
 
+@pytest.mark.slow
 def test_persistent_server_errors_fail_the_paper_and_are_retried_next_run(openai_server, settings,
                                                                            store):
     store.add_papers(make_papers(2))
@@ -361,6 +371,7 @@ def test_a_client_error_is_not_retried(openai_server, settings, store):
     assert "context too long" in out.attrs["report"].failures["2501.00000"]
 
 
+@pytest.mark.slow
 def test_a_slow_answer_times_out_and_is_recorded(openai_server, settings, store):
     store.add_papers(make_papers(2))
     openai_server.plan("Paper Alpha", Reply(delay=5), Reply(delay=5))
@@ -373,6 +384,7 @@ def test_a_slow_answer_times_out_and_is_recorded(openai_server, settings, store)
     assert store.cached_results().set_index("id").loc["2501.00000", "status"] == "failed"
 
 
+@pytest.mark.slow
 def test_concurrency_is_bounded(openai_server, settings, store):
     store.add_papers(make_papers(8))
     openai_server.delay = 0.15
@@ -393,6 +405,7 @@ def test_a_wrong_key_or_model_stops_the_batch_with_a_clear_error(openai_server, 
 
 
 # -- the key --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_key_appears_in_no_output(openai_server, settings, store, tmp_path, caplog, capsys,
                                       monkeypatch):
     caplog.set_level(logging.DEBUG)
@@ -484,6 +497,7 @@ def test_an_llm_summary_replaces_an_extractive_one_but_never_the_reverse(openai_
     assert store.papers().iloc[0]["tldr"] == "TLDR of Paper Alpha"
 
 
+@pytest.mark.slow
 def test_every_sample_paper_gets_a_summary(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     papers = load_sample()
@@ -527,6 +541,7 @@ def test_an_extractive_summarizer_fits_once_and_summarises_many():
 
 
 # -- translation ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_translation_fills_title_zh_and_abstract_zh_through_the_cache(openai_server, settings, store):
     papers = make_papers(3)
     papers.loc[0, ["title_zh", "abstract_zh"]] = ["已有标题", "已有摘要"]
@@ -584,6 +599,7 @@ def test_update_many_is_all_or_nothing(store):
         store.update_many({"2501.00000": {"title": "x"}})
 
 
+@pytest.mark.slow
 def test_cli_tag_note_summarize_and_translate(openai_server, key, tmp_path, monkeypatch, capsys):
     (tmp_path / "litscope.yml").write_text(
         f"llm:\n  base_url: {openai_server.url}\n  model: fake-model\n  api_key_env: {KEY_ENV}\n")

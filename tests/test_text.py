@@ -60,6 +60,7 @@ def test_segments_split_math_from_prose():
     lambda n: "$" * n, lambda n: "\\(" * (n // 2), lambda n: "{" * n, lambda n: "\\emph{" * (n // 6),
     lambda n: "$$ " * (n // 3),
 ])
+@pytest.mark.slow
 def test_linear_time_on_long_and_hostile_input(make):
     """Ten times the text takes about ten times as long (not a hundred): the ratio of the
     times for 400 kB and 40 kB stays far below the quadratic 100."""

@@ -90,6 +90,7 @@ def test_existing_topics_are_kept_unless_overwrite():
     assert assign_taxonomy(papers, TAXONOMY, overwrite=True)["topic"][0] == "LLM"
 
 
+@pytest.mark.slow
 def test_example_taxonomy_sorts_most_of_the_topic_digest(digest):
     blank = digest.assign(topic=pd.NA, subtopic=pd.NA).astype({"topic": "string", "subtopic": "string"})
     out = assign_taxonomy(blank, EXAMPLE)
@@ -100,6 +101,7 @@ def test_example_taxonomy_sorts_most_of_the_topic_digest(digest):
 
 # -- learned -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("model", TopicSuggester.MODELS)
+@pytest.mark.slow
 def test_suggester_beats_chance_by_far_on_held_out_papers(digest, model):
     train, test = train_test_split(digest, test_size=0.25, stratify=digest["subtopic"], random_state=0)
     suggester = TopicSuggester(model).fit(train)
@@ -165,6 +167,7 @@ def test_suggester_errors_say_what_to_do():
 
 
 # -- clusters ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_clusters_agree_with_the_subtopics_well_above_chance(digest):
     out = cluster_topics(digest, k=N_SUBTOPICS)
     assert sorted(out["cluster"].unique()) == list(range(N_SUBTOPICS))
@@ -176,6 +179,7 @@ def test_clusters_agree_with_the_subtopics_well_above_chance(digest):
     assert normalized_mutual_info_score(digest["subtopic"], out["cluster"]) > 0.25
 
 
+@pytest.mark.slow
 def test_cluster_labels_do_not_repeat_a_bigram_s_words(digest):
     for label in cluster_topics(digest, k=N_SUBTOPICS, method="kmeans")["cluster_label"].unique():
         terms = label.split(", ")
@@ -190,6 +194,7 @@ def test_cluster_arguments_are_checked(digest):
 
 
 # -- the command ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_topics_by_rules_are_saved_only_with_apply(sample_store, capsys):
     from litscope.cli import main
     data = str(sample_store.path.parent)
@@ -205,6 +210,7 @@ def test_cli_topics_by_rules_are_saved_only_with_apply(sample_store, capsys):
     assert now_sorted["topic"].notna().sum() > 0
 
 
+@pytest.mark.slow
 def test_cli_topics_suggests_and_clusters(sample_store, capsys):
     from litscope.cli import main
     data = str(sample_store.path.parent)

@@ -193,6 +193,7 @@ def test_excluded_papers_are_hidden_unless_asked_for(explorer):
 
 
 # -- labels, notes, tags -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_label_buttons_write_to_the_store_at_once_and_advance(explorer, sample_store):
     first, second = explorer.shown_ids[:2]
     explorer.label_buttons["include"].click()
@@ -357,6 +358,7 @@ def test_render_functions_are_usable_alone():
 
 
 # -- profile -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_save_profile_writes_weights_back_keeping_comments(explorer, profile_path):
     explorer.term_rows["agent"].weight.value = 2.5
     explorer.term_rows["/FP(4|8)/"].enabled.value = False
@@ -384,6 +386,7 @@ def test_save_without_a_profile_file_says_what_to_do(sample_store):
 
 
 # -- plots, debounce, DataFrame mode ------------------------------------------------------------
+@pytest.mark.slow
 def test_plots_follow_the_filters(sample_store, profile_path):
     explorer = Explorer(sample_store, profile_path, debounce=0, plots=True)
     kept = ~explorer.scorer.excluded()
@@ -397,6 +400,7 @@ def test_plots_follow_the_filters(sample_store, profile_path):
     assert second["data"]["image/png"] != first["data"]["image/png"]
 
 
+@pytest.mark.slow
 def test_closed_plots_are_not_drawn(explorer):
     explorer.categories.value = ("cs.CL",)
     assert explorer.plots.outputs == ()
@@ -404,6 +408,7 @@ def test_closed_plots_are_not_drawn(explorer):
     assert explorer.plots.outputs
 
 
+@pytest.mark.slow
 def test_debouncer_coalesces_calls_and_flush_runs_the_pending_one():
     calls = []
     debounced = Debouncer(lambda: calls.append(time.perf_counter()), 0.2)
@@ -488,6 +493,7 @@ def _label_some(explorer: Explorer, includes: int = 3, excludes: int = 3) -> pd.
     return explorer.store.labels()
 
 
+@pytest.mark.slow
 def test_suggest_next_lists_unlabelled_papers_by_active_learning(explorer):
     from litscope.score.learn import evaluate, suggest_next
     explorer.suggest_button.click()
@@ -530,6 +536,7 @@ def test_the_learning_line_gives_wss_and_loss_next_to_recall():
     assert "cross-validated" not in Learned(frozenset(), np.zeros(3), stop, 0.012).line()
 
 
+@pytest.mark.slow
 def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_path):
     from litscope.score.learn import Learner
     explorer.alpha.value = 0.5
@@ -549,6 +556,7 @@ def test_alpha_blends_in_the_model_learned_from_the_labels(explorer, profile_pat
     assert load_profile(profile_path).alpha == 0.5
 
 
+@pytest.mark.slow
 def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_store, profile_path,
                                                                       monkeypatch):
     from litscope.score.learn import Learner
@@ -575,6 +583,7 @@ def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_stor
     assert explorer.state.up_to_date()
 
 
+@pytest.mark.slow
 def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
     pytest.importorskip("wordllama")
     from litscope.score.search import search
@@ -588,6 +597,7 @@ def test_the_search_box_lists_papers_by_words_and_meaning(explorer):
     assert explorer.order.value == "score"
 
 
+@pytest.mark.slow
 def test_similarity_to_the_library_shows_in_the_explorer(sample_store, tmp_path):
     from litscope.score.similarity import store_similarity
     papers = sample_store.papers()
