@@ -155,7 +155,7 @@ def test_two_reviewers_decisions_merged_by_git_keep_both_and_show_the_disagreeme
     assert f"{ids[1]}  Ada Lovelace: include · Bob: exclude  -> exclude" in out
     assert main(["decisions", "--check"]) == 2
     assert main(["rebuild"]) == 0
-    assert "1 papers where reviewers disagree" in capsys.readouterr().out
+    assert "1 paper where reviewers disagree" in capsys.readouterr().out
 
 
 def test_replay_takes_the_latest_decision_whatever_the_file_order(tmp_path):

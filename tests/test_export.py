@@ -191,7 +191,7 @@ def test_cli_exports_a_selection_by_label_and_topic(store, tmp_path, capsys):
     store.set_label("2401.00002", "exclude")
     data, out = str(store.path.parent), tmp_path / "review.bib"
     assert main(["export", "--data", data, "--format", "bibtex", "--label", "include", "--out", str(out)]) == 0
-    assert "Wrote 1 papers" in capsys.readouterr().out
+    assert "Wrote 1 paper " in capsys.readouterr().out
     assert [e.key for e in bibtexparser.parse_string(out.read_text(encoding="utf-8")).entries] == [
         "mullerludenscheidt2025paroquant"]
     assert main(["export", "--data", data, "--format", "ris", "--topic", "Efficiency"]) == 0

@@ -3,6 +3,7 @@ answer, a size cap after decompression, no redirect to another host) and the one
 policy, against hostile servers on 127.0.0.1."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -182,7 +183,9 @@ def test_the_update_goes_on_when_the_llm_endpoint_dribbles(review, arxiv_server,
     openai_server.plan("Title", *[Reply(answer=hostile_http.dribble(CHAT * 100, "application/json"))] * 20)
     done = run(review, "update", "--date", "2025-12-05")
     assert done.returncode == 0, done.stderr
-    assert done.seconds < HANG_SECONDS and "failed" in done.stdout
+    assert done.seconds < HANG_SECONDS and "; 3 failed" in done.stdout
+    assert re.search(r"  first failure: 2512\.\d{5}: no whole answer from \S+ within 3 s", done.stdout)
+    assert "(and 2 more: 'litscope summarize' lists each)" in done.stdout
 
 
 @pytest.mark.slow

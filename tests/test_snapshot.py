@@ -115,7 +115,7 @@ def test_records_with_impossible_dates_or_ids_are_skipped_by_line(tmp_path):
         f"litscope: warning: snap.json: line 3 skipped: {records[2]['id']}: the date of v3 "
         f"'Fri, 31 Dec 9999 23:59:59 GMT' is out of range (1900 to 2199)",
         "litscope: warning: snap.json: line 4 skipped: not an arXiv id: '../../x'"]
-    assert "1 papers kept, 3 skipped (named above)" in done.stdout
+    assert "1 paper kept, 3 skipped (named above)" in done.stdout
     assert read_papers(tmp_path / "parts")["id"].to_pylist() == [records[0]["id"]]
 
 

@@ -619,9 +619,9 @@ def test_cli_tag_note_summarize_and_translate(openai_server, key, tmp_path, monk
     assert store.papers().set_index("id").loc["2501.00001", "tags"] == ["decoding"]
     assert store.notes().set_index("id").loc["2501.00001", "note"] == "compare with Medusa"
     assert "2501.00001: decoding\n" in out
-    assert "dry run, summaries (fake-model, en): 1 of 1 papers would be sent" in out
+    assert "dry run, summaries (fake-model, en): 1 of 1 paper would be sent" in out
     assert "summaries (fake-model, zh): 2 papers, 2 new" in out
-    assert "translations (fake-model, zh): 1 papers, 1 new" in out
+    assert "translations (fake-model, zh): 1 paper, 1 new" in out
     assert len(openai_server.requests) == 3
     assert err.strip().splitlines()[-1] == f"litscope: error: no paper with id 'nope' in {store.path}"
     assert main(["note", "2501.00001", ""]) == 0 and store.notes().empty

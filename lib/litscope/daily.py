@@ -119,6 +119,10 @@ def update(project: Project, *, day: str | date | None = None, refresh: bool = F
         summarized = store.papers(ids=window["id"])
         report.summaries_written = _summaries_written(window, summarized)
         report.lines.append(str(llm)[:1].upper() + str(llm)[1:])
+        if llm.failures:
+            paper, reason = next(iter(llm.failures.items()))
+            more = f" (and {len(llm.failures) - 1} more: 'litscope summarize' lists each)" if len(llm.failures) > 1 else ""
+            report.lines.append(f"  first failure: {paper}: {reason}{more}")
 
         # 4. the day's digest of the window, in the review's ranking
         summarized = summarized.merge(window[["id", *UPDATED_COLUMNS]], on="id", how="left")

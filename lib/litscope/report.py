@@ -1,9 +1,17 @@
-"""Plain-text views of papers for the terminal."""
+"""Plain-text views of papers for the terminal (importable without pandas: the command line
+builds its messages with it before any heavy import)."""
 from __future__ import annotations
 
 import shutil
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def counted(n: int, word: str) -> str:
+    """``"1 paper"``, ``"2 papers"``, ``"3 searches"``: a count with its noun."""
+    return f"{n} {word}{'' if n == 1 else 'es' if word.endswith(('h', 's')) else 's'}"
 
 
 def _shorten(text: str, width: int) -> str:
@@ -12,6 +20,7 @@ def _shorten(text: str, width: int) -> str:
 
 def format_table(papers: pd.DataFrame, width: int | None = None) -> str:
     """A readable fixed-width table: rank/score when scored, date, category, id, title."""
+    import pandas as pd
     if papers.empty:
         return "(no papers: import a digest with 'litscope import' or fetch with 'litscope fetch')"
     width = width or shutil.get_terminal_size((120, 24)).columns

@@ -17,6 +17,7 @@ import pandas as pd
 from .config import Project
 from .decisions import disagreements, replay
 from .errors import LitscopeError
+from .report import counted
 
 
 @dataclass
@@ -51,7 +52,7 @@ class RebuildReport:
             lines.append(f"  {len(self.missing)} decided papers are not in the store: {shown} "
                          f"('litscope rebuild --fetch' fetches the arXiv ones, or import them)")
         if len(self.disagreements):
-            lines.append(f"  {len(self.disagreements)} papers where reviewers disagree "
+            lines.append(f"  {counted(len(self.disagreements), 'paper')} where reviewers disagree "
                          f"('litscope decisions' lists them; the latest label counts)")
         return "\n".join(lines)
 

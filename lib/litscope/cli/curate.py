@@ -6,6 +6,7 @@ import sys
 from typing import Callable
 
 from ..choices import EXPORT_FORMATS, LABELS
+from ..report import counted
 from .common import _paper_id, _project, _store, command, data_option
 
 def _selection(args: argparse.Namespace, store):
@@ -25,7 +26,7 @@ def _run_llm(args: argparse.Namespace, run: Callable) -> None:
     for paper_id, reason in report.failures.items():
         print(f"  {paper_id}: {reason}")
     if report.all_failed:
-        raise LLMError(f"all {report.failed} papers failed, none got a "
+        raise LLMError(f"{'the paper' if report.failed == 1 else f'all {report.failed} papers'} failed, none got a "
                        f"{'summary' if report.kind == 'summary' else 'translation'} (reasons above)")
 
 
@@ -117,7 +118,7 @@ def cmd_export(args: argparse.Namespace) -> None:
                            label=args.label, topic=args.topic)
     text = export(papers, args.format, args.out)
     if args.out:
-        print(f"Wrote {len(papers)} papers as {args.format} to {args.out}")
+        print(f"Wrote {counted(len(papers), 'paper')} as {args.format} to {args.out}")
     else:
         sys.stdout.write(text)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..choices import LABELS, STRATEGIES
+from ..report import counted
 from .common import _paper_id, _project, _store, command, data_option
 
 def cmd_label(args: argparse.Namespace) -> None:
@@ -38,13 +39,13 @@ def cmd_decisions(args: argparse.Namespace) -> None:
         return
     found = project.store().papers(split["id"])
     titles = dict(zip(found["id"], found["title"]))
-    print(f"{len(split)} papers where reviewers' latest labels differ (the latest decision counts):")
+    print(f"{counted(len(split), 'paper')} where reviewers' latest labels differ (the latest decision counts):")
     for row in split.to_dict("records"):
         votes = " · ".join(f"{who}: {label}" for who, label in row.items()
                            if who not in ("id", "counts") and label)
         print(f"  {row['id']}  {votes}  -> {row['counts']}  {str(titles.get(row['id'], ''))[:60]}")
     if args.check:
-        raise DecisionError(f"{len(split)} papers where reviewers disagree (listed above)")
+        raise DecisionError(f"{counted(len(split), 'paper')} where reviewers disagree (listed above)")
 
 
 def cmd_learn(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..choices import LABELS
 from ..config import write_text
+from ..report import counted
 from .common import _project, _store, allow_empty_option, command, data_option
 
 def _embedding_client(project, representation: str):
@@ -77,7 +78,7 @@ def cmd_list(args: argparse.Namespace) -> None:
         return
     print(format_table(papers.head(args.top)))
     more = f"; {len(papers) - args.top} more (use --top N)" if len(papers) > args.top else ""
-    print(f"{len(papers)} papers {how}{more}.")
+    print(f"{counted(len(papers), 'paper')} {how}{more}.")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
@@ -116,7 +117,7 @@ def cmd_score(args: argparse.Namespace) -> None:
         print(f"Wrote {len(scored)} scored papers to {out}")
     print(format_table(best))
     cut = scorer.profile.min_score
-    print(f"{len(best)} of {n_papers} papers listed (best first; excluded papers"
+    print(f"{len(best)} of {counted(n_papers, 'paper')} listed (best first; excluded papers"
           f"{'' if cut is None else f' and scores below {cut:g}'} left out).")
     print(f"Read the store in {read - started:.2f} s, scored in {time.perf_counter() - read:.2f} s.")
 

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from ..choices import IMPORT_FORMATS, LIBRARY_FORMATS
+from ..report import counted
 from .common import _project, _store, command, data_option
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     store = project.store()
     for file, papers in digests:
         counts = store.add_papers(papers)
-        print(f"{file}: {papers.attrs.get('format', 'digest')}, {len(papers) - counts['cut_off']} papers "
+        print(f"{file}: {papers.attrs.get('format', 'digest')}, {counted(len(papers) - counts['cut_off'], 'paper')} "
               f"({counts['added']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)")
         if papers.attrs.get("cut_off"):
             log.warning("%s: %s", file, describe_cut_off(papers.attrs["cut_off"]))

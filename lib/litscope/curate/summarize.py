@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from ..config import LLMSettings
 from ..errors import LLMError
 from .llm import LLMClient, RequestFailed, endpoint_configured
+from ..report import counted
 from ..schema import CURATED_FIELDS, SUMMARY_FIELDS, conform_papers, missing
 from ..store import Store
 
@@ -112,11 +113,11 @@ class LLMReport:
             head = (f"{what} (extractive, no LLM endpoint): {self.extractive} papers "
                     f"{'would be ' if self.dry_run else ''}summarised")
         elif self.dry_run:
-            head = (f"dry run, {what} ({self.engine}, {self.language}): {self.requested} of {self.papers} papers "
+            head = (f"dry run, {what} ({self.engine}, {self.language}): {self.requested} of {counted(self.papers, 'paper')} "
                     f"would be sent, ~{self.input_tokens:,} input and ~{self.output_tokens:,} output "
                     f"tokens (at ~{CHARS_PER_TOKEN} characters a token); {self.cached} cached")
         else:
-            head = (f"{what} ({self.engine}, {self.language}): {self.papers} papers, "
+            head = (f"{what} ({self.engine}, {self.language}): {counted(self.papers, 'paper')}, "
                     f"{self.papers - self.cached - self.failed} new, {self.cached} cached; "
                     f"{self.requests} requests, {self.input_tokens:,} tokens in, "
                     f"{self.output_tokens:,} out")

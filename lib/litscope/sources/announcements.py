@@ -21,10 +21,11 @@ from lxml import etree
 
 from ..config import Project
 from ..errors import FetchError, SchemaError
+from ..report import counted
 from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
-from .arxiv_api import _check_categories, _client, _plural, fetch_ids
+from .arxiv_api import _check_categories, _client, fetch_ids
 from .schedule import FEED_UPDATES, changed_since, last_update
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def fetch_new(categories: str | Iterable[str], *, project: Project | None = None
     papers["announce_type"], papers["announced"] = papers["id"].map(by_id["type"]), papers["id"].map(by_id["day"])
     types = announced["type"].value_counts()
     requests_made = client.requests - before
-    metadata = (f"{_plural(requests_made - 1, 'metadata request')} (id_list) for the {len(missing)} not in the "
+    metadata = (f"{counted(requests_made - 1, 'metadata request')} (id_list) for the {len(missing)} not in the "
                 f"store at that version" if missing else "no metadata request (all in the store already)"
                 if len(announced) else "nothing announced")
     papers.attrs["requests"] = requests_made
@@ -215,6 +216,6 @@ def fetch_new(categories: str | Iterable[str], *, project: Project | None = None
         f"{len(announced)} papers (" + ", ".join(f"{types.get(t, 0)} {t}" for t in ANNOUNCE_TYPES) + "); "
         f"1 feed request, {metadata}"
         + (f" ({len(unfilled)} not yet in the API: kept as the feed lists them)" if unfilled else "")
-        + f"; {_plural(requests_made, 'request')} (~{requests_made * client.settings.delay_seconds:.0f} s)"
+        + f"; {counted(requests_made, 'request')} (~{requests_made * client.settings.delay_seconds:.0f} s)"
         + f"{stored}.")
     return papers

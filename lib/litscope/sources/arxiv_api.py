@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from ..config import Project, ProjectConfig, parse_day
 from ..compat import build_result
 from ..errors import ConfigError, FetchError, SchemaError
+from ..report import counted
 from ..schema import check_text, missing, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
@@ -327,15 +328,11 @@ def _count(run: _Run, results: list[arxiv.Result], complete: bool) -> None:
         window.truncated = not complete and window.day >= reached
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 'es' if word.endswith('h') else 's'}"
-
-
 def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_papers: int,
             requests_made: int, delay: float, stored: str | None) -> str:
     days = sorted({w.day for w in windows})
     reasons = Counter(w.reason for w in windows)
-    head = f"{labels}, {days[0]} to {days[-1]} ({_plural(len(days), 'day')})"
+    head = f"{labels}, {days[0]} to {days[-1]} ({counted(len(days), 'day')})"
     asked = [f"{reasons[r]} {what}" for r, what in (
         ("new", "new"), ("unsettled", "unsettled (arXiv announced since they were fetched)"),
         ("refresh", "fetched before (--refresh)")) if reasons[r]]
@@ -344,8 +341,8 @@ def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_pa
         ("unchanged", "unchanged (fetched since arXiv's last announcement)")) if reasons[r]]
     per = "day windows" if len({w.category for w in windows}) == 1 else "category-day windows"
     clauses = [head + ": " + "; ".join(
-        ([f"asked for {', '.join(asked)} {per} in {_plural(searches, 'search')} of "
-          f"{_plural(pages, 'page')}"] if asked else ["nothing to ask for"]) +
+        ([f"asked for {', '.join(asked)} {per} in {counted(searches, 'search')} of "
+          f"{counted(pages, 'page')}"] if asked else ["nothing to ask for"]) +
         ([f"skipped {', '.join(skipped)}"] if skipped else []))]
     fetched = [w for w in windows if w.fetched]
     empty = sorted({w.day for w in fetched} - {w.day for w in fetched if w.papers})
@@ -355,9 +352,9 @@ def _report(windows: list[_Window], labels: str, searches: int, pages: int, n_pa
             for d in empty))
     open_days = sorted({w.day for w in windows if not w.settled and w.reason != "cached"})
     if open_days:
-        clauses.append(f"{_plural(len(open_days), 'recent day')} stay open: arXiv may still announce "
+        clauses.append(f"{counted(len(open_days), 'recent day')} stay open: arXiv may still announce "
                        f"papers submitted then, so they are asked again after its next announcement")
-    tail = (f"{_plural(n_papers, 'paper')}, {_plural(requests_made, 'request')} "
+    tail = (f"{counted(n_papers, 'paper')}, {counted(requests_made, 'request')} "
             f"(~{requests_made * delay:.0f} s at {delay:g} s apart)")
     if any(w.truncated or (w.asked and not w.fetched) for w in windows):
         tail += ("; stopped early (at max_results, or at arXiv's cap of 30,000 results for one day): "

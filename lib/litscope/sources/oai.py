@@ -28,11 +28,12 @@ from tqdm.auto import tqdm
 
 from ..config import Project
 from ..errors import FetchError, SchemaError
+from ..report import counted
 from ..schema import check_text, paper_date, papers_frame, split_arxiv_id
 from ..store import Store
 from ._http import XML_PARSER, ArxivClient, Refused, Retry
 from .announcements import split_authors
-from .arxiv_api import _check_categories, _client, _day, _plural
+from .arxiv_api import _check_categories, _client, _day
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 FORMAT_NS = {"arXivRaw": "http://arxiv.org/OAI/arXivRaw/", "arXiv": "http://arxiv.org/OAI/arXiv/"}
@@ -159,8 +160,8 @@ class HarvestReport:
     kept: int = 0
 
     def __str__(self) -> str:
-        return "\n".join([*self.lines, f"{_plural(self.records, 'record')} in {_plural(self.pages, 'page')}, "
-                                       f"{_plural(self.kept, 'paper')} kept; {_plural(self.requests, 'request')}."])
+        return "\n".join([*self.lines, f"{counted(self.records, 'record')} in {counted(self.pages, 'page')}, "
+                                       f"{counted(self.kept, 'paper')} kept; {counted(self.requests, 'request')}."])
 
 
 def _keep(records: list[dict], categories: set[str], first: date, last: date | None) -> pd.DataFrame:
@@ -220,7 +221,7 @@ def harvest(categories: str | Iterable[str], since: str | date, until: str | dat
 def _check_progress(client: ArxivClient, spec: str, page: Page, checkpoint: dict, tokens: set) -> None:
     """End a harvest that would never end: a server that hands out a resumption token it
     was already asked with, or more records than the list size it announced."""
-    stored = f"the harvest of set {spec} stops here ({_plural(checkpoint['pages'], 'page')} stored)"
+    stored = f"the harvest of set {spec} stops here ({counted(checkpoint['pages'], 'page')} stored)"
     if page.token in tokens:
         raise FetchError(f"arXiv OAI-PMH: {client.oai_url} gave the resumption token {page.token!r} "
                          f"a second time: {stored}", client.oai_url)
@@ -237,8 +238,8 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
     start = {"verb": "ListRecords", "metadataPrefix": metadata_format, "set": spec, "from": first.isoformat()}
     saved = None if refresh else store.harvest(key)
     if saved and saved["done"]:
-        return (f"set {spec}: harvested before ({_plural(saved['records'], 'record')} in "
-                f"{_plural(saved['pages'], 'page')}), nothing to ask.")
+        return (f"set {spec}: harvested before ({counted(saved['records'], 'record')} in "
+                f"{counted(saved['pages'], 'page')}), nothing to ask.")
     checkpoint = dict(saved) if saved else {"key": key, "token": None, "pages": 0, "records": 0}
     note = f"resumed after page {checkpoint['pages']}" if saved and saved["token"] else "from the start"
     params = {"verb": "ListRecords", "resumptionToken": saved["token"]} if saved and saved["token"] else start
@@ -276,6 +277,6 @@ def _harvest_set(client: ArxivClient, store: Store, spec: str, metadata_format: 
             tokens.add(page.token)
             params = {"verb": "ListRecords", "resumptionToken": page.token}
     report.kept += kept
-    return (f"set {spec}: {_plural(checkpoint['records'], 'record')} in {_plural(checkpoint['pages'], 'page')} "
-            f"({note}); {_plural(kept, 'paper')} first submitted from {first}{f' to {last}' if last else ''} in "
+    return (f"set {spec}: {counted(checkpoint['records'], 'record')} in {counted(checkpoint['pages'], 'page')} "
+            f"({note}); {counted(kept, 'paper')} first submitted from {first}{f' to {last}' if last else ''} in "
             f"{', '.join(sorted(wanted)) or 'any category'} stored.")

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from ..config import MAX_LINE_BYTES
 from ..errors import ImportFormatError, SchemaError
+from ..report import counted
 from ..schema import PAPER_SCHEMA, check_text, paper_date, split_arxiv_id
 from .arxiv_api import _check_categories, _day, _one_line
 from .importers import Importer
@@ -52,7 +53,7 @@ class SnapshotReport:
     def __str__(self) -> str:
         skipped = f", {self.skipped} skipped (named above)" if self.skipped else ""
         return (f"{self.file}: {self.lines} lines, {self.parsed} parsed (the others ruled out by category or "
-                f"date unread), {self.kept} papers kept{skipped}, written to {self.out} in {self.parts} "
+                f"date unread), {counted(self.kept, 'paper')} kept{skipped}, written to {self.out} in {self.parts} "
                 f"Parquet part{'s' * (self.parts != 1)}.")
 
 
