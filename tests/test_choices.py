@@ -41,7 +41,6 @@ def _choices(argv: list[str], dest: str) -> list[str]:
 
 
 @pytest.mark.parametrize("argv, dest, expected", [
-    (["label"], "label", [*choices.LABELS, "clear"]),
     (["list"], "label", list(choices.LABELS)),
     (["export"], "label", list(choices.LABELS)),
     (["summarize"], "label", list(choices.LABELS)),
@@ -53,6 +52,11 @@ def _choices(argv: list[str], dest: str) -> list[str]:
 ])
 def test_the_command_line_offers_the_library_choices(argv, dest, expected):
     assert _choices(argv, dest) == expected
+
+
+def test_label_takes_the_library_labels_or_clear():
+    from litscope.cli.decisions import LABEL_CHOICES
+    assert LABEL_CHOICES == (*choices.LABELS, "clear")
 
 
 def test_building_the_command_line_imports_no_pandas():

@@ -53,7 +53,7 @@ def test_every_decision_is_a_line_in_the_project_with_who_and_when(review, capsy
     ids = store.papers()["id"].tolist()
     assert main(["label", ids[0], ids[1], "include", "--reason", "fast decoding"]) == 0
     assert "recorded in decisions/ada-lovelace.jsonl" in capsys.readouterr().out
-    assert main(["label", f"https://arxiv.org/abs/{ids[2]}v1", "exclude"]) == 0
+    assert main(["label", "exclude", f"https://arxiv.org/abs/{ids[2]}v1"]) == 0     # the label first
     assert main(["label", ids[1], "clear"]) == 0
     assert main(["note", ids[0], "compare with Medusa"]) == 0
     assert main(["tag", ids[0], "to-read", "decoding"]) == 0
@@ -73,6 +73,15 @@ def test_every_decision_is_a_line_in_the_project_with_who_and_when(review, capsy
     assert ids[0] in listed and ids[1] not in listed and "labelled include" in listed
     labels = store.labels().set_index("id")
     assert labels.loc[ids[0], "reason"] == "fast decoding" and ids[1] not in labels.index
+
+
+@pytest.mark.parametrize("words", [["2512.00001", "2512.00002"], ["include"], ["2512.00001", "include", "2512.00002"]])
+def test_label_without_one_label_first_or_last_is_one_line(tmp_path, capsys, words):
+    assert main(["label", *words, "--data", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("litscope: error: litscope label: name the papers and one label (include, exclude, maybe, "
+                   f"clear), e.g. 'litscope label 2512.04752 include'; got {' '.join(words)!r}")
+    assert not (tmp_path / "data").exists()
 
 
 def test_summaries_a_program_writes_are_no_decisions(review):

@@ -7,10 +7,25 @@ from ..choices import LABELS, STRATEGIES
 from ..report import counted
 from .common import _paper_id, _project, _store, command, data_option
 
+#: What `litscope label` takes, first or last among the ids.
+LABEL_CHOICES = (*LABELS, "clear")
+
+
+def _label_and_ids(words: list[str]) -> tuple[str, list[str]]:
+    """The label and the ids of ``label ID... LABEL`` or ``label LABEL ID...``."""
+    from ..errors import DecisionError
+    at = [i for i in (0, len(words) - 1) if words[i] in LABEL_CHOICES]
+    if len(words) < 2 or not at:
+        raise DecisionError(f"litscope label: name the papers and one label ({', '.join(LABEL_CHOICES)}), "
+                            f"e.g. 'litscope label 2512.04752 include'; got {' '.join(words)!r}")
+    return words[at[0]], words[1:] if at[0] == 0 else words[:-1]
+
+
 def cmd_label(args: argparse.Namespace) -> None:
+    label, ids = _label_and_ids(args.words)
     store = _store(args, required=False)
-    label = None if args.label == "clear" else args.label
-    ids = [_paper_id(i) for i in args.ids]
+    label = None if label == "clear" else label
+    ids = [_paper_id(i) for i in ids]
     for paper_id in ids:
         store.set_label(paper_id, label, reason=args.reason)
     where = f" (recorded in {store.decisions.path.relative_to(store.decisions.root)})" if store.decisions else ""
@@ -90,9 +105,11 @@ def add_parser(sub) -> None:
                 "Label one or more papers, as the Explorer's buttons do. The label goes to the store\n"
                 "and, in a review project, to the review's decisions (decisions/<you>.jsonl, with\n"
                 "who and when: commit it). 'litscope learn' and a profile's alpha learn from them.\n\n"
-                "example: litscope label 2512.04752 2511.10645 include --reason 'fast decoding'")
-    p.add_argument("ids", nargs="+", metavar="ID", help="paper ids (an arXiv id, version or URL accepted)")
-    p.add_argument("label", choices=[*LABELS, "clear"])
+                "examples: litscope label 2512.04752 2511.10645 include --reason 'fast decoding'\n"
+                "          litscope label exclude 2512.04752      (the label first works too)")
+    p.add_argument("words", nargs="+", metavar="ID... LABEL",
+                   help=f"paper ids (an arXiv id, version or URL) and one label, first or last: "
+                        f"{', '.join(LABEL_CHOICES)}")
     p.add_argument("--reason", metavar="TEXT", help="why (kept with the decision)")
     data_option(p)
 
