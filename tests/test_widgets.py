@@ -565,17 +565,15 @@ def test_relearning_runs_in_the_background_and_never_blocks_a_slider(sample_stor
     monkeypatch.setattr(Learner, "_fit_matrix", lambda self, X, y: release.wait(10) and fit(self, X, y))
     explorer = Explorer(sample_store, profile_path, debounce=0.01, plots=False)
     explorer.alpha.value = 0.5
-    start = time.perf_counter()
     for paper_id in explorer.shown_ids[:2]:
         explorer.label("include", paper_id)
     explorer.label("exclude", explorer.shown_ids[-1])
-    assert time.perf_counter() - start < 2          # labelling did not wait for the fit
+    # the fit waits for `release`: labelling returned while it still runs, so it did not wait
     assert explorer.relearner.busy and "relearning…" in explorer.learning.value
     before = explorer.scorer.scores().copy()
-    start = time.perf_counter()
     explorer.term_rows["LLM"].weight.value = 4.0    # a slider moves while the model fits
     explorer._rerank.flush()
-    assert time.perf_counter() - start < 1 and not np.allclose(explorer.scorer.scores(), before)
+    assert not np.allclose(explorer.scorer.scores(), before) and explorer.relearner.busy
     release.set()
     assert explorer.relearner.wait(30)
     assert "learned from 3 labels" in explorer.learning.value
