@@ -2,11 +2,12 @@
 next" for active learning, and the screening metrics ASReview reports.
 
 The `Learner` reads title and abstract through a representation (`litscope.score.represent`;
-by default ASReview's tf-idf of words and word pairs, the title counted twice) whose
+by default ASReview's tf-idf of words and word pairs of title and abstract) whose
 features are computed once per corpus (`litscope.score.features`): a refit after a new
-label only refits the classifiers -- a logistic regression that treats the unlabelled
-papers as weak excludes (refitted when an include comes or every few excludes) and a linear
-SVM on the labels alone, voting by rank.
+label only refits the classifiers -- ASReview 3's linear SVM on the labels alone, joined,
+once includes are no longer rare, by a logistic regression that treats the unlabelled
+papers as weak excludes (refitted when an include comes or every few excludes), voting by
+rank.
 `benchmarks/bench_learn.py` simulates screening with it and with ASReview 3's default model
 on six real systematic reviews and seed 004's subtopics, choosing every setting leave one
 task out, and reports both.
