@@ -66,6 +66,7 @@ def test_tfidf_keeps_asreviews_exact_vocabulary_up_to_a_corpus_size():
     hashed = Tfidf(exact_up_to=29)                                  # one text more: hashed
     assert hashed.fit_transform(texts).shape == asreview.shape and hashed.state() is not None
     assert exact.name == "tfidf-12-min1-hash20-exact30" and Tfidf().name == "tfidf-12-min1-hash20"
+    assert exact.fit_transform([]).shape == (0, 0)                  # an empty store: hashed
 
 
 def test_tfidf_rows_have_unit_length_and_need_fitting():

@@ -133,10 +133,17 @@ class Tfidf:
         min_df, max_df = self._limits(len(texts))
         self.__dict__.pop("vectorizer_", None)
         if self.n_features is None or len(texts) <= self.exact_up_to:
-            self.vectorizer_ = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=self.sublinear_tf,
-                                               min_df=min_df, max_df=max_df, dtype=np.float32,
-                                               stop_words=self.stop_words)
-            return _canonical(self.vectorizer_.fit_transform(texts))
+            vectorizer = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=self.sublinear_tf,
+                                         min_df=min_df, max_df=max_df, dtype=np.float32,
+                                         stop_words=self.stop_words)
+            try:
+                matrix = vectorizer.fit_transform(texts)
+            except ValueError:      # not one word in the corpus (an empty store): hashed below
+                if self.n_features is None:
+                    raise
+            else:
+                self.vectorizer_ = vectorizer
+                return _canonical(matrix)
         # in blocks, so that memory stays near the size of the result on large corpora
         blocks, df = [], np.zeros(self.n_features, np.int64)
         with tqdm(total=len(texts), unit="paper", desc="tf-idf", disable=len(texts) < 10 * BLOCK) as bar:
