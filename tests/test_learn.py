@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.svm import LinearSVC
 
 from litscope.cli import main
 from litscope.errors import LearnError
@@ -146,7 +147,7 @@ def test_learner_ranks_the_included_topic_first(corpus):
 
 
 def test_the_members_vote_by_their_rank_in_the_corpus(corpus):
-    learner = Learner().fit(corpus, LABELS)
+    learner = Learner(pu_from=0).fit(corpus, LABELS)
     X = learner.features_.matrix
     logistic, svm = learner.logistic_.decision_function(X), learner.svm_.decision_function(X)
 
@@ -157,6 +158,21 @@ def test_the_members_vote_by_their_rank_in_the_corpus(corpus):
     assert learner.name.endswith("pu-logistic+svm")
 
 
+def test_while_includes_are_rare_the_svm_alone_ranks_as_asreview_does(corpus):
+    learner = Learner(pu_from=0.05).fit(corpus, LABELS)      # 1 include of 60 papers
+    assert learner.logistic_ is None and len(learner.reference_) == 1
+    X = learner.features_.matrix
+    labelled = corpus["id"].isin(["graph-00", "protein-00"]).to_numpy()
+    y = corpus["id"].eq("graph-00").to_numpy()[labelled].astype(int)
+    weights = np.where(y == 1, 1.0, 1 / 9.8)                  # ASReview's balancer, ratio 9.8
+    asreview = LinearSVC(C=0.11).fit(X[labelled], y, sample_weight=weights * len(y) / weights.sum())
+    order = np.argsort(-asreview.decision_function(X), kind="stable")
+    assert np.array_equal(np.argsort(-learner._proba(X), kind="stable"), order)
+    labels = {**LABELS, "graph-01": "include", "graph-02": "include"}   # 3 of 60: 5 %
+    assert Learner(pu_from=0.05).fit(corpus, labels).logistic_ is not None
+    assert len(Learner(pu_from=0.05).fit(corpus, labels).reference_) == 2
+
+
 def test_without_a_labelled_exclude_the_logistic_regression_votes_alone(corpus):
     learner = Learner().fit(corpus, {"protein-03": "include"})
     assert learner.svm_ is None and len(learner.reference_) == 1
@@ -165,7 +181,7 @@ def test_without_a_labelled_exclude_the_logistic_regression_votes_alone(corpus):
 
 
 def test_suggest_next_keeps_the_logistic_regression_over_a_few_new_excludes(corpus):
-    learner = Learner(refit_every=3)
+    learner = Learner(refit_every=3, pu_from=0)
     suggest_next(corpus, LABELS, learner=learner)
     first = learner.logistic_
     labels = dict(LABELS)
@@ -174,7 +190,7 @@ def test_suggest_next_keeps_the_logistic_regression_over_a_few_new_excludes(corp
         suggest_next(corpus, labels, learner=learner)
         assert learner.logistic_ is first
     assert learner.n_exclude_ == 2 + sum(v == "exclude" for v in LABELS.values())
-    fresh = Learner(refit_every=3).fit(corpus, labels)      # the SVM did follow them
+    fresh = Learner(refit_every=3, pu_from=0).fit(corpus, labels)      # the SVM did follow them
     assert np.allclose(learner.svm_.coef_, fresh.svm_.coef_)
     assert not np.allclose(learner.logistic_.coef_, fresh.logistic_.coef_)
     labels["speech-07"] = "exclude"                         # the third: refitted

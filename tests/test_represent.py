@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from litscope.config import LLMSettings
 from litscope.curate.llm import LLMClient
@@ -51,6 +52,21 @@ def test_tfidf_can_count_the_title_more_than_once():
     assert Tfidf(title_weight=2).name == "tfidf-12-min1-hash20-title2"
     with pytest.raises(ScoreError, match="title_weight must be at least 1"):
         Tfidf(title_weight=0)
+
+
+def test_tfidf_keeps_asreviews_exact_vocabulary_up_to_a_corpus_size():
+    texts = [f"beta blockers trial {i} in heart failure" if i % 3 else f"triptan migraine {i}"
+             for i in range(30)]
+    exact = Tfidf(exact_up_to=30)
+    asreview = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95).fit_transform(texts)
+    assert np.allclose(exact.fit_transform(texts).toarray(), asreview.toarray(), atol=1e-6)
+    assert exact.state() is None                                   # a vocabulary: not saved
+    assert np.allclose(exact.transform(["heart failure"]).toarray(),
+                       exact.vectorizer_.transform(["heart failure"]).toarray(), atol=1e-6)
+    hashed = Tfidf(exact_up_to=29)                                  # one text more: hashed
+    assert hashed.fit_transform(texts).shape == asreview.shape and hashed.state() is not None
+    assert exact.name == "tfidf-12-min1-hash20-exact30" and Tfidf().name == "tfidf-12-min1-hash20"
+    assert exact.fit_transform([]).shape == (0, 0)                  # an empty store: hashed
 
 
 def test_tfidf_rows_have_unit_length_and_need_fitting():

@@ -124,8 +124,9 @@ def add_parser(sub) -> None:
     data_option(p)
 
     p = command(sub, "learn", cmd_learn, "learn from your labels: what to label next, when to stop",
-                "Train a text model (tf-idf; a logistic regression with the unlabelled papers as\n"
-                "weak excludes and an SVM on the labels alone, voting by rank) on the\n"
+                "Train a text model (tf-idf; ASReview's SVM on the labels alone, joined by a\n"
+                "logistic regression with the unlabelled papers as weak excludes once includes\n"
+                "are 5% of the papers, voting by rank) on the\n"
                 "include/exclude labels in the store and the imported library (its items count as\n"
                 "includes), and list the unlabelled papers to label next: the likeliest includes\n"
                 "(--strategy top, finds them soonest) or the ones it is least sure about\n"

@@ -2,11 +2,12 @@
 next" for active learning, and the screening metrics ASReview reports.
 
 The `Learner` reads title and abstract through a representation (`litscope.score.represent`;
-by default ASReview's tf-idf of words and word pairs, the title counted twice) whose
+by default ASReview's tf-idf of words and word pairs of title and abstract) whose
 features are computed once per corpus (`litscope.score.features`): a refit after a new
-label only refits the classifiers -- a logistic regression that treats the unlabelled
-papers as weak excludes (refitted when an include comes or every few excludes) and a linear
-SVM on the labels alone, voting by rank.
+label only refits the classifiers -- ASReview 3's linear SVM on the labels alone, joined,
+once includes are no longer rare, by a logistic regression that treats the unlabelled
+papers as weak excludes (refitted when an include comes or every few excludes), voting by
+rank.
 `benchmarks/bench_learn.py` simulates screening with it and with ASReview 3's default model
 on six real systematic reviews and seed 004's subtopics, choosing every setting leave one
 task out, and reports both.
@@ -55,10 +56,11 @@ Strategy = Literal["top", "uncertain"]
 #: the SVM member's boundary instead, the classic way to teach a model more per label.
 DEFAULT_STRATEGY: Strategy = "top"
 #: What the learner reads by default: ASReview 3's tf-idf (words and word pairs, sublinear
-#: tf, terms in over 95% of the texts dropped), the title counted twice. Chosen leave one
-#: task out in the screening benchmark (benchmarks/RESULTS.md); single words' raw counts
-#: without stop words, chosen before on seed 004 alone, screened the real reviews worse.
-SCREENING_FEATURES = Tfidf(title_weight=2)
+#: tf, terms in over 95% of the texts dropped) of title and abstract, with an exact
+#: vocabulary up to 20,000 papers (as ASReview's: hashing merges a few terms, which sways a
+#: screening run) and hashed beyond (memory stays bounded). Compared in the screening
+#: benchmark (benchmarks/RESULTS.md) with the title counted twice.
+SCREENING_FEATURES = Tfidf(exact_up_to=20_000)
 
 
 def label_targets(labels: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.Series:
@@ -125,7 +127,11 @@ class Learner:
 
     Each member's vote for a paper is the share of the corpus it scores no higher (the
     members score on different scales, ranks do not); the learned score is the mean vote,
-    in [0, 1]. The SVM joins once there is a labelled exclude. A learner reused in a
+    in [0, 1]. The SVM joins once there is a labelled exclude; from then on the logistic
+    regression votes only while the includes make up at least `pu_from` of the papers.
+    Where relevant papers are rare (systematic reviews: often 1-5 %), the SVM alone --
+    then exactly ASReview's ELAS u4 on its features -- screens as well as the pair or
+    better; where they are common, the unlabelled corpus as excludes helps. A learner reused in a
     screening loop (`suggest_next(..., learner=learner)`, one label at a time) keeps its logistic
     regression while only a few excludes were added (`refit_every`): most labels are
     excludes, and one more barely moves a model that already counts the unlabelled corpus
@@ -144,6 +150,9 @@ class Learner:
                       from a large pool: a refit stays cheap on any corpus.
     svm_C:            inverse regularisation of the SVM member (ASReview's 0.11); None
                       leaves the SVM out.
+    pu_from:          once there is a labelled exclude, the logistic regression votes only
+                      when the includes number at least this share of the papers (0: always;
+                      1: only before the first exclude, when the SVM cannot learn).
     refit_every:      in `suggest_next`, when the labels only gained excludes since the last
                       call, the logistic regression (the costly member) is kept until this
                       many have come since it was fitted, or an include comes; the SVM refits
@@ -154,24 +163,27 @@ class Learner:
 
     def __init__(self, *, representation: str | Representation = SCREENING_FEATURES, C: float = 10.0,
                  ratio: float = 9.8, unlabeled_weight: float = 0.3, max_unlabeled: int = 500,
-                 svm_C: float | None = 0.11, refit_every: int = 5, random_state: int = 0):
+                 svm_C: float | None = 0.11, pu_from: float = 0.05, refit_every: int = 5,
+                 random_state: int = 0):
         self.representation = get_representation(representation)
         self.C = C
         self.ratio = ratio
         self.unlabeled_weight = unlabeled_weight
         self.max_unlabeled = max_unlabeled
         self.svm_C = svm_C
+        self.pu_from = pu_from
         self.refit_every = refit_every
         self.random_state = random_state
 
     @property
     def name(self) -> str:
-        return f"{self.representation.name}-pu-logistic{'+svm' if self.svm_C is not None else ''}"
+        since = f"@{self.pu_from:g}" if self.pu_from else ""
+        return f"{self.representation.name}-pu-logistic{since}{'+svm' if self.svm_C is not None else ''}"
 
     def __repr__(self) -> str:
         return (f"Learner(representation={self.representation!r}, C={self.C}, ratio={self.ratio}, "
                 f"unlabeled_weight={self.unlabeled_weight}, max_unlabeled={self.max_unlabeled}, "
-                f"svm_C={self.svm_C}, refit_every={self.refit_every})")
+                f"svm_C={self.svm_C}, pu_from={self.pu_from}, refit_every={self.refit_every})")
 
     # -- public API --------------------------------------------------------------------
     def fit(self, papers: pd.DataFrame, labels: pd.DataFrame | pd.Series | Mapping, *,
@@ -206,7 +218,7 @@ class Learner:
     def predict_proba(self, papers: pd.DataFrame) -> pd.Series:
         """Each paper's learned score in [0, 1], the members' mean vote (higher: likelier an
         include; a rank, not a probability), as a Series by paper id."""
-        if not hasattr(self, "logistic_"):
+        if not hasattr(self, "reference_"):
             raise LearnError("this Learner is not fitted yet: call fit(papers, labels) first")
         ids = pd.Index(papers["id"].astype(str), name="id")
         return pd.Series(self._proba(self.features_.vectors(papers)), index=ids, name="learned")
@@ -228,12 +240,16 @@ class Learner:
         if self.n_exclude_ == 0 and self.unlabeled_weight == 0:
             raise LearnError("every labelled paper is an include and no unlabelled paper counts "
                              "as an exclude: label at least one paper 'exclude'")
-        if not self._keeps_logistic(X, y):
-            self._fit_logistic(X, y, labelled, y_labelled, unlabelled)
         self.svm_ = None
         if self.svm_C is not None and self.n_exclude_ > 0:     # on the labels alone
             self.svm_ = LinearSVC(C=self.svm_C, random_state=self.random_state).fit(
                 X[labelled], y_labelled, sample_weight=_balanced_weights(y_labelled, self.ratio))
+        if self.svm_ is None or self.n_include_ >= self.pu_from * len(y):
+            if not self._keeps_logistic(X, y):
+                self._fit_logistic(X, y, labelled, y_labelled, unlabelled)
+        else:
+            self.logistic_ = None
+            self.__dict__.pop("logistic_labels_", None)
         members = self._members(X)
         self.reference_ = [np.sort(m) for m in members]    # what a vote ranks among
         self.votes_ = self._vote(members)                  # the rows of X, as `_proba` gives them
@@ -269,7 +285,9 @@ class Learner:
 
     def _members(self, X: Any) -> list[np.ndarray]:
         """Each member's score of the rows of `X` (higher: likelier an include)."""
-        scores = [np.asarray(X @ self.logistic_.coef_.ravel()).ravel() + self.logistic_.intercept_[0]]
+        scores = []
+        if self.logistic_ is not None:
+            scores.append(np.asarray(X @ self.logistic_.coef_.ravel()).ravel() + self.logistic_.intercept_[0])
         if self.svm_ is not None:
             scores.append(np.asarray(X @ self.svm_.coef_.ravel()).ravel() + self.svm_.intercept_[0])
         return scores
@@ -286,7 +304,7 @@ class Learner:
         of the SVM member (trained on the labels alone, so its boundary separates them), or
         without it the logistic regression's probability's distance from 0.5."""
         members = self._members(X)
-        return np.abs(members[1]) if self.svm_ is not None else np.abs(expit(members[0]) - 0.5)
+        return np.abs(members[-1]) if self.svm_ is not None else np.abs(expit(members[0]) - 0.5)
 
 
 def fit_on_store(store: Any, papers: pd.DataFrame | None = None,

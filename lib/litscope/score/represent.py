@@ -85,6 +85,9 @@ class Tfidf:
                 vocabulary (scikit-learn's HashingVectorizer): memory stays bounded on
                 large corpora, where a vocabulary of tens of millions of bigrams would not
                 fit; None keeps a vocabulary. Both were measured in the screening benchmark.
+    exact_up_to: a corpus of at most this many texts keeps a vocabulary even when
+                `n_features` is set (exactly ASReview's features; hashing merges a few
+                terms, which sways a screening run); larger corpora are hashed.
     stop_words: "english" drops scikit-learn's English stop words before the n-grams are made.
     sublinear_tf: weigh a term's count c in a text as 1 + log(c) (True) or as c itself
                 (False).
@@ -98,13 +101,15 @@ class Tfidf:
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1,
                  max_df: float = 0.95, n_features: int | None = 2**20,
-                 stop_words: str | None = None, sublinear_tf: bool = True, title_weight: int = 1):
+                 stop_words: str | None = None, sublinear_tf: bool = True, title_weight: int = 1,
+                 exact_up_to: int = 0):
         if title_weight < 1:
             raise ScoreError(f"tf-idf: title_weight must be at least 1, not {title_weight}")
         self.ngram_range, self.min_df, self.max_df = tuple(ngram_range), min_df, max_df
         self.n_features, self.stop_words, self.sublinear_tf = n_features, stop_words, sublinear_tf
-        self.title_weight = title_weight
-        hashed = f"-hash{n_features.bit_length() - 1}" if n_features else ""
+        self.title_weight, self.exact_up_to = title_weight, exact_up_to
+        hashed = (f"-hash{n_features.bit_length() - 1}" if n_features else "") \
+            + (f"-exact{exact_up_to}" if n_features and exact_up_to else "")
         extra = ((f"-max{max_df:g}" if max_df != 0.95 else "") + (f"-stop{stop_words}" if stop_words else "")
                  + ("" if sublinear_tf else "-rawtf") + (f"-title{title_weight}" if title_weight != 1 else ""))
         self.name = f"tfidf-{ngram_range[0]}{ngram_range[1]}-min{min_df}{hashed}{extra}"
@@ -112,7 +117,8 @@ class Tfidf:
     def __repr__(self) -> str:
         return (f"Tfidf(ngram_range={self.ngram_range}, min_df={self.min_df}, max_df={self.max_df}, "
                 f"n_features={self.n_features}, stop_words={self.stop_words!r}, "
-                f"sublinear_tf={self.sublinear_tf}, title_weight={self.title_weight})")
+                f"sublinear_tf={self.sublinear_tf}, title_weight={self.title_weight}, "
+                f"exact_up_to={self.exact_up_to})")
 
     def _limits(self, n_texts: int) -> tuple[int, float]:
         # a tiny corpus would otherwise drop every word as too common or too rare
@@ -125,11 +131,19 @@ class Tfidf:
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         min_df, max_df = self._limits(len(texts))
-        if self.n_features is None:
-            self.vectorizer_ = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=self.sublinear_tf,
-                                               min_df=min_df, max_df=max_df, dtype=np.float32,
-                                               stop_words=self.stop_words)
-            return _canonical(self.vectorizer_.fit_transform(texts))
+        self.__dict__.pop("vectorizer_", None)
+        if self.n_features is None or len(texts) <= self.exact_up_to:
+            vectorizer = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=self.sublinear_tf,
+                                         min_df=min_df, max_df=max_df, dtype=np.float32,
+                                         stop_words=self.stop_words)
+            try:
+                matrix = vectorizer.fit_transform(texts)
+            except ValueError:      # not one word in the corpus (an empty store): hashed below
+                if self.n_features is None:
+                    raise
+            else:
+                self.vectorizer_ = vectorizer
+                return _canonical(matrix)
         # in blocks, so that memory stays near the size of the result on large corpora
         blocks, df = [], np.zeros(self.n_features, np.int64)
         with tqdm(total=len(texts), unit="paper", desc="tf-idf", disable=len(texts) < 10 * BLOCK) as bar:
@@ -151,9 +165,7 @@ class Tfidf:
         return weighed[0] if len(weighed) == 1 else _canonical(sparse.vstack(weighed, format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        if self.n_features is None:
-            if not hasattr(self, "vectorizer_"):
-                raise ScoreError("the tf-idf representation is not fitted: fit it on a corpus first")
+        if hasattr(self, "vectorizer_"):
             return _canonical(self.vectorizer_.transform(texts))
         if not hasattr(self, "idf_"):
             raise ScoreError("the tf-idf representation is not fitted: fit it on a corpus first")
@@ -164,12 +176,13 @@ class Tfidf:
     def state(self) -> dict[str, np.ndarray] | None:
         """What a fitted hashed tf-idf needs to transform texts, as arrays (to save with
         its features); None for a vocabulary, which is not saved."""
-        if self.n_features is None or not hasattr(self, "idf_"):
+        if hasattr(self, "vectorizer_") or not hasattr(self, "idf_"):
             return None
         return {"buckets": np.flatnonzero(self.column_ >= 0).astype(np.int32), "idf": self.idf_}
 
     def set_state(self, state: Mapping[str, np.ndarray]) -> Tfidf:
         """Fitted again from `state()`'s arrays."""
+        self.__dict__.pop("vectorizer_", None)
         self.column_ = np.full(self.n_features, -1, np.int32)
         self.column_[state["buckets"]] = np.arange(len(state["buckets"]), dtype=np.int32)
         self.idf_ = np.asarray(state["idf"], np.float32)
