@@ -136,7 +136,7 @@ class Relearner:
         training = {**dict.fromkeys(self.library_ids, "include"), **labels}
         try:
             self.learner.fit(self.papers, training, store=self.store, extra_includes=self.extra_includes)
-            proba = self.learner._proba(self.learner.features_.matrix)
+            proba = self.learner.votes_[:len(self.learner.features_.ids)]   # what the fit scored
             uncertainty = self.learner._uncertainty(self.learner.features_.matrix)
         except LitscopeError as exc:
             return Learned(frozenset(labels.items()), None, None, time.perf_counter() - start, str(exc))
