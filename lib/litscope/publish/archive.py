@@ -29,6 +29,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 from markupsafe import Markup
 
+from ..report import counted
 from ..schema import SUMMARY_FIELDS, paper_url
 from .markdown import (SUMMARY_LABELS, byline, escape_inline, escape_markdown, front_matter,
                        html_text, markdown_table, markdown_to_html, metadata_yaml, one_line,
@@ -255,10 +256,10 @@ def _day_page(day: str, members: list[dict[str, Any]], cites: Mapping[str, tuple
     categories = Counter(p["primary_category"] for p in members if present(p["primary_category"]))
     about = f" ({', '.join(f'{c}: {k}' for c, k in categories.most_common(4))})" if categories else ""
     titles = "; ".join(_shorten(p["shown"], 90) for p in members[:3]) + ("; …" if len(members) > 3 else "")
-    said = (f"{_n(len(members))} submitted to arXiv on {day}" if dated == len(members) and day != UNDATED
-            else f"{_n(len(members))} without a submission date" if day == UNDATED
-            else f"{_n(dated)} submitted to arXiv on {day} and {_n(len(members) - dated)} without a date that "
-                 f"the review first saw then" if dated else f"{_n(len(members))} without a submission date that "
+    said = (f"{counted(len(members), 'paper')} submitted to arXiv on {day}" if dated == len(members) and day != UNDATED
+            else f"{counted(len(members), 'paper')} without a submission date" if day == UNDATED
+            else f"{counted(dated, 'paper')} submitted to arXiv on {day} and {counted(len(members) - dated, 'paper')} without a date that "
+                 f"the review first saw then" if dated else f"{counted(len(members), 'paper')} without a submission date that "
                  f"the review first saw on {day}")
     meta = {"title": Markup(f"Papers of {day}" if day != UNDATED else "Papers without a date"),
             "description": f"{said}{about}, best first: {titles}", "toc": True, "toc-depth": 2,
@@ -269,10 +270,6 @@ def _day_page(day: str, members: list[dict[str, Any]], cites: Mapping[str, tuple
     intro = f"{escape_markdown(f'The papers of {day}' if day != UNDATED else 'The papers without a date')} " \
             f"the review chose, best first{how}."
     return f"{front_matter(meta)}\n\n{intro}\n\n" + "\n\n".join(sections) + "\n"
-
-
-def _n(count: int) -> str:
-    return f"{count} paper{'s' if count != 1 else ''}"
 
 
 def _shorten(text: str, limit: int) -> str:

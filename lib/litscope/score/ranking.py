@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import LitscopeError
+from ..report import counted
 from .engine import SCORE_COLUMNS, Papers, Scorer
 from .profile import Profile, load_profile
 
@@ -53,7 +54,7 @@ class RankingDescription:
             got = self.learned
             library = f" ({got['n_library']} library items among them)" if got["n_library"] else ""
             notes.append((f"alpha {self.alpha:g}: blending in a model learned from "
-                          f"{_n(got['n_include'], 'include')}{library} and {_n(got['n_exclude'], 'exclude')}.",
+                          f"{counted(got['n_include'], 'include')}{library} and {counted(got['n_exclude'], 'exclude')}.",
                           False))
         elif self.alpha:
             notes.append((f"alpha {self.alpha:g} has no effect yet: {self.learned_error}.", True))
@@ -68,8 +69,8 @@ class RankingDescription:
     def lines(self) -> list[str]:
         """The ranking in sentences (Markdown-free), for the methods page and the terminal."""
         weights = ", ".join(f"{k} {v:g}" for k, v in self.field_weights.items())
-        lines = [f"Scores come from the profile {self.profile}: {_n(self.n_terms, 'term')}, "
-                 f"{_n(self.n_excludes, 'exclude')} and {_n(self.n_boosts, 'author or category boost')} "
+        lines = [f"Scores come from the profile {self.profile}: {counted(self.n_terms, 'term')}, "
+                 f"{counted(self.n_excludes, 'exclude')} and {counted(self.n_boosts, 'author or category boost')} "
                  f"(field weights {weights}; term frequency {self.tf})."]
         if self.half_life_days:
             lines.append(f"A paper's score halves every {self.half_life_days:g} days after submission.")
@@ -80,7 +81,7 @@ class RankingDescription:
                     f"the newest library item was added on {got['library_added']}" if got["library_added"] else ""]
             lines.append(f"A model learned from the review's decisions gives {self.alpha:.0%} of the "
                          f"score (alpha {self.alpha:g}): {got['model']} trained on "
-                         f"{_n(got['n_include'], 'include')}{library} and {_n(got['n_exclude'], 'exclude')}"
+                         f"{counted(got['n_include'], 'include')}{library} and {counted(got['n_exclude'], 'exclude')}"
                          + (f"; {' and '.join(w for w in when if w)}" if any(when) else "") + ".")
         elif self.alpha and self.learned_error:
             lines.append(f"alpha is {self.alpha:g}, but no model could be learned yet "
@@ -218,11 +219,6 @@ def describe_profile(profile: Profile, n_papers: int, **parts: Any) -> RankingDe
         n_excludes=len(profile.exclude), n_boosts=len(profile.author_boosts) + len(profile.category_boosts),
         field_weights=profile.field_weights.model_dump(), tf=profile.tf,
         half_life_days=profile.half_life_days, min_score=profile.min_score, alpha=profile.alpha, **parts)
-
-
-def _n(count: int, word: str) -> str:
-    """``"1 term"``, ``"2 terms"``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
