@@ -77,9 +77,9 @@ def rebuild(project: Project, *, fetch: bool = False, client=None) -> RebuildRep
     fetcher = partial(fetch_ids, project=project, client=client) if fetch else None
     report.libraries = restore_libraries(store, fetch=fetcher)
     decisions = project.decisions().read()
-    held = set(store.papers()["id"])
     decided = list(replay(decisions))
     if fetcher is not None:
+        held = set(store.papers(ids=decided)["id"])
         wanted = []
         for paper_id in decided:
             if paper_id not in held:
@@ -96,7 +96,7 @@ def rebuild(project: Project, *, fetch: bool = False, client=None) -> RebuildRep
                 store.add_papers(found)
                 report.fetched = len(found)
     report.applied = store.apply_decisions()
-    held = set(store.papers()["id"])
+    held = set(store.papers(ids=decided)["id"])
     report.missing = sorted(pid for pid in decided if pid not in held)
     report.disagreements = disagreements(decisions)
     return report
