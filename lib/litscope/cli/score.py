@@ -9,7 +9,7 @@ from pathlib import Path
 from ..choices import LABELS
 from ..config import write_text
 from ..report import counted
-from .common import _project, _store, allow_empty_option, command, data_option
+from .common import _project, allow_empty_option, command, data_option
 
 def _embedding_client(project, representation: str):
     """The project's LLM endpoint client when `representation` asks for one."""
@@ -40,7 +40,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     from ..report import format_table
     from ..score.search import search
     project = _project(args, required=False)
-    store = _store(args, required=False)
+    store = project.store()
     papers = store.papers()
     semantic = None if args.words_only else args.representation
     client = None if semantic is None else _embedding_client(project, semantic)
@@ -86,6 +86,8 @@ def cmd_score(args: argparse.Namespace) -> None:
     from ..report import format_table
     from ..curate.export import SCORED_SUFFIXES, write_scored
     from ..score.engine import SCORE_COLUMNS
+    if args.out and Path(args.out).suffix not in SCORED_SUFFIXES:     # before any work
+        raise ScoreError(f"--out {args.out}: name a .csv or .parquet file")
     project = _project(args, required=False)
     store = project.store()
     started = time.perf_counter()
@@ -106,8 +108,6 @@ def cmd_score(args: argparse.Namespace) -> None:
         return
     best, n_papers = ranking.top(args.top), scorer.n_papers_
     if args.out:
-        if Path(args.out).suffix not in SCORED_SUFFIXES:
-            raise ScoreError(f"--out {args.out}: name a .csv or .parquet file")
         # Papers read from the mirror here are handed over to the frame: each column is
         # freed as its sorted copy is made (a DataFrame from the store is shared: copied).
         handed = not ranking.needs_frame
